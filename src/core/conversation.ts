@@ -1,0 +1,39 @@
+import type { TurnResult } from './reply';
+import type { Slots } from './ticket';
+import type { TranscriptEntry } from './transcript';
+import type { ChannelKind, Locale } from './turn';
+
+/** A turn already handled, kept so that a retried client message gets the same replies. */
+export interface ProcessedMessage {
+  clientMessageId: string;
+  result: TurnResult;
+}
+
+export type ConversationStatus = 'active' | 'handoff' | 'agent' | 'ended';
+
+/** Everything persisted about one conversation. Plain JSON. */
+export interface ConversationRecord {
+  id: string;
+  /** Increases by one on every save; a save with a stale version fails. */
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+  channel: ChannelKind;
+  locale: Locale;
+  status: ConversationStatus;
+  /** The XState persisted snapshot of the dialog actor. */
+  snapshot: unknown;
+  /** Current `flow.state`, for listing and the API (the snapshot is the truth). */
+  state: string;
+  slots: Slots;
+  transcript: TranscriptEntry[];
+  customerId?: string;
+  ticketId?: string;
+  /** Secret handed to the client that started the conversation; reading the transcript needs it. */
+  accessToken?: string;
+  /** Name of the human agent who has taken over, when one has. */
+  agentName?: string;
+  processed: ProcessedMessage[];
+  /** Misunderstood turns in a row, for the fallback path. */
+  misunderstood: number;
+}

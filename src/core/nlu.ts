@@ -1,0 +1,52 @@
+import type { Locale } from './turn';
+
+/** One entity found in an utterance. `value` is normalised (digits, ISO date, E.164 phone, ...). */
+export interface EntityMatch {
+  type: string;
+  value: string;
+  /** The text as the customer wrote it. */
+  text: string;
+  start: number;
+  end: number;
+  /** Personal data (identity code, IBAN, card, phone, e-mail): transcripts and logs redact it. */
+  sensitive?: boolean;
+}
+
+export interface IntentScore {
+  intent: string;
+  confidence: number;
+}
+
+/** What the NLU understood of one utterance. `intent` is `oos` when nothing fits. */
+export interface NluResult {
+  intent: string;
+  confidence: number;
+  /** Ranked, best first; at most a handful. */
+  ranking: IntentScore[];
+  entities: EntityMatch[];
+  /** The language the text is in, when it could be told; short inputs give undefined. */
+  language?: Locale;
+  /** -1 (angry) .. 1 (happy). */
+  sentiment: number;
+  /** True when the top two intents are too close to tell apart ("did you mean X or Y?"). */
+  ambiguous?: boolean;
+}
+
+export const OUT_OF_SCOPE = 'oos';
+
+export interface NluContext {
+  locale: Locale;
+  /** Intents the current state expects; a classifier may use them to break ties. */
+  expectedIntents?: string[];
+  /** Entity type the current state asks for; extractors look harder for it. */
+  expectedEntity?: string;
+}
+
+/** The NLU port: the engine's only view of language understanding. */
+export interface Nlu {
+  understand(text: string, context: NluContext): NluResult;
+  /** Entity types this NLU can extract (built-in and custom), for flow validation. */
+  entityTypes(): string[];
+  /** Intents known for a locale, for flow validation. */
+  intents(locale: Locale): string[];
+}

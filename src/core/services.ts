@@ -1,0 +1,58 @@
+import type { ConversationRecord } from './conversation';
+import type { HandoffReason, Priority, Reply, TurnResult } from './reply';
+import type { Customer, Ticket } from './ticket';
+import type { Locale, Turn } from './turn';
+
+/**
+ * What channels see of the engine. Implemented by `createEngine` in `src/core/engine.ts`.
+ * Every method is safe to call concurrently; work on one conversation is serialised.
+ */
+export interface ConversationEngine {
+  handleTurn(turn: Turn): Promise<TurnResult>;
+  getConversation(id: string): Promise<ConversationRecord | undefined>;
+  /** A human agent takes over: the bot stays quiet until `releaseToBot`. */
+  agentJoin(conversationId: string, agentName: string): Promise<void>;
+  /** An agent's message: goes into the transcript and out to the customer through the `MessageBus`. */
+  agentSay(conversationId: string, agentName: string, text: string): Promise<Reply>;
+  /** The agent hands the conversation back to the bot, which continues (offering the CSAT survey by default). */
+  releaseToBot(conversationId: string, agentName: string): Promise<TurnResult>;
+  /** The agent ends the conversation. */
+  agentClose(conversationId: string, agentName: string): Promise<void>;
+}
+
+/** Messages pushed to a conversation outside of a request/response turn (agent replies, takeover notices). */
+export interface OutboundMessage {
+  conversationId: string;
+  replies: Reply[];
+  /** e.g. 'agent_joined', 'agent_left', 'agent_message', 'closed' */
+  event: string;
+  agentName?: string;
+  at: number;
+}
+
+/** Pub/sub between server instances: an agent's reply reaches the customer's socket wherever it is held. */
+export interface MessageBus {
+  publish(message: OutboundMessage): Promise<void>;
+  /** Returns an unsubscribe function. */
+  subscribe(handler: (message: OutboundMessage) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export interface TicketRequest {
+  conversation: ConversationRecord;
+  reason: HandoffReason;
+  priority: Priority;
+  /** Explicit queue from the flow; otherwise routing picks one from the intent. */
+  queue?: string;
+  intent?: string;
+  customer?: Customer;
+}
+
+/** Opening hours, ticket creation (id, SLA, routing, summary) and delivery to ticket sinks. */
+export interface HandoffService {
+  /** True when human agents are working at `at` (ms). */
+  isOpen(at: number): boolean;
+  /** When agents are next available, as a readable phrase in the locale (e.g. "maanantaina klo 8.00"). */
+  nextOpening(at: number, locale: Locale): { at: number; text: string };
+  createTicket(request: TicketRequest): Promise<Ticket>;
+}

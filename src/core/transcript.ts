@@ -1,0 +1,21 @@
+import type { ChannelKind, Locale } from './turn';
+
+/** One line of a conversation's transcript, as the agent will read it. */
+export interface TranscriptEntry {
+  at: number;
+  from: 'customer' | 'bot' | 'agent' | 'system';
+  text: string;
+  channel?: ChannelKind;
+  locale?: Locale;
+  /** Customer lines: what the NLU made of it. */
+  intent?: string;
+  confidence?: number;
+  /** Voice: the speech-to-text confidence of this line. */
+  sttConfidence?: number;
+  /** Bot lines: the message key. */
+  key?: string;
+  /** Agent lines: who wrote it. */
+  agentName?: string;
+  /** The flow state the bot was in after this line (`flow.state`). */
+  state?: string;
+}

@@ -1,0 +1,171 @@
+import { z } from 'zod';
+
+/**
+ * The flow-file format. This schema is the single source of truth: the loader validates against it,
+ * `aspa schema` writes `flows/flow.schema.json` from it for editors, and the compiler consumes its types.
+ * A state's kind is decided by which of the kind keys it has (`ask`, `slot`, `branch`, `faq`, `call`,
+ * `handoff`, `flow`, `survey`, `end`, `return`); a state with only `say` + `next` just talks and moves on.
+ */
+
+const identifier = z.string().regex(/^[a-z][a-z0-9_]*$/, 'use lower-case letters, digits and _ (e.g. ask_number)');
+/** A state in the same flow, or `flow.state` for a global target. */
+const target = z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$/, 'a state id such as ask_number (or flow.state in global)');
+const messageKey = z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/, 'a message key such as order_status.ask_number');
+const messageKeys = z.union([messageKey, z.array(messageKey).min(1)]);
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+/** Data-only conditions; no designer text is ever evaluated as code. */
+export type Condition =
+  | { open_now: boolean }
+  | { channel: string | string[] }
+  | { locale: string | string[] }
+  | { intent: string | string[] }
+  | { sentiment_below: number }
+  | { sentiment_above: number }
+  | { slot: string; equals?: string | number | boolean; not_equals?: string | number | boolean; gt?: number; gte?: number; lt?: number; lte?: number; in?: (string | number)[]; present?: boolean }
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition };
+
+export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.strictObject({ open_now: z.boolean() }),
+    z.strictObject({ channel: z.union([z.string(), z.array(z.string())]) }),
+    z.strictObject({ locale: z.union([z.string(), z.array(z.string())]) }),
+    z.strictObject({ intent: z.union([z.string(), z.array(z.string())]) }),
+    z.strictObject({ sentiment_below: z.number().min(-1).max(1) }),
+    z.strictObject({ sentiment_above: z.number().min(-1).max(1) }),
+    z.strictObject({
+      slot: identifier,
+      equals: scalar.optional(),
+      not_equals: scalar.optional(),
+      gt: z.number().optional(),
+      gte: z.number().optional(),
+      lt: z.number().optional(),
+      lte: z.number().optional(),
+      in: z.array(z.union([z.string(), z.number()])).optional(),
+      present: z.boolean().optional(),
+    }),
+    z.strictObject({ all: z.array(conditionSchema).min(1) }),
+    z.strictObject({ any: z.array(conditionSchema).min(1) }),
+    z.strictObject({ not: conditionSchema }),
+  ]),
+);
+
+export const quickReplySchema = z.union([
+  /** An intent name: pressing the button is the same as saying that intent. The label is `intents.<intent>`. */
+  identifier.or(z.string().regex(/^faq\.[a-z0-9_]+$/)),
+  z.strictObject({
+    label: messageKey,
+    /** An intent name, or a value for the slot being asked. */
+    payload: z.string().min(1).max(100),
+  }),
+]);
+
+export const slotSchema = z.strictObject({
+  name: identifier,
+  /** Built-in entity type (number, date, time, email, phone, order_number, money, hetu, iban, yes_no, any_text) or a custom list entity from nlu.yaml. */
+  entity: identifier,
+  /** How many times to ask again after an answer that does not fit (default 2). */
+  retries: z.number().int().min(0).max(5).default(2),
+  /** Said before asking again; defaults to `system.reprompt`. */
+  reprompt: messageKey.optional(),
+  /** Extra checks on the value. */
+  min: z.number().optional(),
+  max: z.number().optional(),
+  min_length: z.number().int().min(0).optional(),
+  max_length: z.number().int().min(1).optional(),
+  /** Keep an already filled slot and skip the question (default true). */
+  skip_if_filled: z.boolean().default(true),
+});
+
+export const handoffSchema = z.strictObject({
+  reason: z.enum(['customer_request', 'emergency', 'billing_dispute', 'not_understood', 'negative_sentiment', 'callback', 'sensitive', 'integration_error', 'flow']),
+  priority: z.enum(['urgent', 'high', 'normal', 'low']).default('normal'),
+  /** The agent queue; by default routing picks it from the topic intent. */
+  queue: identifier.optional(),
+  /** Slots the ticket must carry; the validator checks every path here has filled them. */
+  requires: z.array(identifier).default([]),
+});
+
+const stateSchema = z.strictObject({
+  description: z.string().optional(),
+  /** Messages said on entering the state, in order. */
+  say: messageKeys.optional(),
+  /** Buttons shown with the last message of the state. */
+  quick_replies: z.array(quickReplySchema).optional(),
+
+  /** The question; the state waits for the customer. */
+  ask: messageKey.optional(),
+  /** With `ask`: where each intent leads. `faq.*` matches every FAQ intent. */
+  on_intent: z.record(z.string().regex(/^([a-z][a-z0-9_]*|faq\.\*|faq\.[a-z0-9_]+)$/), target).optional(),
+  /** With `ask`: where anything else leads; without it the bot says it did not understand and asks again. */
+  otherwise: target.optional(),
+
+  /** With `ask`: fill a slot from the answer. */
+  slot: slotSchema.optional(),
+  /** With `slot`: where to go when the retries are used up. */
+  on_failure: target.optional(),
+
+  /** Choose the next state by conditions, first match wins; the last entry is `else`. */
+  branch: z.array(z.union([
+    z.strictObject({ if: conditionSchema, goto: target }),
+    z.strictObject({ else: target }),
+  ])).min(1).optional(),
+
+  /** Answer the customer's question from the FAQ (`locales/<lang>/faq.yaml`). */
+  faq: z.literal(true).optional(),
+
+  /** Call a named integration (e.g. orders.lookup). */
+  call: z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/, 'an integration name such as orders.lookup').optional(),
+  /** Integration inputs: input name → slot name. */
+  with: z.record(z.string(), identifier).optional(),
+  /** Integration results: result field → slot name. */
+  result: z.record(z.string(), identifier).optional(),
+  /** Outcome → state, for `call` (found / not_found / error) and `faq` (answered / not_found). */
+  on: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), target).optional(),
+
+  /** Hand the conversation to a human: creates a ticket, `{ticketId}` is available to `say`. */
+  handoff: handoffSchema.optional(),
+
+  /** Run another flow and come back to `next` when it returns. */
+  flow: identifier.optional(),
+
+  /** Ask a survey question (csat 1–5, nps 0–10, ces 1–7) and record the answer. */
+  survey: z.enum(['csat', 'nps', 'ces']).optional(),
+
+  /** Where to go next (after say, slot, subflow, handoff, survey). */
+  next: target.optional(),
+  /** End the conversation with this outcome. */
+  end: z.enum(['resolved', 'ended', 'handoff', 'abandoned']).optional(),
+  /** In a subflow: go back to the calling flow. */
+  return: z.literal(true).optional(),
+});
+
+export const globalSchema = z.strictObject({
+  /** Intents that work in every state of every flow → `flow.state` targets (or `repeat` to ask the current question again). */
+  intents: z.record(identifier, z.union([target, z.literal('repeat')])).default({}),
+  /** After this many misunderstood turns in a row, go to `goto` (offer a human). */
+  fallback: z.strictObject({ after: z.number().int().min(1).max(10).default(2), goto: target }).optional(),
+  /** When an utterance's sentiment is below `below`, go to `goto` (an angry customer goes to a human). */
+  sentiment: z.strictObject({ below: z.number().min(-1).max(1), goto: target }).optional(),
+});
+
+export const flowSchema = z.strictObject({
+  $schema: z.string().optional(),
+  id: identifier,
+  description: z.string().optional(),
+  /** The state the flow begins in. */
+  start: identifier,
+  /** Only in the main flow: behaviour shared by every state of every flow. */
+  global: globalSchema.optional(),
+  states: z.record(identifier, stateSchema),
+});
+
+export type FlowFile = z.infer<typeof flowSchema>;
+export type FlowState = z.infer<typeof stateSchema>;
+export type GlobalBehaviour = z.infer<typeof globalSchema>;
+export type SlotSpec = z.infer<typeof slotSchema>;
+export type HandoffSpec = z.infer<typeof handoffSchema>;
+export type QuickReplySpec = z.infer<typeof quickReplySchema>;
