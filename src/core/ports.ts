@@ -1,6 +1,7 @@
 import type { ConversationRecord } from './conversation';
 import type { AnalyticsEvent, AnalyticsEventType } from './events';
 import type { Customer, ContactRecord, Ticket, TicketStatus } from './ticket';
+import type { MessageBus } from './services';
 import type { CustomerHints } from './turn';
 
 /** Thrown by `ConversationStore.save` when the stored version is not the expected one. */
@@ -70,6 +71,35 @@ export interface EventLog {
   query(query?: EventQuery): Promise<AnalyticsEvent[]>;
 }
 
+/** One delivery job in the durable outbox (e.g. a ticket to a helpdesk webhook). */
+export interface OutboxItem {
+  id: string;
+  /** Which sink delivers it, e.g. 'webhook'. */
+  sink: string;
+  /** Sent as the idempotency key so the receiver can drop duplicates. */
+  idempotencyKey: string;
+  payload: unknown;
+  attempts: number;
+  /** Not before this time (ms). */
+  dueAt: number;
+  createdAt: number;
+  lastError?: string;
+  deliveredAt?: number;
+}
+
+/**
+ * Durable outbox: items survive restarts and kill -9 and are handed out until marked delivered.
+ * `claim` leases due items for `leaseMs` so two instances do not send the same item at once.
+ */
+export interface Outbox {
+  enqueue(item: Omit<OutboxItem, 'attempts' | 'deliveredAt' | 'lastError'>): Promise<void>;
+  claim(now: number, limit: number, leaseMs: number): Promise<OutboxItem[]>;
+  markDelivered(id: string, at: number): Promise<void>;
+  /** A failed attempt: try again at `dueAt`. */
+  reschedule(id: string, dueAt: number, error: string): Promise<void>;
+  pending(): Promise<OutboxItem[]>;
+}
+
 /** All stores of one deployment, built by one adapter family. */
 export interface Stores {
   conversations: ConversationStore;
@@ -77,6 +107,8 @@ export interface Stores {
   tickets: TicketStore;
   customers: CustomerStore;
   events: EventLog;
+  outbox: Outbox;
+  bus: MessageBus;
   close(): Promise<void>;
 }
 
