@@ -40,6 +40,8 @@ export interface NluContext {
   expectedIntents?: string[];
   /** Entity type the current state asks for; extractors look harder for it. */
   expectedEntity?: string;
+  /** The time of the utterance (ms since the epoch): relative dates ("huomenna") resolve against it. */
+  now?: number;
 }
 
 /** The NLU port: the engine's only view of language understanding. */
