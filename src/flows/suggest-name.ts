@@ -1,0 +1,49 @@
+/** Edit distance (insert, delete, substitute, and swap of neighbours count 1), for "did you mean" hints. */
+export function editDistance(from: string, to: string): number {
+  const rows = from.length + 1;
+  const cols = to.length + 1;
+  const table: number[][] = Array.from({ length: rows }, (_, row) => Array.from({ length: cols }, (__, col) => (row === 0 ? col : col === 0 ? row : 0)));
+  for (let row = 1; row < rows; row++) {
+    for (let col = 1; col < cols; col++) {
+      const cost = from[row - 1] === to[col - 1] ? 0 : 1;
+      let best = Math.min(table[row - 1][col] + 1, table[row][col - 1] + 1, table[row - 1][col - 1] + cost);
+      // A swapped pair ("aks" for "ask") is one typo, not two.
+      if (row > 1 && col > 1 && from[row - 1] === to[col - 2] && from[row - 2] === to[col - 1]) {
+        best = Math.min(best, table[row - 2][col - 2] + 1);
+      }
+      table[row][col] = best;
+    }
+  }
+  return table[rows - 1][cols - 1];
+}
+
+/**
+ * The candidate closest to `word`, when it is close enough to be a plausible typo
+ * (at most a third of the word's length, minimum 1); otherwise undefined.
+ */
+export function suggestName(word: string, candidates: Iterable<string>): string | undefined {
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= limit ? best : undefined;
+}
+
+/** `" Did you mean "ask"?"` or the empty string. */
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  const suggestion = suggestName(word, candidates);
+  return suggestion === undefined ? '' : ` Did you mean "${suggestion}"?`;
+}
+
+/** A short readable list: `a, b, c, ... (12 in all)`. */
+export function listNames(names: readonly string[], max = 8): string {
+  if (names.length === 0) return '(none)';
+  if (names.length <= max) return names.join(', ');
+  return `${names.slice(0, max).join(', ')}, ... (${names.length} in all)`;
+}
