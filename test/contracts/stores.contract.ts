@@ -1,0 +1,365 @@
+import type { ConversationRecord } from '../../src/core/conversation';
+import type { AnalyticsEvent } from '../../src/core/events';
+import { VersionConflictError, type Clock, type Stores } from '../../src/core/ports';
+import type { OutboundMessage } from '../../src/core/services';
+import type { Ticket } from '../../src/core/ticket';
+
+/** A clock the test moves by hand. */
+export interface ManualClock extends Clock {
+  advance(ms: number): void;
+}
+
+export function createManualClock(start = 1_764_300_000_000): ManualClock {
+  let now = start;
+  return { now: () => now, advance: (ms) => { now += ms; } };
+}
+
+export interface StoresContractOptions {
+  /** Conversation TTL follows the injected clock (memory, embedded). Redis expires by its own clock. */
+  ttlFollowsClock: boolean;
+  /** Waiters on one conversation get the lock in arrival order (in-process queues). */
+  fifoLock: boolean;
+  /**
+   * A second `Stores` on the same backend, i.e. another server instance. Defaults to the same object,
+   * for families whose lock and bus are in-process only.
+   */
+  makePeer?: (clock: ManualClock) => Promise<Stores>;
+}
+
+export type MakeStores = (clock: ManualClock) => Promise<Stores> | Stores;
+
+function conversation(id: string, version: number, clock: Clock, extra: Partial<ConversationRecord> = {}): ConversationRecord {
+  return {
+    id, version, createdAt: clock.now(), updatedAt: clock.now(), channel: 'web', locale: 'fi', status: 'active',
+    snapshot: { status: 'active', value: { main: 'ask_number' }, context: { retries: 1, list: [], nested: { ä: 'ö' } } },
+    state: 'main.ask_number', slots: { orderNumber: '12345', paid: true, count: 3, none: null },
+    transcript: [{ at: clock.now(), from: 'customer', text: 'Missä tilaukseni on? 😀', intent: 'order_status', confidence: 0.93 }],
+    processed: [], misunderstood: 0, ...extra,
+  };
+}
+
+function ticket(id: string, clock: Clock, extra: Partial<Ticket> = {}): Ticket {
+  return {
+    id, conversationId: `conv-${id}`, createdAt: clock.now(), channel: 'web', locale: 'fi', reason: 'customer_request',
+    priority: 'normal', queue: 'general', dueAt: clock.now() + 3_600_000, contact: { phone: '+358401234567' },
+    summary: 'Asiakas haluaa puhua ihmiselle', slots: { orderNumber: '12345' }, transcript: [], history: [],
+    status: 'open', ...extra,
+  };
+}
+
+function event(type: AnalyticsEvent['type'], at: number, conversationId = 'c1'): AnalyticsEvent {
+  return { type, at, conversationId, channel: 'web', locale: 'fi', data: { intent: 'order_status', confidence: 0.9 } };
+}
+
+function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => { resolve = r; });
+  return { promise, resolve };
+}
+
+const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** One behavioural suite that every store family must pass. */
+export function describeStoresContract(name: string, makeStores: MakeStores, options: StoresContractOptions): void {
+  describe(`${name} stores contract`, () => {
+    let clock: ManualClock;
+    let stores: Stores;
+    let peer: Stores;
+
+    beforeEach(async () => {
+      clock = createManualClock();
+      stores = await makeStores(clock);
+      peer = options.makePeer ? await options.makePeer(clock) : stores;
+    });
+
+    afterEach(async () => {
+      if (peer !== stores) await peer.close();
+      await stores.close();
+    });
+
+    describe('conversations', () => {
+      it('round-trips a record through save and get', async () => {
+        const record = conversation('conv-1', 1, clock);
+        await stores.conversations.save(record);
+        expect(await stores.conversations.get('conv-1')).toEqual(record);
+        expect(await peer.conversations.get('conv-1')).toEqual(record);
+        expect(await stores.conversations.get('missing')).toBeUndefined();
+      });
+
+      it('saves the next version and rejects a stale one', async () => {
+        await stores.conversations.save(conversation('conv-2', 1, clock));
+        await stores.conversations.save(conversation('conv-2', 2, clock, { state: 'main.lookup' }));
+        await expect(peer.conversations.save(conversation('conv-2', 2, clock))).rejects.toBeInstanceOf(VersionConflictError);
+        await expect(stores.conversations.save(conversation('conv-2', 4, clock))).rejects.toMatchObject({ expected: 3, actual: 2 });
+        expect((await stores.conversations.get('conv-2'))?.state).toBe('main.lookup');
+      });
+
+      it('rejects creating a conversation that exists, and a later version of one that does not', async () => {
+        await stores.conversations.save(conversation('conv-3', 1, clock));
+        await expect(stores.conversations.save(conversation('conv-3', 1, clock))).rejects.toBeInstanceOf(VersionConflictError);
+        await expect(stores.conversations.save(conversation('conv-new', 2, clock))).rejects.toMatchObject({ actual: undefined });
+      });
+
+      it('lets exactly one of two concurrent writers of the same version win', async () => {
+        await stores.conversations.save(conversation('conv-race', 1, clock));
+        const results = await Promise.allSettled([
+          stores.conversations.save(conversation('conv-race', 2, clock, { state: 'a.a' })),
+          peer.conversations.save(conversation('conv-race', 2, clock, { state: 'b.b' })),
+        ]);
+        expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      });
+
+      it('deletes', async () => {
+        await stores.conversations.save(conversation('conv-4', 1, clock));
+        await stores.conversations.delete('conv-4');
+        await stores.conversations.delete('conv-4');
+        expect(await stores.conversations.get('conv-4')).toBeUndefined();
+        expect(await stores.conversations.listRecent(0, 10)).not.toContain('conv-4');
+      });
+
+      it('lists recently updated conversations newest first', async () => {
+        const start = clock.now();
+        for (const [index, id] of ['old', 'mid', 'new'].entries()) {
+          await stores.conversations.save(conversation(id, 1, clock, { updatedAt: start + index * 1000 }));
+        }
+        expect(await stores.conversations.listRecent(start, 10)).toEqual(['new', 'mid', 'old']);
+        expect(await stores.conversations.listRecent(start + 500, 10)).toEqual(['new', 'mid']);
+        expect(await stores.conversations.listRecent(start, 1)).toEqual(['new']);
+        await stores.conversations.save(conversation('old', 2, clock, { updatedAt: start + 5000 }));
+        expect(await stores.conversations.listRecent(start, 10)).toEqual(['old', 'new', 'mid']);
+      });
+
+      if (options.ttlFollowsClock) {
+        it('hides a conversation once its TTL has passed, and lets it start afresh', async () => {
+          await stores.conversations.save(conversation('conv-ttl', 1, clock), { ttlMs: 1000 });
+          clock.advance(999);
+          expect(await stores.conversations.get('conv-ttl')).toBeDefined();
+          clock.advance(1);
+          expect(await stores.conversations.get('conv-ttl')).toBeUndefined();
+          expect(await stores.conversations.listRecent(0, 10)).not.toContain('conv-ttl');
+          await stores.conversations.save(conversation('conv-ttl', 1, clock), { ttlMs: 1000 });
+          expect((await stores.conversations.get('conv-ttl'))?.version).toBe(1);
+        });
+
+        it('renews the TTL on every save', async () => {
+          await stores.conversations.save(conversation('conv-renew', 1, clock), { ttlMs: 1000 });
+          clock.advance(800);
+          await stores.conversations.save(conversation('conv-renew', 2, clock), { ttlMs: 1000 });
+          clock.advance(800);
+          expect((await stores.conversations.get('conv-renew'))?.version).toBe(2);
+        });
+      } else {
+        it('keeps a conversation with a TTL readable before it expires', async () => {
+          await stores.conversations.save(conversation('conv-ttl', 1, clock), { ttlMs: 60_000 });
+          expect((await stores.conversations.get('conv-ttl'))?.version).toBe(1);
+        });
+      }
+
+      it('rejects bad input with a clear error and stores nothing', async () => {
+        await expect(stores.conversations.save({ id: '' } as unknown as ConversationRecord)).rejects.toThrow(/conversation id/);
+        await expect(stores.conversations.save(conversation('conv-bad', 0, clock))).rejects.toThrow(/version/);
+        await expect(stores.conversations.save(conversation('conv-bad', 1, clock), { ttlMs: -5 })).rejects.toThrow(/ttlMs/);
+        await expect(stores.conversations.get('')).rejects.toThrow(/conversation id/);
+        expect(await stores.conversations.get('conv-bad')).toBeUndefined();
+      });
+    });
+
+    describe('lock', () => {
+      it('serialises concurrent read-modify-write work on one conversation', async () => {
+        let counter = 0;
+        const order: number[] = [];
+        await Promise.all(Array.from({ length: 20 }, (_, index) =>
+          (index % 2 === 0 ? stores : peer).lock.withLock('locked', async () => {
+            const seen = counter;
+            order.push(index);
+            await nextTick();
+            counter = seen + 1;
+          })));
+        expect(counter).toBe(20);
+        if (options.fifoLock) expect(order).toEqual(Array.from({ length: 20 }, (_, index) => index));
+      });
+
+      it('returns the work result and passes errors through, releasing the lock', async () => {
+        await expect(stores.lock.withLock('l-err', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+        expect(await stores.lock.withLock('l-err', async () => 42)).toBe(42);
+      });
+
+      it('does not block other conversations', async () => {
+        const holding = deferred();
+        const entered = deferred();
+        const held = stores.lock.withLock('busy', async () => { entered.resolve(); await holding.promise; return 'a'; });
+        await entered.promise;
+        expect(await peer.lock.withLock('free', async () => 'b')).toBe('b');
+        holding.resolve();
+        expect(await held).toBe('a');
+      });
+
+      it('expires the lease of a holder that died', async () => {
+        const entered = deferred();
+        // The work never finishes: the holder is as good as a crashed instance.
+        void peer.lock.withLock('dead', async () => { entered.resolve(); await new Promise(() => undefined); }, { ttlMs: 100 });
+        await entered.promise;
+        expect(await stores.lock.withLock('dead', async () => 'taken over')).toBe('taken over');
+      });
+    });
+
+    describe('tickets', () => {
+      it('hands out distinct sequential readable ids under concurrency', async () => {
+        const ids = await Promise.all(Array.from({ length: 50 }, (_, index) => (index % 2 ? peer : stores).tickets.nextId()));
+        expect(new Set(ids).size).toBe(50);
+        for (const id of ids) expect(id).toMatch(/^ASPA-\d{6,}$/);
+        const numbers = ids.map((id) => Number(id.slice(5))).sort((a, b) => a - b);
+        expect(numbers[numbers.length - 1] - numbers[0]).toBe(49);
+      });
+
+      it('creates, gets, updates and lists by status', async () => {
+        const first = ticket(await stores.tickets.nextId(), clock);
+        clock.advance(1000);
+        const second = ticket(await stores.tickets.nextId(), clock, { priority: 'urgent', reason: 'emergency' });
+        await stores.tickets.create(first);
+        await stores.tickets.create(second);
+        expect(await peer.tickets.get(first.id)).toEqual(first);
+        await expect(stores.tickets.create(first)).rejects.toThrow(/already exists/);
+
+        await stores.tickets.update({ ...first, status: 'closed', resolution: 'soitettu', closedAt: clock.now() });
+        expect((await stores.tickets.get(first.id))?.status).toBe('closed');
+        await expect(stores.tickets.update(ticket('ASPA-999999', clock))).rejects.toThrow(/does not exist/);
+
+        expect((await stores.tickets.list()).map((t) => t.id)).toEqual([second.id, first.id]);
+        expect((await stores.tickets.list({ status: 'open' })).map((t) => t.id)).toEqual([second.id]);
+        expect((await stores.tickets.list({ status: ['closed', 'claimed'] })).map((t) => t.id)).toEqual([first.id]);
+        expect(await stores.tickets.list({ limit: 1 })).toHaveLength(1);
+        expect(await stores.tickets.get('ASPA-000000')).toBeUndefined();
+        await expect(stores.tickets.list({ status: 'lost' as never })).rejects.toThrow(/status/);
+      });
+    });
+
+    describe('customers', () => {
+      it('identifies by any hint, normalising phone numbers and e-mail', async () => {
+        const customer = await stores.customers.identify({ phone: '040 123 4567', name: 'Matti' });
+        expect(customer.phones).toEqual(['+358401234567']);
+        expect(customer.name).toBe('Matti');
+        expect((await peer.customers.find({ phone: '+358 40 1234567' }))?.id).toBe(customer.id);
+
+        const linked = await peer.customers.identify({ phone: '+358401234567', email: ' Matti.M@Example.FI ' });
+        expect(linked.id).toBe(customer.id);
+        expect(linked.emails).toEqual(['matti.m@example.fi']);
+        expect((await stores.customers.find({ email: 'matti.m@example.fi' }))?.id).toBe(customer.id);
+
+        const viaEmail = await stores.customers.identify({ email: 'matti.m@example.fi', webUserId: 'w-1' });
+        expect(viaEmail.id).toBe(customer.id);
+        expect((await stores.customers.find({ webUserId: 'w-1' }))?.id).toBe(customer.id);
+        expect(await stores.customers.get(customer.id)).toMatchObject({ phones: ['+358401234567'], emails: ['matti.m@example.fi'], webUserIds: ['w-1'] });
+
+        const other = await stores.customers.identify({ phone: '050 765 4321' });
+        expect(other.id).not.toBe(customer.id);
+        expect(await stores.customers.find({ webUserId: 'nobody' })).toBeUndefined();
+        expect(await stores.customers.find({})).toBeUndefined();
+      });
+
+      it('creates one customer when two instances identify the same new hint at once', async () => {
+        const [a, b] = await Promise.all([
+          stores.customers.identify({ phone: '+358 44 555 0000' }),
+          peer.customers.identify({ phone: '044 555 0000' }),
+        ]);
+        expect(a.id).toBe(b.id);
+      });
+
+      it('records contacts, replacing the one of the same conversation', async () => {
+        const customer = await stores.customers.identify({ webUserId: 'w-2' });
+        await stores.customers.recordContact(customer.id, { conversationId: 'c-1', channel: 'web', at: clock.now(), intent: 'order_status' });
+        await stores.customers.recordContact(customer.id, { conversationId: 'c-2', channel: 'voice', at: clock.now() + 10, intent: 'billing' });
+        await peer.customers.recordContact(customer.id, { conversationId: 'c-1', channel: 'web', at: clock.now(), intent: 'order_status', outcome: 'resolved' });
+        const contacts = (await stores.customers.get(customer.id))?.contacts ?? [];
+        expect(contacts).toHaveLength(2);
+        expect(contacts.find((contact) => contact.conversationId === 'c-1')?.outcome).toBe('resolved');
+        await expect(stores.customers.recordContact('no-such-customer', { conversationId: 'c', channel: 'web', at: 1 })).rejects.toThrow(/does not exist/);
+      });
+
+      it('rejects identify without any usable hint', async () => {
+        await expect(stores.customers.identify({})).rejects.toThrow(/phone number, e-mail address or web user id/);
+        await expect(stores.customers.identify({ phone: 'not a number' })).rejects.toThrow(/phone/);
+      });
+    });
+
+    describe('events', () => {
+      it('appends and queries by type and time, oldest first', async () => {
+        const start = clock.now();
+        await stores.events.append(event('conversation_started', start));
+        await stores.events.append(event('intent', start + 1000));
+        await peer.events.append(event('fallback', start + 2000));
+        await stores.events.append(event('intent', start + 3000, 'c2'));
+
+        expect((await stores.events.query()).map((e) => e.type)).toEqual(['conversation_started', 'intent', 'fallback', 'intent']);
+        expect((await stores.events.query({ types: ['intent'] })).map((e) => e.conversationId)).toEqual(['c1', 'c2']);
+        expect((await stores.events.query({ since: start + 1000, until: start + 2000 })).map((e) => e.type)).toEqual(['intent', 'fallback']);
+        expect(await stores.events.query({ types: ['intent', 'fallback'], since: start + 1500, limit: 1 })).toEqual([event('fallback', start + 2000)]);
+        await expect(stores.events.append({ type: '', at: 1 } as unknown as AnalyticsEvent)).rejects.toThrow(/type/);
+      });
+    });
+
+    describe('outbox', () => {
+      const item = (id: string, dueAt: number) => ({ id, sink: 'webhook', idempotencyKey: `key-${id}`, payload: { ticketId: id, list: [1, 2] }, dueAt, createdAt: dueAt });
+
+      it('claims due items once per lease, reschedules, and forgets delivered ones', async () => {
+        const now = clock.now();
+        await stores.outbox.enqueue(item('a', now));
+        await stores.outbox.enqueue(item('b', now + 10_000));
+        await stores.outbox.enqueue(item('a', now + 99));
+
+        const claimed = await stores.outbox.claim(now, 10, 30_000);
+        expect(claimed.map((i) => i.id)).toEqual(['a']);
+        expect(claimed[0]).toMatchObject({ attempts: 1, payload: { ticketId: 'a', list: [1, 2] }, idempotencyKey: 'key-a' });
+        expect(await peer.outbox.claim(now + 1000, 10, 30_000)).toEqual([]);
+
+        await stores.outbox.reschedule('a', now + 5000, 'HTTP 503');
+        const pending = await stores.outbox.pending();
+        expect(pending.map((i) => i.id)).toEqual(['a', 'b']);
+        expect(pending[0]).toMatchObject({ lastError: 'HTTP 503', dueAt: now + 5000, attempts: 1 });
+
+        const again = await peer.outbox.claim(now + 10_000, 10, 30_000);
+        expect(again.map((i) => i.id)).toEqual(['a', 'b']);
+        expect(again[0].attempts).toBe(2);
+
+        await stores.outbox.markDelivered('a', now + 11_000);
+        await stores.outbox.markDelivered('a', now + 12_000);
+        expect((await stores.outbox.pending()).map((i) => i.id)).toEqual(['b']);
+        expect(await stores.outbox.claim(now + 100_000, 10, 30_000)).toHaveLength(1);
+        await expect(stores.outbox.reschedule('nope', now, 'x')).rejects.toThrow(/does not exist/);
+      });
+
+      it('never hands the same item to two concurrent claimers', async () => {
+        const now = clock.now();
+        for (let index = 0; index < 20; index += 1) await stores.outbox.enqueue(item(`i${index}`, now - index));
+        const batches = await Promise.all([stores.outbox.claim(now, 15, 60_000), peer.outbox.claim(now, 15, 60_000)]);
+        const ids = batches.flat().map((i) => i.id);
+        expect(ids).toHaveLength(20);
+        expect(new Set(ids).size).toBe(20);
+      });
+    });
+
+    describe('bus', () => {
+      it('delivers a published message to subscribers (of another instance when there is one)', async () => {
+        const message: OutboundMessage = {
+          conversationId: 'c1', event: 'agent_message', agentName: 'Liisa', at: clock.now(),
+          replies: [{ kind: 'message', text: 'Hei, olen Liisa asiakaspalvelusta.', from: { role: 'agent', name: 'Liisa' } }],
+        };
+        const first = deferred<OutboundMessage>();
+        const second: OutboundMessage[] = [];
+        const unsubscribe = await peer.bus.subscribe((received) => first.resolve(received));
+        const secondReceived = deferred();
+        await peer.bus.subscribe((received) => { second.push(received); if (second.length === 2) secondReceived.resolve(); });
+        await stores.bus.publish(message);
+        expect(await first.promise).toEqual(message);
+
+        await unsubscribe();
+        const firstCalls: OutboundMessage[] = [];
+        await peer.bus.subscribe(() => undefined);
+        await peer.bus.subscribe((received) => firstCalls.push(received));
+        await stores.bus.publish({ ...message, event: 'closed' });
+        await secondReceived.promise;
+        expect(second.map((m) => m.event)).toEqual(['agent_message', 'closed']);
+      });
+    });
+  });
+}
