@@ -1,0 +1,128 @@
+import type { ConversationRecord } from '../core/conversation';
+import type { HandoffReason } from '../core/reply';
+import type { ContactRecord, SlotValue } from '../core/ticket';
+import type { ChannelKind, Locale } from '../core/turn';
+import { redactText } from './redact-text';
+import { toLocal } from './zoned-time';
+
+export interface SummaryInput {
+  conversation: ConversationRecord;
+  reason: HandoffReason;
+  /** The topic intent; when absent, the first customer line's intent is used. */
+  intent?: string;
+  /** Earlier contacts of the customer, newest first (this conversation excluded). */
+  history?: ContactRecord[];
+}
+
+export interface SummaryOptions {
+  /** Finnish name of an intent for the agent (e.g. from `locales/fi` `intents.<name>`). */
+  intentLabel?: (intent: string) => string | undefined;
+  /** Finnish name of a slot (`invoiceNumber` → `laskunumero`). */
+  slotLabel?: (slot: string) => string | undefined;
+  /** For the dates of earlier contacts (default `Europe/Helsinki`). */
+  timeZone?: string;
+  /** How many of the last bot answers to list (default 3). */
+  botAnswers?: number;
+  /** Bot message keys with these prefixes are not "answers" (default: `handoff.`, the handoff notice itself). */
+  skipKeyPrefixes?: string[];
+}
+
+/** The summary is written for the agents, who work in Finnish, whatever language the customer used. */
+const REASON_FI: Record<HandoffReason, string> = {
+  customer_request: 'asiakas pyysi ihmistä',
+  emergency: 'hätätilanne',
+  billing_dispute: 'laskuriita',
+  not_understood: 'botti ei ymmärtänyt asiakasta',
+  negative_sentiment: 'asiakas on tyytymätön',
+  callback: 'soittopyyntö aukioloajan ulkopuolella',
+  sensitive: 'arkaluonteinen asia',
+  integration_error: 'taustajärjestelmän virhe',
+  flow: 'keskustelu ohjasi ihmiselle',
+};
+
+const CHANNEL_FI: Record<ChannelKind, string> = {
+  web: 'verkkochat', api: 'API', voice: 'puhelu', botframework: 'Teams/Bot Framework', cli: 'komentorivi', test: 'testi',
+};
+
+const LANGUAGE_FI: Record<Locale, string> = { fi: 'suomi', en: 'englanti', sv: 'ruotsi' };
+
+const QUOTE_LENGTH = 160;
+const ANSWER_LENGTH = 80;
+const SLOT_LENGTH = 60;
+const HISTORY_ITEMS = 3;
+
+/** One line, at most `max` characters, cut at a word boundary when there is one near. */
+export function shorten(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${space > max * 0.6 ? cut.slice(0, space) : cut}…`;
+}
+
+function formatSlot(value: SlotValue): string {
+  if (value === null) return '–';
+  if (typeof value === 'boolean') return value ? 'kyllä' : 'ei';
+  return shorten(redactText(String(value), { keepContact: true }), SLOT_LENGTH);
+}
+
+function formatDate(at: number, timeZone: string): string {
+  const local = toLocal(at, timeZone);
+  return `${local.day}.${local.month}.${local.year}`;
+}
+
+/**
+ * A short plain-text summary in Finnish so the agent can start without reading the transcript:
+ * topic, reason, the customer's own words (personal data masked), what the bot already answered,
+ * the slots collected, channel and language, and earlier contacts. One labelled line each.
+ */
+export function summarizeConversation(input: SummaryInput, options: SummaryOptions = {}): string {
+  const { conversation, reason } = input;
+  const timeZone = options.timeZone ?? 'Europe/Helsinki';
+  const skip = options.skipKeyPrefixes ?? ['handoff.'];
+  const transcript = Array.isArray(conversation.transcript) ? conversation.transcript : [];
+  const customerLines = transcript.filter((entry) => entry.from === 'customer' && typeof entry.text === 'string' && entry.text.trim() !== '');
+
+  const intent = input.intent ?? customerLines.find((entry) => entry.intent && entry.intent !== 'oos')?.intent;
+  const lines: string[] = [];
+
+  const label = intent ? options.intentLabel?.(intent) : undefined;
+  lines.push(`Aihe: ${intent ? (label && label !== intent ? `${label} (${intent})` : intent) : 'ei tunnistettu'}.`);
+  lines.push(`Syy: ${REASON_FI[reason] ?? reason}.`);
+
+  // The customer's own words on the topic: the first line the NLU put under it, else their first line.
+  const topicLine = (intent && customerLines.find((entry) => entry.intent === intent)) || customerLines[0];
+  if (topicLine) lines.push(`Asiakas: "${shorten(redactText(topicLine.text), QUOTE_LENGTH)}".`);
+
+  const answers = transcript
+    .filter((entry) => entry.from === 'bot' && typeof entry.text === 'string' && !skip.some((prefix) => entry.key?.startsWith(prefix)))
+    .slice(-(options.botAnswers ?? 3));
+  if (answers.length > 0) {
+    const told = answers.map((entry) => {
+      const text = `"${shorten(redactText(entry.text), ANSWER_LENGTH)}"`;
+      return entry.key ? `${entry.key}: ${text}` : text;
+    });
+    lines.push(`Botti kertoi: ${told.join('; ')}.`);
+  }
+
+  const slots = Object.entries(conversation.slots ?? {}).filter(([, value]) => value !== undefined && value !== '');
+  if (slots.length > 0) {
+    lines.push(`Kerätyt tiedot: ${slots.map(([name, value]) => `${options.slotLabel?.(name) ?? name}=${formatSlot(value)}`).join(', ')}.`);
+  }
+
+  lines.push(`Kanava: ${CHANNEL_FI[conversation.channel] ?? conversation.channel}, kieli: ${LANGUAGE_FI[conversation.locale] ?? conversation.locale}.`);
+
+  const history = input.history ?? [];
+  if (history.length === 0) {
+    lines.push('Aiemmat yhteydet: ei.');
+  } else {
+    const items = history.slice(0, HISTORY_ITEMS).map((contact) => {
+      const details = [contact.outcome, contact.ticketId].filter(Boolean).join(', ');
+      const topic = contact.intent ? `: ${contact.intent}` : '';
+      return `${formatDate(contact.at, timeZone)} ${CHANNEL_FI[contact.channel] ?? contact.channel}${topic}${details ? ` (${details})` : ''}`;
+    });
+    const more = history.length > HISTORY_ITEMS ? ` ja ${history.length - HISTORY_ITEMS} muuta` : '';
+    lines.push(`Aiemmat yhteydet (${history.length}): ${items.join('; ')}${more}.`);
+  }
+  return lines.join('\n');
+}

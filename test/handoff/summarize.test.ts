@@ -1,0 +1,112 @@
+import type { ConversationRecord } from '../../src/core/conversation';
+import { redactText } from '../../src/handoff/redact-text';
+import type { Slots } from '../../src/core/ticket';
+import { shorten, summarizeConversation } from '../../src/handoff/summarize';
+
+const T0 = Date.parse('2026-03-02T08:00:00Z');
+
+function conversation(overrides: Partial<ConversationRecord> = {}): ConversationRecord {
+  return {
+    id: 'c-1', version: 3, createdAt: T0, updatedAt: T0, channel: 'web', locale: 'fi', status: 'active',
+    snapshot: null, state: 'billing.ask_invoice', slots: {}, transcript: [], processed: [], misunderstood: 0,
+    ...overrides,
+  };
+}
+
+describe('redactText', () => {
+  test.each([
+    ['hetu 131052-308T tässä', 'hetu [henkilötunnus] tässä'],
+    ['uusi hetu 010101A123N', 'uusi hetu [henkilötunnus]'],
+    ['maili matti.meikalainen@example.fi kiitos', 'maili [sähköposti] kiitos'],
+    ['tili FI21 1234 5600 0007 85 ok', 'tili [IBAN] ok'],
+    ['kortti 4111 1111 1111 1111', 'kortti [kortti]'],
+    ['soita 040 123 4567 tai +358 40 1234567', 'soita [puhelin] tai [puhelin]'],
+    ['laskunumero 12345678 ja summa 45,90', 'laskunumero 12345678 ja summa 45,90'],
+  ])('%s', (input, expected) => {
+    expect(redactText(input)).toBe(expected);
+  });
+
+  test('keepContact keeps phone and e-mail but not the identity code', () => {
+    expect(redactText('040 123 4567, a@b.fi, 131052-308T', { keepContact: true })).toBe('040 123 4567, a@b.fi, [henkilötunnus]');
+  });
+});
+
+describe('shorten', () => {
+  test('keeps short text, cuts long text at a word, flattens whitespace', () => {
+    expect(shorten('  lyhyt\n teksti ', 20)).toBe('lyhyt teksti');
+    expect(shorten('yksi kaksi kolme neljä viisi kuusi', 20)).toBe('yksi kaksi kolme…');
+    expect(shorten('x'.repeat(30), 10)).toBe(`${'x'.repeat(9)}…`);
+  });
+});
+
+describe('summarizeConversation', () => {
+  test('a billing dispute with everything the agent needs, in Finnish', () => {
+    const record = conversation({
+      slots: { invoiceNumber: '12345678', amountOk: false, phone: '0401234567' },
+      transcript: [
+        { at: T0, from: 'bot', text: 'Hei! Olen Aspa. Miten voin auttaa?', key: 'greeting.hello' },
+        { at: T0 + 1000, from: 'customer', text: 'moi', intent: 'greet' },
+        { at: T0 + 2000, from: 'customer', text: 'Laskussani on virhe, veloititte kahdesti! Hetuni on 131052-308T', intent: 'billing_dispute' },
+        { at: T0 + 3000, from: 'bot', text: 'Ikävä kuulla. Mikä on laskun numero?', key: 'billing.ask_invoice' },
+        { at: T0 + 4000, from: 'customer', text: '12345678', intent: 'oos' },
+        { at: T0 + 5000, from: 'bot', text: 'Lasku 12345678 on eräpäivänä 15.3. ja sen summa on 45,90 euroa. Maksuaikaa voi pyytää verkkopalvelussa.', key: 'billing.invoice_status' },
+        { at: T0 + 6000, from: 'bot', text: 'Yhdistän sinut asiakaspalvelijalle.', key: 'handoff.connecting' },
+      ],
+    });
+    const summary = summarizeConversation(
+      {
+        conversation: record, reason: 'billing_dispute', intent: 'billing_dispute',
+        history: [
+          { conversationId: 'c-0', channel: 'voice', at: Date.parse('2026-02-20T10:00:00Z'), intent: 'order_status', outcome: 'resolved' },
+          { conversationId: 'c-00', channel: 'web', at: Date.parse('2026-01-05T10:00:00Z'), intent: 'billing_dispute', outcome: 'handoff', ticketId: 'ASPA-000007' },
+        ],
+      },
+      {
+        intentLabel: (intent) => ({ billing_dispute: 'laskuriita' }[intent]),
+        slotLabel: (slot) => ({ invoiceNumber: 'laskunumero' }[slot]),
+      },
+    );
+    expect(summary).toBe([
+      'Aihe: laskuriita (billing_dispute).',
+      'Syy: laskuriita.',
+      'Asiakas: "Laskussani on virhe, veloititte kahdesti! Hetuni on [henkilötunnus]".',
+      'Botti kertoi: greeting.hello: "Hei! Olen Aspa. Miten voin auttaa?"; billing.ask_invoice: "Ikävä kuulla. Mikä on laskun numero?"; '
+        + 'billing.invoice_status: "Lasku 12345678 on eräpäivänä 15.3. ja sen summa on 45,90 euroa. Maksuaikaa voi…".',
+      'Kerätyt tiedot: laskunumero=12345678, amountOk=ei, phone=0401234567.',
+      'Kanava: verkkochat, kieli: suomi.',
+      'Aiemmat yhteydet (2): 20.2.2026 puhelu: order_status (resolved); 5.1.2026 verkkochat: billing_dispute (handoff, ASPA-000007).',
+    ].join('\n'));
+  });
+
+  test('without an intent the first customer line with a known intent sets the topic', () => {
+    const record = conversation({
+      channel: 'voice', locale: 'sv',
+      transcript: [
+        { at: T0, from: 'customer', text: 'hallå', intent: 'oos' },
+        { at: T0 + 1, from: 'customer', text: 'Strömmen är borta i hela huset', intent: 'outage_report' },
+      ],
+    });
+    const summary = summarizeConversation({ conversation: record, reason: 'emergency' });
+    expect(summary).toContain('Aihe: outage_report.');
+    expect(summary).toContain('Syy: hätätilanne.');
+    expect(summary).toContain('Asiakas: "Strömmen är borta i hela huset".');
+    expect(summary).toContain('Kanava: puhelu, kieli: ruotsi.');
+    expect(summary).toContain('Aiemmat yhteydet: ei.');
+    expect(summary).not.toContain('Botti kertoi');
+    expect(summary).not.toContain('Kerätyt tiedot');
+  });
+
+  test('an empty or damaged record still gives a summary', () => {
+    const damaged = conversation({ transcript: undefined as unknown as [], slots: undefined as unknown as Slots });
+    expect(summarizeConversation({ conversation: damaged, reason: 'callback' })).toBe([
+      'Aihe: ei tunnistettu.', 'Syy: soittopyyntö aukioloajan ulkopuolella.', 'Kanava: verkkochat, kieli: suomi.', 'Aiemmat yhteydet: ei.',
+    ].join('\n'));
+  });
+
+  test('long history is cut to three, the rest counted', () => {
+    const history = [1, 2, 3, 4, 5].map((day) => ({ conversationId: `c-${day}`, channel: 'web' as const, at: Date.parse(`2026-02-0${day}T10:00:00Z`) }));
+    expect(summarizeConversation({ conversation: conversation(), reason: 'customer_request', history })).toContain(
+      'Aiemmat yhteydet (5): 1.2.2026 verkkochat; 2.2.2026 verkkochat; 3.2.2026 verkkochat ja 2 muuta.',
+    );
+  });
+});
