@@ -150,6 +150,8 @@ export const globalSchema = z.strictObject({
   fallback: z.strictObject({ after: z.number().int().min(1).max(10).default(2), goto: target }).optional(),
   /** When an utterance's sentiment is below `below`, go to `goto` (an angry customer goes to a human). */
   sentiment: z.strictObject({ below: z.number().min(-1).max(1), goto: target }).optional(),
+  /** Where the bot continues when a human agent hands the conversation back (e.g. main.rate); default: the main flow's start. */
+  after_agent: target.optional(),
 });
 
 export const flowSchema = z.strictObject({

@@ -1,0 +1,546 @@
+import { randomBytes } from 'node:crypto';
+import { createActor, waitFor, type AnyStateMachine, type Snapshot } from 'xstate';
+import { MAIN_FLOW, provideImplementations, type CompiledBot } from '../flows/compile-flow';
+import type { DialogEmitted, DialogEnv, DialogEvent, IntegrationOutput, WaitingStateMeta } from '../flows/dialog-types';
+import type { MessageCatalog } from '../i18n/message-catalog';
+import { renderMessage, type MessageVariables } from '../i18n/render-message';
+import type { ConversationRecord } from './conversation';
+import { AccessDeniedError, AppError, InvalidTurnError } from './errors';
+import type { AnalyticsEvent, AnalyticsEventType } from './events';
+import type { Logger } from './logger';
+import { OUT_OF_SCOPE, type Nlu, type NluResult } from './nlu';
+import type { Clock, Stores } from './ports';
+import type { QuickReply, Reply, ReplyMessage, TurnResult } from './reply';
+import type { ConversationEngine, HandoffService } from './services';
+import type { TranscriptEntry } from './transcript';
+import type { ChannelKind, Locale, Turn } from './turn';
+import { isLocale } from './turn';
+
+export interface EngineOptions {
+  locales: Locale[];
+  defaultLocale: Locale;
+  /** A conversation idle longer than this is forgotten (the customer's history stays). */
+  idleTimeoutMs: number;
+  maxTextLength: number;
+  /** How many handled client message ids to remember for de-duplication. */
+  rememberMessages: number;
+  /** Longest time a turn may wait for integrations and ticket creation. */
+  turnTimeoutMs: number;
+}
+
+export const defaultEngineOptions: EngineOptions = {
+  locales: ['fi', 'en', 'sv'],
+  defaultLocale: 'fi',
+  idleTimeoutMs: 30 * 60 * 1000,
+  maxTextLength: 2000,
+  rememberMessages: 20,
+  turnTimeoutMs: 10_000,
+};
+
+export type Integration = (inputs: Record<string, unknown>) => Promise<IntegrationOutput>;
+
+export interface EngineDeps {
+  bot: CompiledBot;
+  catalog: MessageCatalog;
+  nlu: Nlu;
+  stores: Stores;
+  handoff: HandoffService;
+  integrations: Record<string, Integration>;
+  clock: Clock;
+  logger: Logger;
+  options?: Partial<EngineOptions>;
+}
+
+export interface Engine extends ConversationEngine {
+  /** Creates a conversation with a server-made, unguessable id and its secret access token. */
+  createConversation(channel: ChannelKind, locale?: Locale): Promise<{ id: string; accessToken: string }>;
+  /** Throws AccessDeniedError unless `token` is the conversation's secret. */
+  authorize(conversationId: string, token: string | undefined): Promise<ConversationRecord>;
+}
+
+const CONVERSATION_ID = /^[A-Za-z0-9_-]{1,128}$/;
+const GLOBAL_PAYLOADS_FALLBACK = ['human_agent'];
+
+/** Makes a 128-bit random id, URL-safe. */
+export function createSecretId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export function isValidConversationId(id: string): boolean {
+  return CONVERSATION_ID.test(id);
+}
+
+/**
+ * The turn pipeline: lock → load → dedupe → understand → dialog (XState actor restored from its snapshot) →
+ * replies → transcript → save → analytics. Turns of one conversation never interleave (the store's lock).
+ */
+export function createEngine(deps: EngineDeps): Engine {
+  const options: EngineOptions = { ...defaultEngineOptions, ...deps.options };
+  const { stores, nlu, catalog, clock, logger, handoff, bot } = deps;
+  const machine: AnyStateMachine = provideImplementations(bot, {
+    integration: async ({ name, inputs }) => {
+      const integration = deps.integrations[name];
+      if (!integration) throw new AppError('unknown_integration', `No integration named ${name} is configured.`);
+      return integration(inputs);
+    },
+    handoff: async (input) => {
+      const record = currentRecords.get(input.conversationId);
+      if (!record) throw new AppError('handoff_without_conversation', 'handoff outside a turn');
+      const customer = record.customerId ? await stores.customers.get(record.customerId) : undefined;
+      const ticket = await handoff.createTicket({
+        conversation: { ...record, slots: input.slots },
+        reason: input.reason,
+        priority: input.priority,
+        queue: input.queue,
+        intent: input.topicIntent,
+        customer,
+      });
+      return { ticketId: ticket.id, queue: ticket.queue, priority: ticket.priority, agentsAvailable: handoff.isOpen(clock.now()), reason: input.reason };
+    },
+    faqAvailable: (intent, env) => Boolean(intent && intent.startsWith('faq.') && catalog.get(env.locale, intent)),
+  });
+  /** The record of each conversation whose turn is running, for the handoff actor (it needs the transcript). */
+  const currentRecords = new Map<string, ConversationRecord>();
+  const knownPayloads = new Set<string>([...bot.intents, ...bot.globalIntents, ...GLOBAL_PAYLOADS_FALLBACK]);
+
+  const ttl = { ttlMs: options.idleTimeoutMs };
+
+  const newRecord = (id: string, channel: ChannelKind, locale: Locale, now: number): ConversationRecord => ({
+    id,
+    version: 0,
+    createdAt: now,
+    updatedAt: now,
+    channel,
+    locale,
+    status: 'active',
+    snapshot: undefined,
+    state: `${MAIN_FLOW}.start`,
+    slots: {},
+    transcript: [],
+    processed: [],
+    misunderstood: 0,
+    accessToken: createSecretId(),
+  });
+
+  const save = async (record: ConversationRecord, now: number): Promise<void> => {
+    record.version += 1;
+    record.updatedAt = now;
+    await stores.conversations.save(record, ttl);
+  };
+
+  const emitEvent = async (type: AnalyticsEventType, record: ConversationRecord, at: number, data: AnalyticsEvent['data'] = {}): Promise<void> => {
+    try {
+      await stores.events.append({ type, at, conversationId: record.id, channel: record.channel, locale: record.locale, data });
+    } catch (error) {
+      logger.warn('engine.analytics.append_failed', { conversationId: record.id, type, error: String(error) });
+    }
+  };
+
+  const variablesFor = (record: ConversationRecord, slots: Record<string, unknown>, now: number, extra: MessageVariables = {}): MessageVariables => ({
+    ...(slots as MessageVariables),
+    ticketId: record.ticketId,
+    agentName: record.agentName,
+    backAt: handoff.nextOpening(now, record.locale).text,
+    ...extra,
+  });
+
+  const say = (record: ConversationRecord, key: string, variables: MessageVariables, quickReplies?: QuickReply[]): ReplyMessage => {
+    const template = catalog.get(record.locale, key) ?? catalog.get(options.defaultLocale, key);
+    const occurrence = record.transcript.filter((entry) => entry.key === key).length;
+    if (!template) {
+      logger.error('engine.message.missing', { conversationId: record.id, key, locale: record.locale });
+      return { kind: 'message', text: key, key, quickReplies };
+    }
+    const rendered = renderMessage(template, variables, record.locale, occurrence);
+    const message: ReplyMessage = { kind: 'message', text: rendered.text, key, from: { role: 'bot' } };
+    if (rendered.voice) message.voice = rendered.voice;
+    if (quickReplies && quickReplies.length > 0) message.quickReplies = quickReplies;
+    return message;
+  };
+
+  const labelFor = (record: ConversationRecord, key: string, payload: string): string => {
+    const template = catalog.get(record.locale, key);
+    return template ? renderMessage(template, {}, record.locale).text : payload;
+  };
+
+  const understand = (text: string, record: ConversationRecord, meta: WaitingStateMeta | undefined, now: number): { result: NluResult; locale: Locale } => {
+    let locale = record.locale;
+    let result = nlu.understand(text, { locale, expectedIntents: meta?.expectedIntents, expectedEntity: meta?.expectedEntity, now });
+    const asked = result.intent === 'change_language' ? result.entities.find((entity) => entity.type === 'language')?.value : undefined;
+    const switchTo = asked ?? result.language;
+    if (switchTo && isLocale(switchTo) && switchTo !== locale && options.locales.includes(switchTo)) {
+      locale = switchTo;
+      const again = nlu.understand(text, { locale, expectedIntents: meta?.expectedIntents, expectedEntity: meta?.expectedEntity, now });
+      result = asked ? { ...again, intent: 'change_language', confidence: Math.max(again.confidence, result.confidence), entities: result.entities } : again;
+    }
+    return { result, locale };
+  };
+
+  const waitingMeta = (snapshot: { getMeta(): Record<string, unknown> } | undefined): WaitingStateMeta | undefined => {
+    if (!snapshot) return undefined;
+    const metas = Object.values(snapshot.getMeta()) as WaitingStateMeta[];
+    return metas.find((meta) => meta && typeof meta === 'object' && 'kind' in meta);
+  };
+
+  const stateName = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    if (value && typeof value === 'object') {
+      const [flow, inner] = Object.entries(value as Record<string, unknown>)[0] ?? [];
+      if (!flow) return '';
+      const state = typeof inner === 'string' ? inner : Object.keys((inner as Record<string, unknown>) ?? {})[0];
+      return state ? `${flow}.${state}` : flow;
+    }
+    return '';
+  };
+
+  const validateTurn = (turn: Turn): void => {
+    if (!isValidConversationId(turn.conversationId)) {
+      throw new InvalidTurnError('invalid_conversation_id', 'The conversation id may only contain letters, digits, - and _ (1–128 characters).');
+    }
+    if (turn.locale !== undefined && (!isLocale(turn.locale) || !options.locales.includes(turn.locale))) {
+      throw new InvalidTurnError('invalid_locale', `Unsupported locale. Use one of: ${options.locales.join(', ')}.`, turn.conversationId);
+    }
+    const input = turn.input;
+    if (input.kind === 'text') {
+      if (typeof input.text !== 'string' || input.text.trim() === '') throw new InvalidTurnError('empty_text', 'The message text is empty.', turn.conversationId);
+      if (input.text.length > options.maxTextLength) {
+        throw new InvalidTurnError('text_too_long', `The message is longer than ${options.maxTextLength} characters.`, turn.conversationId);
+      }
+    }
+    if (input.kind === 'payload' && (typeof input.payload !== 'string' || input.payload.length === 0 || input.payload.length > 100)) {
+      throw new InvalidTurnError('invalid_payload', 'The quick-reply payload must be a non-empty string of at most 100 characters.', turn.conversationId);
+    }
+    if (input.kind === 'dtmf' && !/^[0-9*#]{1,32}$/.test(input.digits)) {
+      throw new InvalidTurnError('invalid_digits', 'DTMF digits may only contain 0-9, * and #.', turn.conversationId);
+    }
+    if (input.kind === 'text' && input.sttConfidence !== undefined && !(input.sttConfidence >= 0 && input.sttConfidence <= 1)) {
+      throw new InvalidTurnError('invalid_confidence', 'sttConfidence must be between 0 and 1.', turn.conversationId);
+    }
+  };
+
+  const identifyCustomer = async (record: ConversationRecord, turn: Turn): Promise<void> => {
+    const hints = { ...turn.customer };
+    const phone = record.slots.phone ?? record.slots.phoneNumber;
+    const email = record.slots.email;
+    if (typeof phone === 'string' && !hints.phone) hints.phone = phone;
+    if (typeof email === 'string' && !hints.email) hints.email = email;
+    if (!hints.phone && !hints.email && !hints.webUserId) return;
+    try {
+      const customer = await stores.customers.identify(hints);
+      record.customerId = customer.id;
+    } catch (error) {
+      logger.warn('engine.customer.identify_failed', { conversationId: record.id, error: String(error) });
+    }
+  };
+
+  const rememberContact = async (record: ConversationRecord, outcome: string | undefined, topic: string | undefined): Promise<void> => {
+    if (!record.customerId) return;
+    try {
+      await stores.customers.recordContact(record.customerId, {
+        conversationId: record.id, channel: record.channel, at: record.updatedAt, intent: topic, outcome, ticketId: record.ticketId, slots: record.slots,
+      });
+    } catch (error) {
+      logger.warn('engine.customer.record_failed', { conversationId: record.id, error: String(error) });
+    }
+  };
+
+  const runTurn = async (turn: Turn): Promise<TurnResult> => {
+    const started = clock.now();
+    const now = turn.timestamp ?? started;
+    let record = await stores.conversations.get(turn.conversationId);
+    if (record && turn.clientMessageId) {
+      const seen = record.processed.find((entry) => entry.clientMessageId === turn.clientMessageId);
+      if (seen) return { ...seen.result, duplicate: true };
+    }
+    const isNew = !record;
+    if (!record) {
+      record = newRecord(turn.conversationId, turn.channel, turn.locale ?? options.defaultLocale, now);
+    }
+    if (turn.locale) record.locale = turn.locale;
+    const restarting = record.status === 'ended';
+    if (restarting) {
+      record.status = 'active';
+      record.snapshot = undefined;
+      record.slots = {};
+      record.ticketId = undefined;
+      record.misunderstood = 0;
+    }
+    currentRecords.set(record.id, record);
+    try {
+      return await dialogTurn(turn, record, now, isNew || restarting, isNew);
+    } finally {
+      currentRecords.delete(record.id);
+    }
+  };
+
+  const dialogTurn = async (turn: Turn, record: ConversationRecord, now: number, fresh: boolean, isNew: boolean): Promise<TurnResult> => {
+    const input = turn.input;
+    if (isNew) await identifyCustomer(record, turn);
+
+    // A human has the conversation: the bot stays quiet and the agent sees the message.
+    if (record.status === 'agent' && input.kind !== 'start') {
+      const text = input.kind === 'text' ? input.text : input.kind === 'payload' ? input.text ?? input.payload : input.kind === 'dtmf' ? input.digits : '';
+      if (text) record.transcript.push({ at: now, from: 'customer', text, channel: turn.channel, locale: record.locale });
+      const result: TurnResult = { conversationId: record.id, replies: [], locale: record.locale, state: record.state, ended: false, ticketId: record.ticketId };
+      rememberProcessed(record, turn, result);
+      await save(record, now);
+      await stores.bus.publish({ conversationId: record.id, replies: [], event: 'customer_message', at: now, agentName: record.agentName }).catch(() => undefined);
+      return result;
+    }
+
+    const emitted: DialogEmitted[] = [];
+    const env = (locale: Locale, sentiment: number): DialogEnv => ({ channel: turn.channel, locale, now, open: handoff.isOpen(now), sentiment });
+    const actor = fresh || record.snapshot === undefined
+      ? createActor(machine, { input: { conversationId: record.id, env: env(record.locale, 0) } })
+      : createActor(machine, { snapshot: record.snapshot as Snapshot<unknown>, input: { conversationId: record.id, env: env(record.locale, 0) } });
+    for (const type of ['say', 'handoff', 'survey', 'end'] as const) actor.on(type, (event) => emitted.push(event as DialogEmitted));
+    actor.start();
+    if (fresh) await emitEvent('conversation_started', record, now);
+
+    // The greeting counts only when the customer opened the chat; if they already said something, answer that.
+    if (fresh && input.kind !== 'start') emitted.length = 0;
+    const metaBefore = waitingMeta(actor.getSnapshot());
+
+    let nluResult: NluResult | undefined;
+    let customerText: string | undefined;
+    let dialogEvent: DialogEvent | undefined;
+    let sttConfidence: number | undefined;
+    if (input.kind === 'text' || input.kind === 'dtmf') {
+      customerText = input.kind === 'text' ? input.text.trim() : input.digits;
+      sttConfidence = input.kind === 'text' ? input.sttConfidence : undefined;
+      const understood = understand(customerText, record, metaBefore, now);
+      if (understood.locale !== record.locale) {
+        record.locale = understood.locale;
+      }
+      nluResult = understood.result;
+      dialogEvent = { type: 'USER', intent: nluResult.intent, confidence: nluResult.confidence, entities: nluResult.entities, text: customerText, sentiment: nluResult.sentiment };
+    } else if (input.kind === 'payload') {
+      const payload = input.payload;
+      const allowed = knownPayloads.has(payload) || payload.startsWith('faq.') || (metaBefore?.quickReplyPayloads ?? []).includes(payload);
+      if (!allowed || (payload.startsWith('faq.') && !catalog.get(record.locale, payload))) {
+        actor.stop();
+        throw new InvalidTurnError('unknown_payload', `Unknown quick-reply payload "${payload.slice(0, 100)}". Send one of the payloads the bot offered.`, record.id);
+      }
+      customerText = input.text ?? labelFor(record, `intents.${payload}`, payload);
+      if (knownPayloads.has(payload) || payload.startsWith('faq.')) {
+        nluResult = { intent: payload, confidence: 1, ranking: [{ intent: payload, confidence: 1 }], entities: [], sentiment: 0 };
+        dialogEvent = { type: 'USER', intent: payload, confidence: 1, entities: [], text: payload, sentiment: 0, fromButton: true };
+      } else {
+        const understood = nlu.understand(payload, { locale: record.locale, expectedEntity: metaBefore?.expectedEntity, now });
+        nluResult = understood;
+        dialogEvent = { type: 'USER', intent: understood.intent, confidence: understood.confidence, entities: understood.entities, text: payload, sentiment: 0, fromButton: true };
+      }
+    } else if (input.kind === 'no_input') {
+      dialogEvent = { type: 'NO_INPUT' };
+    }
+
+    const localeSwitched = nluResult !== undefined && record.locale !== (actor.getSnapshot().context as { env: DialogEnv }).env.locale;
+    if (dialogEvent) {
+      actor.send({ type: 'ENV', env: env(record.locale, nluResult?.sentiment ?? 0) });
+      if (localeSwitched && nluResult?.intent !== 'change_language') {
+        // The customer switched language on their own: say so once, then carry on with what they asked.
+        emitted.push({ type: 'say', key: 'system.language_changed', slots: {} });
+      } else if (localeSwitched) {
+        emitted.push({ type: 'say', key: 'system.language_changed', slots: {} });
+      }
+      actor.send(dialogEvent);
+    }
+    let snapshot = actor.getSnapshot();
+    if (!snapshot.hasTag('waiting') && snapshot.status === 'active') {
+      snapshot = await waitFor(actor, (s) => s.hasTag('waiting') || s.status !== 'active', { timeout: options.turnTimeoutMs });
+    }
+    const context = snapshot.context as { slots: Record<string, string | number | boolean | null>; ticketId?: string; outcome?: string; topicIntent?: string; misunderstood: number };
+    record.snapshot = actor.getPersistedSnapshot();
+    actor.stop();
+    record.slots = { ...context.slots };
+    if (context.ticketId) record.ticketId = context.ticketId;
+    record.state = stateName(snapshot.value);
+    record.misunderstood = context.misunderstood;
+
+    // Transcript: the customer's line first, then everything the bot says.
+    if (customerText !== undefined) {
+      record.transcript.push({
+        at: now, from: 'customer', text: redactForTranscript(customerText, nluResult), channel: turn.channel, locale: record.locale,
+        intent: nluResult?.intent, confidence: nluResult ? round(nluResult.confidence) : undefined, sttConfidence,
+      });
+    }
+    const replies: Reply[] = [];
+    let ended = false;
+    let handedOff = false;
+    for (const event of emitted) {
+      if (event.type === 'say') {
+        const quickReplies = event.quickReplies?.map((quick) => ({ label: labelFor(record, quick.label, quick.payload), payload: quick.payload }));
+        const message = say(record, event.key, variablesFor(record, event.slots, now, { ticketId: event.ticketId ?? record.ticketId }), quickReplies);
+        replies.push(message);
+        record.transcript.push({ at: now, from: 'bot', text: message.text, key: message.key, channel: turn.channel, locale: record.locale, state: record.state });
+      } else if (event.type === 'handoff') {
+        handedOff = true;
+        record.status = 'handoff';
+        record.ticketId = event.ticketId;
+        replies.push({ kind: 'handoff', ticketId: event.ticketId, queue: event.queue, priority: event.priority, reason: event.reason, agentsAvailable: event.agentsAvailable });
+        await emitEvent('handoff', record, now, { reason: event.reason, queue: event.queue, priority: event.priority, intent: context.topicIntent ?? null });
+      } else if (event.type === 'survey') {
+        await emitEvent('survey_answer', record, now, { survey: event.survey, value: event.value });
+      }
+    }
+    if (snapshot.hasTag('ended')) {
+      ended = true;
+      const outcome = context.outcome ?? (handedOff || record.ticketId ? 'handoff' : 'resolved');
+      record.status = 'ended';
+      replies.push({ kind: 'end', outcome: outcome as 'resolved' });
+      if (outcome === 'resolved') await emitEvent('resolved', record, now, { intent: context.topicIntent ?? null });
+      await emitEvent('conversation_ended', record, now, { outcome });
+    }
+    const meta = waitingMeta(snapshot);
+    if (meta && !ended) {
+      replies.push({ kind: 'listen', expectedIntents: meta.expectedIntents, expectedEntity: meta.expectedEntity, hints: meta.quickReplyPayloads, ...(meta.kind === 'survey' ? { dtmf: { maxDigits: 2 } } : {}) });
+    }
+
+    if (nluResult) {
+      await emitEvent('turn', record, now, { intent: nluResult.intent, confidence: round(nluResult.confidence), sentiment: round(nluResult.sentiment), state: record.state });
+      if (nluResult.intent === OUT_OF_SCOPE) await emitEvent('fallback', record, now, { state: metaBefore ? `${metaBefore.flow}.${metaBefore.state}` : null, misunderstood: record.misunderstood });
+      else await emitEvent('intent', record, now, { intent: nluResult.intent });
+    }
+
+    await identifyCustomer(record, turn);
+    const result: TurnResult = { conversationId: record.id, replies, locale: record.locale, state: record.state, ended, ticketId: record.ticketId };
+    rememberProcessed(record, turn, result);
+    await save(record, now);
+    if (ended || handedOff || fresh) await rememberContact(record, ended ? (context.outcome ?? 'resolved') : handedOff ? 'handoff' : 'open', context.topicIntent);
+    logger.info('engine.turn.handled', { conversationId: record.id, channel: turn.channel, state: record.state, intent: nluResult?.intent, ms: clock.now() - now });
+    return result;
+  };
+
+  const rememberProcessed = (record: ConversationRecord, turn: Turn, result: TurnResult): void => {
+    if (!turn.clientMessageId) return;
+    record.processed.push({ clientMessageId: turn.clientMessageId, result });
+    if (record.processed.length > options.rememberMessages) record.processed.splice(0, record.processed.length - options.rememberMessages);
+  };
+
+  const withConversation = async <T>(conversationId: string, work: (record: ConversationRecord, now: number) => Promise<T>): Promise<T> =>
+    stores.lock.withLock(conversationId, async () => {
+      const record = await stores.conversations.get(conversationId);
+      if (!record) throw new AppError('conversation_not_found', `No conversation ${conversationId}.`, { conversationId });
+      return work(record, clock.now());
+    });
+
+  const systemLine = (record: ConversationRecord, key: string, now: number, agentName?: string): ReplyMessage => {
+    const message = say(record, key, variablesFor(record, record.slots, now, { agentName }));
+    record.transcript.push({ at: now, from: 'system', text: message.text, key, agentName });
+    return message;
+  };
+
+  return {
+    async handleTurn(turn) {
+      validateTurn(turn);
+      return stores.lock.withLock(turn.conversationId, () => runTurn(turn));
+    },
+
+    getConversation: (id) => stores.conversations.get(id),
+
+    async createConversation(channel, locale) {
+      const now = clock.now();
+      const record = newRecord(createSecretId(), channel, locale ?? options.defaultLocale, now);
+      await save(record, now);
+      return { id: record.id, accessToken: record.accessToken as string };
+    },
+
+    async authorize(conversationId, token) {
+      const record = isValidConversationId(conversationId) ? await stores.conversations.get(conversationId) : undefined;
+      if (!record || !record.accessToken || !token || !timingSafeEqualText(record.accessToken, token)) {
+        throw new AccessDeniedError('This conversation needs its access token.', conversationId);
+      }
+      return record;
+    },
+
+    async agentJoin(conversationId, agentName) {
+      const message = await withConversation(conversationId, async (record, now) => {
+        record.status = 'agent';
+        record.agentName = agentName;
+        const line = systemLine(record, 'system.agent_joined', now, agentName);
+        await save(record, now);
+        return line;
+      });
+      await stores.bus.publish({ conversationId, replies: [message], event: 'agent_joined', agentName, at: clock.now() });
+    },
+
+    async agentSay(conversationId, agentName, text) {
+      const trimmed = typeof text === 'string' ? text.trim() : '';
+      if (!trimmed) throw new InvalidTurnError('empty_text', 'The message text is empty.', conversationId);
+      if (trimmed.length > options.maxTextLength) throw new InvalidTurnError('text_too_long', `The message is longer than ${options.maxTextLength} characters.`, conversationId);
+      const reply: ReplyMessage = { kind: 'message', text: trimmed, from: { role: 'agent', name: agentName } };
+      await withConversation(conversationId, async (record, now) => {
+        record.transcript.push({ at: now, from: 'agent', text: trimmed, agentName, channel: record.channel });
+        await save(record, now);
+      });
+      await stores.bus.publish({ conversationId, replies: [reply], event: 'agent_message', agentName, at: clock.now() });
+      return reply;
+    },
+
+    async releaseToBot(conversationId, agentName) {
+      const result = await stores.lock.withLock(conversationId, async () => {
+        const record = await stores.conversations.get(conversationId);
+        if (!record) throw new AppError('conversation_not_found', `No conversation ${conversationId}.`, { conversationId });
+        const now = clock.now();
+        const left = systemLine(record, 'system.agent_left', now, agentName);
+        record.status = 'active';
+        record.agentName = undefined;
+        const emitted: DialogEmitted[] = [];
+        const actor = createActor(machine, record.snapshot ? { snapshot: record.snapshot as Snapshot<unknown>, input: {} } : { input: { conversationId, env: { channel: record.channel, locale: record.locale, now, open: true, sentiment: 0 } } });
+        actor.on('say', (event) => emitted.push(event as DialogEmitted));
+        actor.start();
+        actor.send({ type: 'ENV', env: { channel: record.channel, locale: record.locale, now, open: handoff.isOpen(now), sentiment: 0 } });
+        actor.send({ type: 'AGENT_RELEASED' });
+        const snapshot = actor.getSnapshot();
+        record.snapshot = actor.getPersistedSnapshot();
+        actor.stop();
+        record.state = stateName(snapshot.value);
+        const replies: Reply[] = [left];
+        for (const event of emitted) {
+          if (event.type !== 'say') continue;
+          const quickReplies = event.quickReplies?.map((quick) => ({ label: labelFor(record, quick.label, quick.payload), payload: quick.payload }));
+          const message = say(record, event.key, variablesFor(record, event.slots, now), quickReplies);
+          replies.push(message);
+          record.transcript.push({ at: now, from: 'bot', text: message.text, key: message.key, channel: record.channel, locale: record.locale, state: record.state });
+        }
+        await save(record, now);
+        return { conversationId, replies, locale: record.locale, state: record.state, ended: false, ticketId: record.ticketId } satisfies TurnResult;
+      });
+      await stores.bus.publish({ conversationId, replies: result.replies, event: 'agent_left', agentName, at: clock.now() });
+      return result;
+    },
+
+    async agentClose(conversationId, agentName) {
+      await withConversation(conversationId, async (record, now) => {
+        record.status = 'ended';
+        record.agentName = undefined;
+        record.transcript.push({ at: now, from: 'system', text: `closed by ${agentName}`, agentName });
+        await save(record, now);
+        await emitEvent('conversation_ended', record, now, { outcome: 'handoff' });
+      });
+      await stores.bus.publish({ conversationId, replies: [{ kind: 'end', outcome: 'handoff' }], event: 'closed', agentName, at: clock.now() });
+    },
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+function timingSafeEqualText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let index = 0; index < a.length; index += 1) difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
+  return difference === 0;
+}
+
+/** Identity codes, IBANs and card numbers never reach the transcript; contact details stay (agents call back). */
+function redactForTranscript(text: string, nlu: NluResult | undefined): string {
+  if (!nlu) return text;
+  const sensitive = nlu.entities.filter((entity) => entity.sensitive && entity.type !== 'phone' && entity.type !== 'email').sort((a, b) => b.start - a.start);
+  let result = text;
+  for (const entity of sensitive) result = `${result.slice(0, entity.start)}[${entity.type}]${result.slice(entity.end)}`;
+  return result;
+}
+
+export type { TranscriptEntry };

@@ -1,0 +1,490 @@
+import { assign, createMachine, emit, fromPromise, type AnyStateMachine } from 'xstate';
+import { OUT_OF_SCOPE, type EntityMatch } from '../core/nlu';
+import type { SlotValue, Slots } from '../core/ticket';
+import type { Condition, FlowFile, FlowState, GlobalBehaviour, QuickReplySpec, SlotSpec } from './flow-schema';
+import type { DialogContext, DialogEnv, DialogEvent, HandoffInput, HandoffOutput, IntegrationInput, IntegrationOutput, QuickReplyRef, WaitingStateMeta } from './dialog-types';
+
+/**
+ * Compiles validated flow files into ONE XState v5 machine: each flow is a compound state under the root
+ * (`#aspa.<flow>.<state>`), so subflow calls are ordinary transitions and XState's own tools (inspection,
+ * @xstate/graph) see the whole bot. Actions, guards and actors are referenced by name; the engine provides
+ * the effectful ones (integrations, tickets, FAQ lookup) with `machine.provide()`.
+ */
+
+export const MAIN_FLOW = 'main';
+export const ENDED_STATE = '__ended';
+const ROOT = 'aspa';
+const SURVEY_RANGES = { csat: [1, 5], nps: [0, 10], ces: [1, 7] } as const;
+
+export interface CompiledBot {
+  machine: AnyStateMachine;
+  /** Global intents and where they lead. */
+  globalIntents: string[];
+  /** Every intent some state reacts to. */
+  intents: string[];
+  flows: string[];
+}
+
+/** Effectful implementations the engine supplies. */
+export interface DialogImplementations {
+  integration: (input: IntegrationInput) => Promise<IntegrationOutput>;
+  handoff: (input: HandoffInput) => Promise<HandoffOutput>;
+  faqAvailable: (intent: string | undefined, env: DialogEnv) => boolean;
+}
+
+type Transition = Record<string, unknown>;
+type StateConfig = Record<string, unknown>;
+
+const ref = (flow: string, state: string): string => `#${ROOT}.${flow}.${state}`;
+const globalRef = (target: string): string => {
+  const [flow, state] = target.includes('.') ? target.split('.') : [MAIN_FLOW, target];
+  return ref(flow, state);
+};
+
+function keysOf(say: FlowState['say']): string[] {
+  if (!say) return [];
+  return Array.isArray(say) ? say : [say];
+}
+
+function quickReplies(specs: QuickReplySpec[] | undefined): QuickReplyRef[] | undefined {
+  if (!specs || specs.length === 0) return undefined;
+  return specs.map((spec) => (typeof spec === 'string' ? { label: `intents.${spec}`, payload: spec } : { label: spec.label, payload: spec.payload }));
+}
+
+/** Say actions for a list of keys; quick replies go with the last one. */
+function sayActions(keys: string[], replies?: QuickReplyRef[]): unknown[] {
+  return keys.map((key, index) => ({ type: 'say', params: { key, quickReplies: index === keys.length - 1 ? replies : undefined } }));
+}
+
+export function intentMatches(pattern: string, intent: string | undefined): boolean {
+  if (!intent) return false;
+  if (pattern === 'faq.*') return intent.startsWith('faq.');
+  return pattern === intent;
+}
+
+export function evaluateCondition(condition: Condition, context: DialogContext): boolean {
+  const { env, slots } = context;
+  if ('all' in condition) return condition.all.every((c) => evaluateCondition(c, context));
+  if ('any' in condition) return condition.any.some((c) => evaluateCondition(c, context));
+  if ('not' in condition) return !evaluateCondition(condition.not, context);
+  if ('open_now' in condition) return env.open === condition.open_now;
+  if ('channel' in condition) return ([] as string[]).concat(condition.channel).includes(env.channel);
+  if ('locale' in condition) return ([] as string[]).concat(condition.locale).includes(env.locale);
+  if ('intent' in condition) return ([] as string[]).concat(condition.intent).some((p) => intentMatches(p, context.lastIntent));
+  if ('sentiment_below' in condition) return env.sentiment < condition.sentiment_below;
+  if ('sentiment_above' in condition) return env.sentiment > condition.sentiment_above;
+  const value = slots[condition.slot];
+  const present = value !== undefined && value !== null && value !== '';
+  if (condition.present !== undefined && present !== condition.present) return false;
+  if (condition.equals !== undefined && !looselyEqual(value, condition.equals)) return false;
+  if (condition.not_equals !== undefined && looselyEqual(value, condition.not_equals)) return false;
+  if (condition.in !== undefined && !condition.in.some((candidate) => looselyEqual(value, candidate))) return false;
+  const numeric = typeof value === 'number' ? value : Number(value);
+  if (condition.gt !== undefined && !(present && numeric > condition.gt)) return false;
+  if (condition.gte !== undefined && !(present && numeric >= condition.gte)) return false;
+  if (condition.lt !== undefined && !(present && numeric < condition.lt)) return false;
+  if (condition.lte !== undefined && !(present && numeric <= condition.lte)) return false;
+  return true;
+}
+
+function looselyEqual(value: SlotValue | undefined, expected: string | number | boolean): boolean {
+  if (value === undefined || value === null) return false;
+  return String(value).toLowerCase() === String(expected).toLowerCase();
+}
+
+/** The slot value an answer gives, or undefined when it does not fit the slot. */
+export function slotValueFrom(spec: SlotSpec, event: Extract<DialogEvent, { type: 'USER' }>): SlotValue | undefined {
+  let value: SlotValue | undefined;
+  if (spec.entity === 'any_text') {
+    value = event.text.trim() || undefined;
+  } else {
+    const match: EntityMatch | undefined = event.entities.find((entity) => entity.type === spec.entity);
+    if (match) value = spec.entity === 'number' || spec.entity === 'money' ? toNumberIfNumeric(match.value) : match.value;
+  }
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number') {
+    if (spec.min !== undefined && value < spec.min) return undefined;
+    if (spec.max !== undefined && value > spec.max) return undefined;
+  }
+  const length = String(value).length;
+  if (spec.min_length !== undefined && length < spec.min_length) return undefined;
+  if (spec.max_length !== undefined && length > spec.max_length) return undefined;
+  return value;
+}
+
+function toNumberIfNumeric(value: string): SlotValue {
+  const number = Number(value);
+  return Number.isFinite(number) ? number : value;
+}
+
+export function surveyValueFrom(survey: keyof typeof SURVEY_RANGES, event: Extract<DialogEvent, { type: 'USER' }>): number | undefined {
+  const [min, max] = SURVEY_RANGES[survey];
+  const fromEntity = event.entities.find((entity) => entity.type === 'number');
+  const raw = fromEntity ? Number(fromEntity.value) : Number(event.text.trim());
+  if (!Number.isInteger(raw) || raw < min || raw > max) return undefined;
+  return raw;
+}
+
+interface CompileInput {
+  flows: FlowFile[];
+}
+
+export function compileFlows({ flows }: CompileInput): CompiledBot {
+  const byId = new Map(flows.map((flow) => [flow.id, flow]));
+  const main = byId.get(MAIN_FLOW);
+  if (!main) throw new Error('No main flow: add flows/main.yaml with `id: main`.');
+  const global: GlobalBehaviour = main.global ?? { intents: {} };
+  const globalIntents = Object.keys(global.intents);
+  const mainStart = main.states[main.start];
+  /** Intents the main menu routes: any ask state can switch topic to them. */
+  const topicRoutes = mainStart?.ask && !mainStart.slot ? Object.entries(mainStart.on_intent ?? {}) : [];
+
+  // Who calls which subflow, so a `return` can go back to the right `next`.
+  const callers = new Map<string, { flow: string; state: string; next?: string; end?: string }[]>();
+  for (const flow of flows) {
+    for (const [stateId, state] of Object.entries(flow.states)) {
+      if (state.flow) {
+        const list = callers.get(state.flow) ?? [];
+        list.push({ flow: flow.id, state: stateId, next: state.next, end: state.end });
+        callers.set(state.flow, list);
+      }
+    }
+  }
+
+  const allIntents = new Set<string>(globalIntents);
+  const globalTransitions = (flowId: string, stateId: string, handled: Set<string>): Transition[] => {
+    const list: Transition[] = [];
+    for (const [intent, target] of Object.entries(global.intents)) {
+      if (handled.has(intent)) continue;
+      if (target === 'repeat') {
+        list.push({ guard: { type: 'intentIs', params: { patterns: [intent] } }, target: ref(flowId, stateId), reenter: true, actions: ['resetMisunderstood', 'rememberIntent'] });
+      } else {
+        list.push({ guard: { type: 'intentIs', params: { patterns: [intent] } }, target: globalRef(target), actions: ['resetMisunderstood', 'rememberIntent', 'clearStack', { type: 'setTopic', params: { intent } }] });
+      }
+    }
+    return list;
+  };
+  const sentimentTransition = (): Transition[] =>
+    global.sentiment ? [{ guard: { type: 'sentimentBelow', params: { below: global.sentiment.below } }, target: globalRef(global.sentiment.goto), actions: ['resetMisunderstood', 'clearStack'] }] : [];
+  const fallbackTransition = (): Transition[] =>
+    global.fallback
+      ? [{ guard: { type: 'misunderstoodReaches', params: { count: global.fallback.after } }, target: globalRef(global.fallback.goto), actions: ['resetMisunderstood', 'clearStack'] }]
+      : [];
+
+  const compileState = (flow: FlowFile, stateId: string, state: FlowState): StateConfig => {
+    const here = ref(flow.id, stateId);
+    const local = (target: string): string => ref(flow.id, target);
+    const replies = quickReplies(state.quick_replies);
+    const said = keysOf(state.say);
+    const nextTarget = state.next ? local(state.next) : undefined;
+
+    if (state.end) {
+      return {
+        entry: [...sayActions(said, replies), { type: 'finish', params: { outcome: state.end } }],
+        tags: ['waiting', 'ended'],
+        meta: waitingMeta(flow.id, stateId, 'ended', [], undefined, []),
+        on: { USER: { target: `#${ROOT}.${MAIN_FLOW}`, actions: ['restart'] } },
+      };
+    }
+
+    if (state.return) {
+      const back: Transition[] = (callers.get(flow.id) ?? []).map((caller) => ({
+        guard: { type: 'stackTopIs', params: { caller: `${caller.flow}.${caller.state}` } },
+        target: caller.next ? ref(caller.flow, caller.next) : caller.end ? ref(caller.flow, caller.state) + '_end' : ref(MAIN_FLOW, main.start),
+        actions: ['popStack'],
+      }));
+      return { entry: sayActions(said, replies), always: [...back, { target: ref(MAIN_FLOW, main.start), actions: ['clearStack'] }] };
+    }
+
+    if (state.flow) {
+      return {
+        entry: [...sayActions(said, replies), { type: 'pushStack', params: { caller: `${flow.id}.${stateId}` } }],
+        always: { target: `#${ROOT}.${state.flow}` },
+      };
+    }
+
+    if (state.branch) {
+      const always: Transition[] = state.branch.map((entry) =>
+        'if' in entry ? { guard: { type: 'condition', params: { condition: entry.if } }, target: local(entry.goto) } : { target: local(entry.else) },
+      );
+      return { entry: sayActions(said, replies), always };
+    }
+
+    if (state.faq) {
+      const on = state.on ?? {};
+      return {
+        entry: sayActions(said, replies),
+        always: [
+          { guard: 'faqAvailable', target: on.answered ? local(on.answered) : nextTarget, actions: ['sayFaq'] },
+          { target: on.not_found ? local(on.not_found) : nextTarget },
+        ],
+      };
+    }
+
+    if (state.call) {
+      const on = state.on ?? {};
+      const outcomes: Transition[] = Object.entries(on)
+        .filter(([outcome]) => outcome !== 'error')
+        .map(([outcome, target]) => ({
+          guard: { type: 'outcomeIs', params: { outcome } },
+          target: local(target),
+          actions: [{ type: 'storeResult', params: { mapping: state.result ?? {} } }],
+        }));
+      const errorTarget = on.error ? local(on.error) : global.fallback ? globalRef(global.fallback.goto) : ref(MAIN_FLOW, main.start);
+      return {
+        entry: sayActions(said, replies),
+        invoke: {
+          src: 'integration',
+          input: ({ context }: { context: DialogContext }): IntegrationInput => ({
+            name: state.call as string,
+            inputs: Object.fromEntries(Object.entries(state.with ?? {}).map(([input, slot]) => [input, context.slots[slot] ?? null])),
+          }),
+          onDone: [...outcomes, { target: errorTarget, actions: [{ type: 'say', params: { key: 'system.error' } }] }],
+          onError: { target: errorTarget, actions: [{ type: 'say', params: { key: 'system.error' } }] },
+        },
+      };
+    }
+
+    if (state.handoff) {
+      const spec = state.handoff;
+      const after = nextTarget ?? ref(flow.id, stateId) + '_end';
+      return {
+        invoke: {
+          src: 'handoff',
+          input: ({ context }: { context: DialogContext }): HandoffInput => ({
+            conversationId: context.conversationId, reason: spec.reason, priority: spec.priority, queue: spec.queue, topicIntent: context.topicIntent, slots: context.slots,
+          }),
+          onDone: { target: after, actions: ['storeTicket', 'emitHandoff', ...sayActions(said, replies)] },
+          onError: { target: after, actions: [{ type: 'say', params: { key: 'system.error' } }] },
+        },
+      };
+    }
+
+    if (state.survey) {
+      const survey = state.survey;
+      const [min, max] = SURVEY_RANGES[survey];
+      const buttons: QuickReplyRef[] = [];
+      for (let value = min; value <= max; value += 1) buttons.push({ label: `survey.scale.${value}`, payload: String(value) });
+      const askKeys = [...said, ...(state.ask ? [state.ask] : [])];
+      const onward = nextTarget ?? ref(flow.id, stateId) + '_end';
+      return {
+        entry: ['resetRetries', ...sayActions(askKeys, buttons)],
+        tags: ['waiting'],
+        meta: waitingMeta(flow.id, stateId, 'survey', [], 'number', buttons.map((b) => b.payload), survey),
+        on: {
+          USER: [
+            { guard: { type: 'surveyAnswered', params: { survey } }, target: onward, actions: [{ type: 'recordSurvey', params: { survey } }] },
+            ...globalTransitions(flow.id, stateId, new Set()),
+            { guard: { type: 'retriesLeft', params: { max: 1 } }, actions: ['incrementRetries', ...sayActions(askKeys.slice(-1), buttons)] },
+            { target: onward },
+          ],
+          NO_INPUT: { target: onward },
+        },
+      };
+    }
+
+    if (state.ask && state.slot) {
+      const slot = state.slot;
+      const handled = new Set(Object.keys(state.on_intent ?? {}));
+      const ask = sayActions([...said, state.ask], replies);
+      const reprompt = sayActions([slot.reprompt ?? 'system.reprompt', state.ask], replies);
+      const failure = state.on_failure ? local(state.on_failure) : global.fallback ? globalRef(global.fallback.goto) : ref(MAIN_FLOW, main.start);
+      const fill: Transition = { guard: { type: 'slotAnswered', params: { slot } }, target: nextTarget, actions: [{ type: 'fillSlot', params: { slot } }, 'resetMisunderstood'] };
+      const intents: Transition[] = Object.entries(state.on_intent ?? {}).map(([pattern, target]) => ({
+        guard: { type: 'intentIs', params: { patterns: [pattern] } }, target: local(target), actions: ['resetMisunderstood', 'rememberIntent'],
+      }));
+      const globals = globalTransitions(flow.id, stateId, handled);
+      const retry: Transition[] = [
+        { guard: { type: 'retriesLeft', params: { max: slot.retries } }, actions: ['incrementRetries', ...reprompt] },
+        { target: failure, actions: ['resetRetries'] },
+      ];
+      // Free text would swallow "I want a person", so global intents go first for any_text slots.
+      const user = slot.entity === 'any_text' ? [...intents, ...globals, fill, ...retry] : [fill, ...intents, ...globals, ...retry];
+      return {
+        initial: 'check',
+        states: {
+          check: {
+            always: [
+              ...(slot.skip_if_filled ? [{ guard: { type: 'slotFilled', params: { name: slot.name } }, target: nextTarget }] : []),
+              { target: 'asking' },
+            ],
+          },
+          asking: {
+            entry: ['resetRetries', ...ask],
+            tags: ['waiting'],
+            meta: waitingMeta(flow.id, stateId, 'slot', [...handled, ...globalIntents], slot.entity, (replies ?? []).map((r) => r.payload)),
+            on: { USER: user, NO_INPUT: retry },
+          },
+        },
+      };
+    }
+
+    if (state.ask) {
+      const handled = new Set(Object.keys(state.on_intent ?? {}));
+      handled.forEach((intent) => allIntents.add(intent));
+      const ask = sayActions([...said, state.ask], replies);
+      const intents: Transition[] = Object.entries(state.on_intent ?? {}).map(([pattern, target]) => ({
+        guard: { type: 'intentIs', params: { patterns: [pattern] } },
+        target: local(target),
+        actions: ['resetMisunderstood', 'rememberIntent', ...(globalIntents.includes(pattern) ? [] : [{ type: 'setTopic', params: {} }])],
+      }));
+      // A customer may change the subject at any question: intents the main menu routes lead there.
+      const topicSwitches: Transition[] =
+        flow.id === MAIN_FLOW && stateId === main.start
+          ? []
+          : topicRoutes
+              .filter(([pattern]) => !handled.has(pattern) && !globalIntents.includes(pattern))
+              .map(([pattern, target]) => ({
+                guard: { type: 'intentIs', params: { patterns: [pattern] } },
+                target: ref(MAIN_FLOW, target),
+                actions: ['resetMisunderstood', 'rememberIntent', 'clearStack', { type: 'setTopic', params: {} }],
+              }));
+      const otherwise: Transition[] = state.otherwise
+        ? [{ target: local(state.otherwise), actions: ['countMisunderstood', 'rememberIntent'] }]
+        : [{ actions: ['countMisunderstood', { type: 'say', params: { key: 'system.not_understood' } }, ...sayActions([state.ask], replies)] }];
+      return {
+        entry: ask,
+        tags: ['waiting'],
+        meta: waitingMeta(flow.id, stateId, 'ask', [...handled, ...globalIntents, ...topicSwitches.map((t) => firstPattern(t))], undefined, (replies ?? []).map((r) => r.payload)),
+        on: {
+          USER: [...intents, ...globalTransitions(flow.id, stateId, handled), ...topicSwitches, ...sentimentTransition(), ...fallbackTransition(), ...otherwise],
+          NO_INPUT: { actions: sayActions([state.ask], replies) },
+        },
+      };
+    }
+
+    // Plain talk: say and move on.
+    return { entry: sayActions(said, replies), ...(nextTarget ? { always: { target: nextTarget } } : {}) };
+  };
+
+  const root: Record<string, StateConfig> = {};
+  for (const flow of flows) {
+    const states: Record<string, StateConfig> = {};
+    for (const [stateId, state] of Object.entries(flow.states)) {
+      states[stateId] = compileState(flow, stateId, state);
+      // States that end the conversation after their work (handoff/survey without next, caller of a subflow with end).
+      if ((state.handoff && !state.next) || (state.survey && !state.next) || (state.flow && state.end)) {
+        const outcome = state.handoff ? 'handoff' : state.end ?? 'resolved';
+        states[`${stateId}_end`] = {
+          entry: [{ type: 'finish', params: { outcome } }],
+          tags: ['waiting', 'ended'],
+          meta: waitingMeta(flow.id, stateId, 'ended', [], undefined, []),
+          on: { USER: { target: `#${ROOT}.${MAIN_FLOW}`, actions: ['restart'] } },
+        };
+      }
+    }
+    root[flow.id] = { initial: flow.start, states };
+  }
+  for (const flow of flows) {
+    for (const state of Object.values(flow.states)) {
+      for (const pattern of Object.keys(state.on_intent ?? {})) allIntents.add(pattern);
+    }
+  }
+
+  const machine = createMachine(
+    {
+      id: ROOT,
+      initial: MAIN_FLOW,
+      context: ({ input }: { input: { conversationId: string; env: DialogEnv; slots?: Slots } }) => ({
+        conversationId: input.conversationId,
+        slots: input.slots ?? {},
+        stack: [],
+        retries: 0,
+        misunderstood: 0,
+        env: input.env,
+      }),
+      on: {
+        ENV: { actions: 'storeEnv' },
+        AGENT_RELEASED: { target: global.after_agent ? globalRef(global.after_agent) : ref(MAIN_FLOW, main.start), actions: ['clearStack', 'resetMisunderstood'] },
+      },
+      states: root,
+    } as never,
+    { actions: baseActions as never, guards: baseGuards as never },
+  );
+  return { machine, globalIntents, intents: [...allIntents], flows: flows.map((flow) => flow.id) };
+}
+
+function firstPattern(transition: Transition): string {
+  const guard = transition.guard as { params: { patterns: string[] } };
+  return guard.params.patterns[0];
+}
+
+function waitingMeta(flow: string, state: string, kind: WaitingStateMeta['kind'], expectedIntents: string[], expectedEntity: string | undefined, payloads: string[], survey?: WaitingStateMeta['survey']): WaitingStateMeta {
+  return { flow, state, kind, expectedIntents: [...new Set(expectedIntents)], expectedEntity, quickReplyPayloads: payloads, survey };
+}
+
+type UserEvent = Extract<DialogEvent, { type: 'USER' }>;
+type Args = { context: DialogContext; event: DialogEvent };
+const userEvent = (event: DialogEvent): UserEvent | undefined => (event.type === 'USER' ? event : undefined);
+
+const baseActions = {
+  storeEnv: assign(({ event }: Args) => (event.type === 'ENV' ? { env: event.env } : {})),
+  say: emit(({ context }: Args, params: { key: string; quickReplies?: QuickReplyRef[] }) => ({
+    type: 'say', key: params.key, slots: context.slots, quickReplies: params.quickReplies, ticketId: context.ticketId,
+  })),
+  sayFaq: emit(({ context }: Args) => ({ type: 'say', key: context.lastIntent ?? 'system.not_understood', slots: context.slots, ticketId: context.ticketId })),
+  resetMisunderstood: assign({ misunderstood: 0 }),
+  countMisunderstood: assign(({ context, event }: Args) => ({
+    misunderstood: userEvent(event)?.intent === OUT_OF_SCOPE ? context.misunderstood + 1 : context.misunderstood,
+  })),
+  rememberIntent: assign(({ event }: Args) => ({ lastIntent: userEvent(event)?.intent })),
+  setTopic: assign(({ context, event }: Args, params: { intent?: string }) => ({ topicIntent: params?.intent ?? userEvent(event)?.intent ?? context.topicIntent })),
+  clearStack: assign({ stack: [] as string[] }),
+  pushStack: assign(({ context }: Args, params: { caller: string }) => ({ stack: [...context.stack, params.caller] })),
+  popStack: assign(({ context }: Args) => ({ stack: context.stack.slice(0, -1) })),
+  resetRetries: assign({ retries: 0 }),
+  incrementRetries: assign(({ context }: Args) => ({ retries: context.retries + 1 })),
+  fillSlot: assign(({ context, event }: Args, params: { slot: SlotSpec }) => {
+    const user = userEvent(event);
+    const value = user ? slotValueFrom(params.slot, user) : undefined;
+    return { slots: { ...context.slots, [params.slot.name]: value ?? null }, retries: 0 };
+  }),
+  storeResult: assign(({ context, event }: Args & { event: { output?: IntegrationOutput } }, params: { mapping: Record<string, string> }) => {
+    const output = (event as { output?: IntegrationOutput }).output;
+    const slots = { ...context.slots };
+    for (const [field, slot] of Object.entries(params.mapping)) slots[slot] = output?.result[field] ?? null;
+    return { slots };
+  }),
+  storeTicket: assign(({ event }: Args) => ({ ticketId: (event as unknown as { output: HandoffOutput }).output.ticketId })),
+  emitHandoff: emit(({ event }: Args) => {
+    const output = (event as unknown as { output: HandoffOutput & { reason: string } }).output;
+    return { type: 'handoff', ...output };
+  }),
+  recordSurvey: emit(({ event }: Args, params: { survey: 'csat' | 'nps' | 'ces' }) => ({
+    type: 'survey', survey: params.survey, value: surveyValueFrom(params.survey, event as UserEvent) ?? 0,
+  })),
+  finish: assign((_args: Args, params: { outcome: DialogContext['outcome'] }) => ({ outcome: params.outcome })),
+  restart: assign(({ context }: Args) => ({ slots: {}, stack: [], retries: 0, misunderstood: 0, outcome: undefined, ticketId: undefined, topicIntent: undefined, lastIntent: undefined, env: context.env })),
+};
+
+const baseGuards = {
+  intentIs: ({ event }: Args, params: { patterns: string[] }) => params.patterns.some((pattern) => intentMatches(pattern, userEvent(event)?.intent)),
+  sentimentBelow: ({ event }: Args, params: { below: number }) => (userEvent(event)?.sentiment ?? 0) < params.below,
+  misunderstoodReaches: ({ context, event }: Args, params: { count: number }) => userEvent(event)?.intent === OUT_OF_SCOPE && context.misunderstood + 1 >= params.count,
+  condition: ({ context }: Args, params: { condition: Condition }) => evaluateCondition(params.condition, context),
+  stackTopIs: ({ context }: Args, params: { caller: string }) => context.stack[context.stack.length - 1] === params.caller,
+  slotFilled: ({ context }: Args, params: { name: string }) => context.slots[params.name] !== undefined && context.slots[params.name] !== null,
+  slotAnswered: ({ event }: Args, params: { slot: SlotSpec }) => {
+    const user = userEvent(event);
+    return user !== undefined && slotValueFrom(params.slot, user) !== undefined;
+  },
+  retriesLeft: ({ context }: Args, params: { max: number }) => context.retries < params.max,
+  surveyAnswered: ({ event }: Args, params: { survey: 'csat' | 'nps' | 'ces' }) => {
+    const user = userEvent(event);
+    return user !== undefined && surveyValueFrom(params.survey, user) !== undefined;
+  },
+  outcomeIs: ({ event }: Args, params: { outcome: string }) => (event as unknown as { output?: IntegrationOutput }).output?.outcome === params.outcome,
+};
+
+/** Binds the engine's effectful implementations to the compiled machine. */
+export function provideImplementations(bot: CompiledBot, implementations: DialogImplementations): AnyStateMachine {
+  return bot.machine.provide({
+    actors: {
+      integration: fromPromise(async ({ input }: { input: IntegrationInput }) => implementations.integration(input)),
+      handoff: fromPromise(async ({ input }: { input: HandoffInput }) => implementations.handoff(input)),
+    },
+    guards: {
+      faqAvailable: ({ context }: { context: DialogContext }) => implementations.faqAvailable(context.lastIntent, context.env),
+    },
+  } as never);
+}

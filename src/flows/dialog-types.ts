@@ -1,0 +1,96 @@
+import type { ConversationOutcome, HandoffReason, Priority } from '../core/reply';
+import type { EntityMatch } from '../core/nlu';
+import type { ChannelKind, Locale } from '../core/turn';
+import type { Slots } from '../core/ticket';
+
+/** Facts about the world a flow's conditions may read; refreshed by the engine before every event. */
+export interface DialogEnv {
+  channel: ChannelKind;
+  locale: Locale;
+  now: number;
+  /** Human agents are working now (opening hours). */
+  open: boolean;
+  /** Sentiment of the customer's last utterance, -1..1. */
+  sentiment: number;
+}
+
+/** The dialog actor's context: plain JSON, persisted in the snapshot. */
+export interface DialogContext {
+  conversationId: string;
+  slots: Slots;
+  /** Callers of the running subflows, innermost last, as `flow.state`. */
+  stack: string[];
+  retries: number;
+  misunderstood: number;
+  lastIntent?: string;
+  /** The topic the customer came for (the last non-global intent routed by a flow). */
+  topicIntent?: string;
+  ticketId?: string;
+  outcome?: ConversationOutcome;
+  env: DialogEnv;
+}
+
+export type DialogEvent =
+  | { type: 'ENV'; env: DialogEnv }
+  | {
+      type: 'USER';
+      intent: string;
+      confidence: number;
+      entities: EntityMatch[];
+      text: string;
+      sentiment: number;
+      /** True when a button was pressed (exact intent or value). */
+      fromButton?: boolean;
+    }
+  | { type: 'NO_INPUT' }
+  | { type: 'AGENT_RELEASED' };
+
+export interface QuickReplyRef {
+  /** Message key of the label. */
+  label: string;
+  payload: string;
+}
+
+/** What the dialog asks the engine to do; emitted by the XState actor (`actor.on(...)`). */
+export type DialogEmitted =
+  | { type: 'say'; key: string; slots: Slots; quickReplies?: QuickReplyRef[]; ticketId?: string }
+  | { type: 'handoff'; ticketId: string; queue: string; priority: Priority; reason: HandoffReason; agentsAvailable: boolean }
+  | { type: 'survey'; survey: 'csat' | 'nps' | 'ces'; value: number }
+  | { type: 'end'; outcome: ConversationOutcome }
+  | { type: 'slot_filled'; name: string }
+  | { type: 'misunderstood'; count: number };
+
+export interface IntegrationInput {
+  name: string;
+  inputs: Record<string, unknown>;
+}
+export interface IntegrationOutput {
+  outcome: string;
+  result: Record<string, string | number | boolean | null>;
+}
+
+export interface HandoffInput {
+  conversationId: string;
+  reason: HandoffReason;
+  priority: Priority;
+  queue?: string;
+  topicIntent?: string;
+  slots: Slots;
+}
+export interface HandoffOutput {
+  ticketId: string;
+  queue: string;
+  priority: Priority;
+  agentsAvailable: boolean;
+}
+
+/** Meta attached to every waiting state; the engine reads it for listen hints and payload checks. */
+export interface WaitingStateMeta {
+  flow: string;
+  state: string;
+  kind: 'ask' | 'slot' | 'survey' | 'ended';
+  expectedIntents: string[];
+  expectedEntity?: string;
+  quickReplyPayloads: string[];
+  survey?: 'csat' | 'nps' | 'ces';
+}

@@ -1,0 +1,31 @@
+import type { Locale } from '../core/turn';
+import type { MessageTemplate } from './message-catalog';
+
+export type MessageVariables = Record<string, string | number | boolean | null | undefined>;
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const LOCALE_TAGS: Record<Locale, string> = { fi: 'fi-FI', en: 'en-GB', sv: 'sv-SE' };
+
+/** Formats a variable for a reader of `locale` (ISO dates become local dates). */
+export function formatValue(value: MessageVariables[string], locale: Locale): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string' && ISO_DATE.test(value)) {
+    const date = new Date(`${value}T12:00:00Z`);
+    return new Intl.DateTimeFormat(LOCALE_TAGS[locale], { day: 'numeric', month: 'numeric', year: 'numeric', timeZone: 'UTC' }).format(date);
+  }
+  return String(value);
+}
+
+export function interpolate(template: string, variables: MessageVariables, locale: Locale): string {
+  return template.replace(/\{([a-zA-Z_][a-zA-Z0-9_]*)\}/g, (_match, name: string) => formatValue(variables[name], locale));
+}
+
+/**
+ * Renders a message. `occurrence` is how many times this key was said before in the conversation, so
+ * variants rotate and the bot never repeats itself word for word twice in a row (and tests stay deterministic).
+ */
+export function renderMessage(template: MessageTemplate, variables: MessageVariables, locale: Locale, occurrence = 0): { text: string; voice?: string } {
+  const text = interpolate(template.text[occurrence % template.text.length], variables, locale);
+  if (!template.voice) return { text };
+  return { text, voice: interpolate(template.voice[occurrence % template.voice.length], variables, locale) };
+}
