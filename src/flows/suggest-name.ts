@@ -18,8 +18,8 @@ export function editDistance(from: string, to: string): number {
 }
 
 /**
- * The candidate closest to `word`, when it is close enough to be a plausible typo
- * (at most a third of the word's length, minimum 1); otherwise undefined.
+ * The candidate closest to `word`, when it is close enough to be a plausible typo (at most a third of the
+ * word's length, minimum 1) or the only candidate that contains it or is contained in it; otherwise undefined.
  */
 export function suggestName(word: string, candidates: Iterable<string>): string | undefined {
   const limit = Math.max(1, Math.floor(word.length / 3));
@@ -32,7 +32,11 @@ export function suggestName(word: string, candidates: Iterable<string>): string 
       bestDistance = distance;
     }
   }
-  return bestDistance <= limit ? best : undefined;
+  if (bestDistance <= limit) return best;
+  // "lookup_order" for "lookup": a name inside the other is a likely mix-up even when many letters differ.
+  const lower = word.toLowerCase();
+  const containing = [...candidates].filter((candidate) => candidate.length >= 4 && (lower.includes(candidate.toLowerCase()) || candidate.toLowerCase().includes(lower)));
+  return containing.length === 1 ? containing[0] : undefined;
 }
 
 /** `" Did you mean "ask"?"` or the empty string. */
