@@ -1,0 +1,311 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { z } from 'zod';
+import type { Clock, Stores } from '../../../core/ports';
+import { PRIORITIES } from '../../../core/reply';
+import type { ConversationEngine } from '../../../core/services';
+import type { Ticket } from '../../../core/ticket';
+import type { Locale } from '../../../core/turn';
+import { checkOrigin } from '../origin-policy';
+import type { Logger } from '../../../core/logger';
+import { describeIssues } from '../widget-protocol';
+import type { WidgetStrings } from '../widget-strings';
+import { renderAgentPage } from './agent-pages';
+import { SESSION_COOKIE, type AgentSession, type AgentSessions } from './agent-sessions';
+
+/** The agent console: pages under `/agent`, JSON under `/api/agent/*`, live hints on `/agent/ws`. */
+export interface AgentConsole {
+  router: express.Router;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Tell connected consoles that something changed (they re-fetch what they show). */
+  notify(change: { type: 'tickets_changed' } | { type: 'conversation_changed'; conversationId: string }): void;
+  isAgentRequest(req: IncomingMessage): boolean;
+  close(): Promise<void>;
+}
+
+const loginSchema = z.strictObject({ name: z.string().max(200), password: z.string().max(500) });
+const sayBodySchema = z.strictObject({ text: z.string().trim().min(1, 'the message is empty').max(2000, 'the message is longer than 2000 characters') });
+const closeBodySchema = z.strictObject({ resolution: z.string().trim().min(1, 'write a resolution note').max(2000) });
+const ticketIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+type AgentRequest = Request & { agent?: AgentSession };
+
+/** Open tickets first by priority, then by the SLA due time (soonest first). */
+export function compareTickets(a: Ticket, b: Ticket): number {
+  return PRIORITIES.indexOf(a.priority) - PRIORITIES.indexOf(b.priority) || a.dueAt - b.dueAt || a.createdAt - b.createdAt;
+}
+
+export function createAgentConsole(deps: {
+  engine: ConversationEngine; stores: Stores; clock: Clock; logger: Logger;
+  sessions: AgentSessions; strings: WidgetStrings; locale: Locale; secureCookies: boolean; sessionTtlMs: number;
+}): AgentConsole {
+  const { engine, stores, clock, logger, sessions } = deps;
+  const router = express.Router();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
+  const strings = deps.strings.get(deps.locale);
+
+  function sameOriginOrNone(req: IncomingMessage): boolean {
+    const verdict = checkOrigin(req.headers, []);
+    return verdict === 'none' || verdict === 'same';
+  }
+
+  function setSessionCookie(res: Response, value: string, maxAgeMs: number): void {
+    const parts = [`${SESSION_COOKIE}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${Math.floor(maxAgeMs / 1000)}`];
+    if (deps.secureCookies) parts.push('Secure');
+    res.setHeader('Set-Cookie', parts.join('; '));
+  }
+
+  // CSRF: the cookie is SameSite=Strict, and state-changing calls must be same-origin JSON
+  // (a cross-site form cannot send application/json without a preflight we never grant).
+  function guardWrites(req: Request, res: Response, next: NextFunction): void {
+    if (req.method !== 'POST') { next(); return; }
+    if (!sameOriginOrNone(req)) {
+      res.status(403).json({ error: 'origin_not_allowed', message: 'Agent actions must come from the console itself.' });
+      return;
+    }
+    if (!req.is('application/json')) {
+      res.status(415).json({ error: 'json_required', message: 'Send Content-Type: application/json.' });
+      return;
+    }
+    next();
+  }
+
+  function requireAgent(req: AgentRequest, res: Response, next: NextFunction): void {
+    const session = sessions.fromRequest(req);
+    if (!session) {
+      res.status(401).json({ error: 'login_required', message: 'Log in at /agent first.' });
+      return;
+    }
+    req.agent = session;
+    next();
+  }
+
+  function agentOf(req: Request): AgentSession {
+    const agent = (req as AgentRequest).agent;
+    if (!agent) throw new Error('requireAgent must run before agent routes');
+    return agent;
+  }
+
+  async function loadTicket(req: Request, res: Response): Promise<Ticket | undefined> {
+    const id = ticketIdSchema.safeParse(req.params.id);
+    const ticket = id.success ? await stores.tickets.get(id.data) : undefined;
+    if (!ticket) res.status(404).json({ error: 'ticket_not_found', message: `No ticket ${String(req.params.id)}.` });
+    return ticket;
+  }
+
+  function parseBody<T>(schema: z.ZodType<T>, req: Request, res: Response): T | undefined {
+    const parsed = schema.safeParse(req.body);
+    if (!parsed.success) {
+      res.status(400).json({ error: 'bad_request', message: describeIssues(parsed.error) });
+      return undefined;
+    }
+    return parsed.data;
+  }
+
+  function ticketSummary(ticket: Ticket, now: number) {
+    return {
+      id: ticket.id, conversationId: ticket.conversationId, createdAt: ticket.createdAt, channel: ticket.channel, locale: ticket.locale,
+      reason: ticket.reason, intent: ticket.intent ?? null, priority: ticket.priority, queue: ticket.queue, dueAt: ticket.dueAt,
+      timeLeftMs: ticket.dueAt - now, status: ticket.status, agent: ticket.agent ?? null, contactName: ticket.contact.name ?? null,
+      summary: ticket.summary.length > 200 ? `${ticket.summary.slice(0, 199)}…` : ticket.summary,
+    };
+  }
+
+  // ---- pages ----
+  router.get('/agent', (req, res) => {
+    const session = sessions.fromRequest(req);
+    if (session) { res.redirect(303, '/agent/queue'); return; }
+    res.type('html').setHeader('Cache-Control', 'no-store');
+    res.send(renderAgentPage('login', { lang: deps.locale, strings }));
+  });
+  router.get('/agent/queue', (req, res) => {
+    const session = sessions.fromRequest(req);
+    if (!session) { res.redirect(303, '/agent'); return; }
+    res.type('html').setHeader('Cache-Control', 'no-store');
+    res.send(renderAgentPage('queue', { lang: deps.locale, strings, agentName: session.name }));
+  });
+  router.get('/agent/tickets/:id', (req, res) => {
+    const session = sessions.fromRequest(req);
+    if (!session) { res.redirect(303, '/agent'); return; }
+    const id = ticketIdSchema.safeParse(req.params.id);
+    if (!id.success) { res.status(404).type('text').send('No such ticket.'); return; }
+    res.type('html').setHeader('Cache-Control', 'no-store');
+    res.send(renderAgentPage('ticket', { lang: deps.locale, strings, agentName: session.name, ticketId: id.data }));
+  });
+
+  // ---- API ----
+  router.use('/api/agent', express.json({ limit: '16kb' }), guardWrites);
+
+  router.post('/api/agent/login', async (req, res) => {
+    if (!sessions.configured()) {
+      res.status(503).json({ error: 'login_not_configured', message: 'Set AGENT_TOKEN or AGENT_USERS_FILE to enable the agent console.' });
+      return;
+    }
+    const body = parseBody(loginSchema, req, res);
+    if (!body) return;
+    const result = await sessions.login(body.name, body.password);
+    if (!result.ok) {
+      logger.warn('web.agent.login_failed', {});
+      res.status(401).json({ error: 'login_failed', message: result.message });
+      return;
+    }
+    setSessionCookie(res, result.session.id, deps.sessionTtlMs);
+    logger.info('web.agent.logged_in', {});
+    res.json({ name: result.session.name });
+  });
+
+  router.use('/api/agent', requireAgent);
+
+  router.post('/api/agent/logout', (req, res) => {
+    sessions.logout(agentOf(req).id);
+    setSessionCookie(res, '', 0);
+    res.json({ ok: true });
+  });
+
+  router.get('/api/agent/me', (req, res) => {
+    res.json({ name: agentOf(req).name });
+  });
+
+  router.get('/api/agent/tickets', async (req, res) => {
+    const scope = req.query.status;
+    const statuses = scope === 'all' ? undefined : scope === 'closed' ? ['closed' as const] : ['open' as const, 'claimed' as const];
+    const tickets = await stores.tickets.list(statuses ? { status: statuses, limit: 500 } : { limit: 500 });
+    const now = clock.now();
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ now, tickets: [...tickets].sort(compareTickets).map((t) => ticketSummary(t, now)) });
+  });
+
+  router.get('/api/agent/tickets/:id', async (req, res) => {
+    const ticket = await loadTicket(req, res);
+    if (!ticket) return;
+    const conversation = await engine.getConversation(ticket.conversationId);
+    const now = clock.now();
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({
+      now,
+      ticket: { ...ticketSummary(ticket, now), summary: ticket.summary, contact: ticket.contact, slots: ticket.slots, resolution: ticket.resolution ?? null, closedAt: ticket.closedAt ?? null },
+      conversation: conversation
+        ? { id: conversation.id, status: conversation.status, channel: conversation.channel, agentName: conversation.agentName ?? null, transcript: conversation.transcript, live: conversation.channel === 'web' && conversation.status !== 'ended' }
+        : { id: ticket.conversationId, status: 'unknown', channel: ticket.channel, agentName: null, transcript: ticket.transcript, live: false },
+      history: ticket.history,
+    });
+  });
+
+  router.post('/api/agent/tickets/:id/claim', async (req, res) => {
+    const agent = agentOf(req);
+    const ticket = await loadTicket(req, res);
+    if (!ticket) return;
+    if (ticket.status === 'closed') { res.status(409).json({ error: 'ticket_closed', message: 'The ticket is already closed.' }); return; }
+    if (ticket.status === 'claimed' && ticket.agent && ticket.agent !== agent.name) {
+      res.status(409).json({ error: 'claimed_by_other', message: `${ticket.agent} has already claimed this ticket.` });
+      return;
+    }
+    await stores.tickets.update({ ...ticket, status: 'claimed', agent: agent.name });
+    const conversation = await engine.getConversation(ticket.conversationId);
+    if (conversation && conversation.status !== 'ended') await engine.agentJoin(ticket.conversationId, agent.name);
+    logger.info('web.agent.ticket_claimed', { ticketId: ticket.id, conversationId: ticket.conversationId });
+    notifyAll({ type: 'tickets_changed' });
+    res.json({ ok: true });
+  });
+
+  async function claimedByMe(req: Request, res: Response): Promise<Ticket | undefined> {
+    const ticket = await loadTicket(req, res);
+    if (!ticket) return undefined;
+    if (ticket.status !== 'claimed' || ticket.agent !== agentOf(req).name) {
+      res.status(409).json({ error: 'not_claimed', message: 'Claim the ticket first.' });
+      return undefined;
+    }
+    return ticket;
+  }
+
+  router.post('/api/agent/tickets/:id/messages', async (req, res) => {
+    const body = parseBody(sayBodySchema, req, res);
+    if (!body) return;
+    const ticket = await claimedByMe(req, res);
+    if (!ticket) return;
+    await engine.agentSay(ticket.conversationId, agentOf(req).name, body.text);
+    notifyAll({ type: 'conversation_changed', conversationId: ticket.conversationId });
+    res.json({ ok: true });
+  });
+
+  router.post('/api/agent/tickets/:id/release', async (req, res) => {
+    const ticket = await claimedByMe(req, res);
+    if (!ticket) return;
+    await engine.releaseToBot(ticket.conversationId, agentOf(req).name);
+    logger.info('web.agent.released_to_bot', { ticketId: ticket.id, conversationId: ticket.conversationId });
+    notifyAll({ type: 'conversation_changed', conversationId: ticket.conversationId });
+    res.json({ ok: true });
+  });
+
+  router.post('/api/agent/tickets/:id/close', async (req, res) => {
+    const body = parseBody(closeBodySchema, req, res);
+    if (!body) return;
+    const agent = agentOf(req);
+    const ticket = await loadTicket(req, res);
+    if (!ticket) return;
+    if (ticket.status === 'closed') { res.status(409).json({ error: 'ticket_closed', message: 'The ticket is already closed.' }); return; }
+    if (ticket.status === 'claimed' && ticket.agent && ticket.agent !== agent.name) {
+      res.status(409).json({ error: 'claimed_by_other', message: `${ticket.agent} has claimed this ticket.` });
+      return;
+    }
+    await stores.tickets.update({ ...ticket, status: 'closed', agent: agent.name, resolution: body.resolution, closedAt: clock.now() });
+    const conversation = await engine.getConversation(ticket.conversationId);
+    // A conversation the agent already handed back to the bot goes on without them.
+    if (conversation && conversation.status === 'agent' && conversation.agentName === agent.name) {
+      await engine.agentClose(ticket.conversationId, agent.name);
+    }
+    logger.info('web.agent.ticket_closed', { ticketId: ticket.id, conversationId: ticket.conversationId });
+    notifyAll({ type: 'tickets_changed' });
+    res.json({ ok: true });
+  });
+
+  router.use('/api/agent', (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number' ? error.status : 500;
+    if (status >= 500) logger.error('web.agent_api.failed', { path: req.path, err: error instanceof Error ? error.message : String(error) });
+    if (res.headersSent) return;
+    res.status(status).json(status >= 500 ? { error: 'internal', message: 'Something went wrong; try again.' } : { error: 'bad_request', message: 'The request could not be read.' });
+  });
+
+  // ---- live hints ----
+  function notifyAll(change: { type: 'tickets_changed' } | { type: 'conversation_changed'; conversationId: string }): void {
+    const text = JSON.stringify(change);
+    for (const ws of wss.clients) if (ws.readyState === ws.OPEN) ws.send(text);
+  }
+
+  const liveSessions = new Map<WebSocket, AgentSession>();
+  // Logged-out or expired sessions lose their socket on the next check.
+  const sweeper = setInterval(() => {
+    for (const [ws, session] of liveSessions) if (session.expiresAt <= clock.now()) ws.close(4001, 'session expired');
+  }, 60_000);
+  sweeper.unref();
+
+  return {
+    router,
+    notify: notifyAll,
+    isAgentRequest: (req) => sessions.fromRequest(req) !== undefined,
+
+    handleUpgrade(req, socket, head) {
+      const session = sessions.fromRequest(req);
+      if (!session || !sameOriginOrNone(req)) {
+        socket.write('HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":"login_required"}');
+        socket.destroy();
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        liveSessions.set(ws, session);
+        ws.on('close', () => liveSessions.delete(ws));
+        ws.on('error', () => ws.terminate());
+        // The console only listens; anything it sends is ignored.
+        ws.send(JSON.stringify({ type: 'hello', name: session.name }));
+      });
+    },
+
+    async close() {
+      clearInterval(sweeper);
+      for (const ws of wss.clients) ws.close(1001, 'server shutting down');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,511 @@
+/*
+ * Aspa web chat widget: one script a site embeds with
+ *   <script src="https://aspa.example.com/widget.js" data-locale="fi" defer></script>
+ * Options (data attributes): locale (fi|en|sv), title, position (right|left), open (true = open at load).
+ *
+ * Longer than our usual file: sites embed exactly one script, with no bundler and no framework.
+ * Safety rule: text from the server (bot, agent, customer) only ever goes in through textContent.
+ * Delivery: every customer message carries a clientMessageId (the engine drops repeats); after any
+ * reconnect the log is rebuilt from the transcript and unconfirmed messages are sent again.
+ */
+(function () {
+  'use strict';
+  if (window.__aspaWidget) return;
+  window.__aspaWidget = true;
+
+  var script = document.currentScript || document.querySelector('script[src*="widget.js"]');
+  var base = script && script.src ? new URL(script.src, location.href).origin : location.origin;
+  var data = (script && script.dataset) || {};
+  var pageLang = (document.documentElement.lang || '').slice(0, 2).toLowerCase();
+  var locale = pickLocale(data.locale) || pickLocale(pageLang) || 'fi';
+  var position = data.position === 'left' ? 'left' : 'right';
+  var storageKey = 'aspa.conversation.' + base;
+  var openKey = 'aspa.open.' + base;
+
+  var S = {};            // UI strings from locales/<lang>/widget.yaml
+  var ui = {};           // DOM nodes
+  var conv = null;       // { conversationId, token, locale }
+  var ws = null;
+  var socketUp = false;
+  var attempt = 0;
+  var reconnectTimer = null;
+  var syncing = false;
+  var buffered = [];     // socket messages that arrive while the transcript is loading
+  var resyncSeq = -1;    // transcript length at the last rebuild: live messages at or below it are shown already
+  var pending = [];      // [{ id, message, bubble, resent }] not yet confirmed by the server
+  var ended = false;
+  var agentName = null;
+  var starting = null;
+  var confirmed = {};    // clientMessageIds already answered: a second answer (socket + HTTP) is dropped
+
+  function pickLocale(value) {
+    return value === 'fi' || value === 'en' || value === 'sv' ? value : null;
+  }
+
+  function t(key, vars) {
+    var text = Object.prototype.hasOwnProperty.call(S, key) ? S[key] : key;
+    if (vars) {
+      Object.keys(vars).forEach(function (name) { text = text.split('{' + name + '}').join(String(vars[name])); });
+    }
+    return text;
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function newId() {
+    var bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+  }
+
+  function loadStored() {
+    try {
+      var raw = localStorage.getItem(storageKey);
+      var parsed = raw ? JSON.parse(raw) : null;
+      return parsed && typeof parsed.conversationId === 'string' && typeof parsed.token === 'string' ? parsed : null;
+    } catch (e) { return null; }
+  }
+
+  function store(value) {
+    try {
+      if (value) localStorage.setItem(storageKey, JSON.stringify(value));
+      else localStorage.removeItem(storageKey);
+    } catch (e) { /* private mode: the conversation lives as long as the page */ }
+  }
+
+  function api(method, path, body) {
+    var headers = { 'Content-Type': 'application/json' };
+    if (conv) headers.Authorization = 'Bearer ' + conv.token;
+    return fetch(base + path, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined, credentials: 'omit' })
+      .then(function (res) {
+        return res.json().catch(function () { return {}; }).then(function (json) {
+          if (!res.ok) { var error = new Error(json.message || ('HTTP ' + res.status)); error.status = res.status; throw error; }
+          return json;
+        });
+      });
+  }
+
+  // ---------- DOM ----------
+
+  function build() {
+    var host = el('div');
+    host.id = 'aspa-widget';
+    var root = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
+    var css = el('link');
+    css.rel = 'stylesheet';
+    css.href = base + '/assets/widget.css';
+    root.appendChild(css);
+
+    var wrap = el('div', 'aspa-root aspa-' + position);
+    ui.root = wrap;
+    wrap.setAttribute('lang', locale);
+
+    ui.launcher = el('button', 'aspa-launcher');
+    ui.launcher.type = 'button';
+    ui.launcher.setAttribute('aria-expanded', 'false');
+    ui.launcher.setAttribute('aria-controls', 'aspa-panel');
+    ui.launcherLabel = el('span', null, t('open'));
+    ui.launcher.appendChild(el('span', 'aspa-launcher-icon', '💬')).setAttribute('aria-hidden', 'true');
+    ui.launcher.appendChild(ui.launcherLabel);
+
+    ui.panel = el('section', 'aspa-panel');
+    ui.panel.id = 'aspa-panel';
+    ui.panel.hidden = true;
+    ui.panel.setAttribute('aria-label', data.title || t('title'));
+
+    var header = el('header', 'aspa-header');
+    var titles = el('div', 'aspa-titles');
+    titles.appendChild(el('h2', 'aspa-title', data.title || t('title')));
+    ui.subtitle = el('p', 'aspa-subtitle', t('subtitle'));
+    titles.appendChild(ui.subtitle);
+    header.appendChild(titles);
+    ui.close = el('button', 'aspa-close');
+    ui.close.type = 'button';
+    ui.close.setAttribute('aria-label', t('close'));
+    ui.close.textContent = '–';
+    header.appendChild(ui.close);
+
+    ui.log = el('div', 'aspa-log');
+    ui.log.setAttribute('role', 'log');
+    ui.log.setAttribute('aria-live', 'polite');
+    ui.log.setAttribute('aria-label', t('log_label'));
+    ui.log.tabIndex = 0;
+
+    ui.typing = el('div', 'aspa-typing');
+    ui.typing.hidden = true;
+    ui.typing.appendChild(el('span', 'aspa-dots')).setAttribute('aria-hidden', 'true');
+    ui.typing.appendChild(el('span', null, t('typing')));
+
+    ui.choices = el('div', 'aspa-choices');
+    ui.status = el('div', 'aspa-status');
+    ui.status.setAttribute('role', 'status');
+
+    ui.form = el('form', 'aspa-form');
+    var label = el('label', 'aspa-visually-hidden', t('input_label'));
+    label.htmlFor = 'aspa-input';
+    ui.input = el('input', 'aspa-input');
+    ui.input.id = 'aspa-input';
+    ui.input.type = 'text';
+    ui.input.autocomplete = 'off';
+    ui.input.maxLength = 2000;
+    ui.input.placeholder = t('placeholder');
+    ui.send = el('button', 'aspa-send', t('send'));
+    ui.send.type = 'submit';
+    ui.form.appendChild(label);
+    ui.form.appendChild(ui.input);
+    ui.form.appendChild(ui.send);
+
+    ui.human = el('button', 'aspa-human', t('human'));
+    ui.human.type = 'button';
+
+    [header, ui.log, ui.typing, ui.choices, ui.status, ui.form, ui.human].forEach(function (n) { ui.panel.appendChild(n); });
+    wrap.appendChild(ui.panel);
+    wrap.appendChild(ui.launcher);
+    root.appendChild(wrap);
+    document.body.appendChild(host);
+
+    ui.launcher.addEventListener('click', function () { setOpen(ui.panel.hidden); });
+    ui.close.addEventListener('click', function () { setOpen(false); ui.launcher.focus(); });
+    ui.panel.addEventListener('keydown', function (event) {
+      if (event.key === 'Escape') { setOpen(false); ui.launcher.focus(); }
+    });
+    ui.form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var text = ui.input.value.trim();
+      if (!text) return;
+      ui.input.value = '';
+      send({ type: 'message', text: text }, text);
+    });
+    ui.human.addEventListener('click', function () {
+      send({ type: 'payload', payload: 'human_agent', text: t('human_payload_text') }, t('human_payload_text'));
+    });
+  }
+
+  function setOpen(open) {
+    ui.panel.hidden = !open;
+    ui.root.classList.toggle('aspa-open', open);
+    ui.launcher.setAttribute('aria-expanded', String(open));
+    ui.launcherLabel.textContent = open ? t('close') : t('open');
+    try { sessionStorage.setItem(openKey, open ? '1' : '0'); } catch (e) { /* ignore */ }
+    if (open) {
+      ensureConversation();
+      ui.input.focus();
+      scrollDown();
+    }
+  }
+
+  function scrollDown() {
+    ui.log.scrollTop = ui.log.scrollHeight;
+  }
+
+  function appendText(parent, text) {
+    // Line breaks stay line breaks; nothing else is interpreted.
+    String(text).split('\n').forEach(function (line, index) {
+      if (index > 0) parent.appendChild(document.createElement('br'));
+      parent.appendChild(document.createTextNode(line));
+    });
+  }
+
+  function addBubble(from, text, options) {
+    options = options || {};
+    var item = el('div', 'aspa-msg aspa-from-' + from);
+    var who = from === 'customer' ? t('you') : from === 'agent' ? (options.agentName || t('agent')) : t('bot');
+    item.appendChild(el('span', 'aspa-who', who));
+    var body = el('p', 'aspa-text');
+    appendText(body, text);
+    item.appendChild(body);
+    (options.links || []).forEach(function (link) {
+      if (!/^https?:\/\//i.test(link.url)) return;
+      var a = el('a', 'aspa-link', link.title);
+      a.href = link.url;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+      a.appendChild(el('span', 'aspa-visually-hidden', ' ' + t('link_opens_new')));
+      item.appendChild(a);
+    });
+    ui.log.appendChild(item);
+    scrollDown();
+    return item;
+  }
+
+  function addNotice(text, className) {
+    var item = el('div', 'aspa-notice' + (className ? ' ' + className : ''), text);
+    ui.log.appendChild(item);
+    scrollDown();
+    return item;
+  }
+
+  function clearChoices() {
+    while (ui.choices.firstChild) ui.choices.removeChild(ui.choices.firstChild);
+  }
+
+  function showQuickReplies(quickReplies) {
+    clearChoices();
+    var group = el('div', 'aspa-quick');
+    group.setAttribute('role', 'group');
+    group.setAttribute('aria-label', t('quick_replies_label'));
+    quickReplies.forEach(function (q) {
+      var button = el('button', 'aspa-chip', q.label);
+      button.type = 'button';
+      button.addEventListener('click', function () { send({ type: 'payload', payload: q.payload, text: q.label }, q.label); });
+      group.appendChild(button);
+    });
+    ui.choices.appendChild(group);
+  }
+
+  function showStars() {
+    clearChoices();
+    var group = el('div', 'aspa-stars');
+    group.setAttribute('role', 'group');
+    group.setAttribute('aria-label', t('rating_label'));
+    group.appendChild(el('span', 'aspa-stars-label', t('rating_label')));
+    for (var n = 1; n <= 5; n++) {
+      (function (value) {
+        var star = el('button', 'aspa-star', '★');
+        star.type = 'button';
+        star.dataset.value = String(value);
+        star.setAttribute('aria-label', t('rating_star', { n: value }));
+        star.addEventListener('click', function () {
+          clearChoices();
+          send({ type: 'rating', value: value }, '★★★★★'.slice(0, value) + '☆☆☆☆☆'.slice(value));
+          addNotice(t('rating_thanks'), 'aspa-thanks');
+        });
+        group.appendChild(star);
+      })(n);
+    }
+    ui.choices.appendChild(group);
+  }
+
+  function setAgent(name) {
+    agentName = name || null;
+    ui.subtitle.textContent = agentName ? t('agent_badge', { name: agentName }) : t('subtitle');
+    ui.panel.classList.toggle('aspa-with-agent', Boolean(agentName));
+  }
+
+  function setEnded(value) {
+    ended = value;
+    ui.input.disabled = value;
+    ui.send.disabled = value;
+    if (value && !ui.panel.querySelector('.aspa-restart')) {
+      addNotice(t('ended'), 'aspa-ended');
+      var restart = el('button', 'aspa-restart', t('new_conversation'));
+      restart.type = 'button';
+      restart.addEventListener('click', restartConversation);
+      ui.choices.appendChild(restart);
+    }
+  }
+
+  function setStatus(text) {
+    ui.status.textContent = text || '';
+  }
+
+  // ---------- rendering server messages ----------
+
+  function renderReplies(replies, skipTexts) {
+    var last = null;
+    replies.forEach(function (reply) {
+      if (reply.kind === 'message') {
+        if (!skipTexts) addBubble(reply.from, reply.text, { agentName: reply.agentName, links: reply.links });
+        last = reply;
+      } else if (reply.kind === 'handoff') {
+        if (!skipTexts) {
+          var notice = addNotice(t(reply.agentsAvailable ? 'ticket_created' : 'ticket_callback', { id: reply.ticketId }), 'aspa-ticket');
+          notice.dataset.ticketId = reply.ticketId;
+        }
+      } else if (reply.kind === 'end') {
+        setEnded(true);
+      }
+    });
+    if (last && !ended) {
+      if (last.rating === 'stars') showStars();
+      else if (last.quickReplies && last.quickReplies.length) showQuickReplies(last.quickReplies);
+    }
+  }
+
+  function onServerMessage(message) {
+    if (syncing && message.type !== 'typing') { buffered.push(message); return; }
+    if (message.type === 'typing') { ui.typing.hidden = false; return; }
+    ui.typing.hidden = true;
+    if (message.type === 'replies') {
+      if (message.clientMessageId && confirmed[message.clientMessageId]) return;
+      if (message.clientMessageId) confirmed[message.clientMessageId] = true;
+      var entry = takePending(message.clientMessageId);
+      if (entry) entry.bubble.classList.remove('aspa-sending');
+      // A repeat of a message sent before a rebuild: the transcript already showed its answer.
+      var seen = message.seq <= resyncSeq || (message.duplicate && entry && entry.resent);
+      if (entry && entry.resent && message.duplicate) entry.bubble.remove();
+      renderReplies(message.replies || [], seen);
+      if (message.status === 'agent') setAgent(message.agentName); else if (message.status !== 'agent' && agentName) setAgent(null);
+    } else if (message.type === 'agent') {
+      if (message.seq <= resyncSeq) return;
+      var name = message.agentName || t('agent');
+      if (message.event === 'agent_joined') { setAgent(name); addNotice(t('agent_joined', { name: name }), 'aspa-agent-event'); }
+      else if (message.event === 'agent_left') { setAgent(null); addNotice(t('agent_left', { name: name }), 'aspa-agent-event'); }
+      else if (message.event === 'closed') { setAgent(null); addNotice(t('agent_closed', { name: name }), 'aspa-agent-event'); }
+      renderReplies(message.replies || [], false);
+      if (message.event === 'closed') setEnded(true);
+    } else if (message.type === 'error') {
+      var failed = takePending(message.clientMessageId);
+      if (failed) failed.bubble.classList.add('aspa-failed');
+      addNotice(message.code === 'bad_message' ? message.message : t('error_generic'), 'aspa-error');
+    }
+  }
+
+  function takePending(id) {
+    if (!id) return null;
+    for (var i = 0; i < pending.length; i++) {
+      if (pending[i].id === id) return pending.splice(i, 1)[0];
+    }
+    return null;
+  }
+
+  // ---------- conversation and transport ----------
+
+  function ensureConversation() {
+    if (conv || starting) return starting || Promise.resolve();
+    setStatus(t('connecting'));
+    starting = api('POST', '/api/web/conversations', { locale: locale }).then(function (started) {
+      conv = { conversationId: started.conversationId, token: started.token, locale: started.locale };
+      store(conv);
+      resyncSeq = started.seq;
+      renderReplies(started.replies || [], false);
+      setStatus('');
+      connect();
+    }).catch(function () {
+      setStatus(t('error_generic'));
+    }).then(function () { starting = null; });
+    return starting;
+  }
+
+  function restartConversation() {
+    store(null);
+    if (ws) { ws.onclose = null; ws.close(); ws = null; }
+    conv = null;
+    pending = [];
+    agentName = null;
+    setAgent(null);
+    ended = false;
+    ui.input.disabled = false;
+    ui.send.disabled = false;
+    while (ui.log.firstChild) ui.log.removeChild(ui.log.firstChild);
+    clearChoices();
+    ensureConversation();
+    ui.input.focus();
+  }
+
+  function connect() {
+    if (!conv) return;
+    clearTimeout(reconnectTimer);
+    var url = base.replace(/^http/, 'ws') + '/ws?conversationId=' + encodeURIComponent(conv.conversationId) + '&token=' + encodeURIComponent(conv.token);
+    var socket = new WebSocket(url);
+    ws = socket;
+    syncing = true;
+    socket.onopen = function () {
+      socketUp = true;
+      attempt = 0;
+      setStatus('');
+      resync().then(flushPending);
+    };
+    socket.onmessage = function (event) {
+      var message;
+      try { message = JSON.parse(event.data); } catch (e) { return; }
+      onServerMessage(message);
+    };
+    socket.onclose = function () {
+      if (ws !== socket) return;
+      socketUp = false;
+      ws = null;
+      if (!conv) return;
+      setStatus(t('reconnecting'));
+      // Exponential backoff with jitter, at most 30 s between tries.
+      var delay = Math.min(30000, 500 * Math.pow(2, attempt++)) * (0.75 + Math.random() * 0.5);
+      reconnectTimer = setTimeout(function () {
+        // A 403 on the transcript means the conversation is gone: start afresh instead of retrying forever.
+        api('GET', '/api/web/conversations/' + encodeURIComponent(conv.conversationId) + '/transcript').then(connect, function (error) {
+          if (error.status === 401 || error.status === 403) restartConversation(); else connect();
+        });
+      }, delay);
+    };
+  }
+
+  function resync() {
+    syncing = true;
+    return api('GET', '/api/web/conversations/' + encodeURIComponent(conv.conversationId) + '/transcript').then(function (view) {
+      while (ui.log.firstChild) ui.log.removeChild(ui.log.firstChild);
+      clearChoices();
+      view.lines.forEach(function (line) { addBubble(line.from, line.text, { agentName: line.agentName }); });
+      resyncSeq = view.seq;
+      setAgent(view.status === 'agent' ? view.agentName : null);
+      var lastLine = view.lines[view.lines.length - 1];
+      if (view.ended) setEnded(true);
+      else if (lastLine && lastLine.from === 'bot') renderReplies(view.replies || [], true);
+      // Unconfirmed messages go back to the end of the log and are sent again.
+      pending.forEach(function (entry) { entry.resent = true; ui.log.appendChild(entry.bubble); });
+      scrollDown();
+    }).catch(function (error) {
+      if (error.status === 401 || error.status === 403) restartConversation();
+    }).then(function () {
+      syncing = false;
+      var queued = buffered;
+      buffered = [];
+      queued.forEach(onServerMessage);
+    });
+  }
+
+  function flushPending() {
+    pending.forEach(function (entry) { if (!entry.inflight) transmit(entry); });
+  }
+
+  function send(message, shownText) {
+    if (ended) return;
+    clearChoices();
+    var entry = { id: newId(), message: message, bubble: addBubble('customer', shownText), resent: false };
+    entry.bubble.classList.add('aspa-sending');
+    message.clientMessageId = entry.id;
+    pending.push(entry);
+    ensureConversation().then(function () { if (conv) transmit(entry); });
+  }
+
+  function transmit(entry) {
+    if (ws && socketUp && ws.readyState === WebSocket.OPEN && !syncing) {
+      ws.send(JSON.stringify(entry.message));
+      return;
+    }
+    if (syncing && ws && socketUp) return; // flushPending sends it when the rebuild is done
+    // HTTP fallback while the socket is down; on failure the message waits for the reconnect.
+    ui.typing.hidden = false;
+    entry.inflight = true;
+    api('POST', '/api/web/conversations/' + encodeURIComponent(conv.conversationId) + '/messages', entry.message)
+      .then(function (reply) { entry.inflight = false; onServerMessage(reply); }, function (error) {
+        entry.inflight = false;
+        ui.typing.hidden = true;
+        if (error.status === 400) { var failed = takePending(entry.id); if (failed) failed.bubble.classList.add('aspa-failed'); addNotice(error.message, 'aspa-error'); }
+        else setStatus(t('offline'));
+      });
+  }
+
+  function init(strings) {
+    S = strings || {};
+    build();
+    conv = loadStored();
+    if (conv) connect();
+    var wasOpen = false;
+    try { wasOpen = sessionStorage.getItem(openKey) === '1'; } catch (e) { /* ignore */ }
+    if (data.open === 'true' || wasOpen) setOpen(true);
+  }
+
+  function start() {
+    fetch(base + '/api/web/strings/' + locale, { credentials: 'omit' })
+      .then(function (res) { return res.ok ? res.json() : {}; })
+      .catch(function () { return {}; })
+      .then(init);
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();
