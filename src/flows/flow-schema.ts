@@ -59,110 +59,110 @@ export const quickReplySchema = z.union([
   z.strictObject({
     label: messageKey,
     /** An intent name, or a value for the slot being asked. */
-    payload: z.string().min(1).max(100),
+    payload: z.string().min(1).max(100).describe('An intent name, or a value for the slot being asked.'),
   }),
 ]);
 
 export const slotSchema = z.strictObject({
   name: identifier,
   /** Built-in entity type (number, date, time, email, phone, order_number, money, hetu, iban, yes_no, any_text) or a custom list entity from nlu.yaml. */
-  entity: identifier,
+  entity: identifier.describe('Built-in entity type (number, date, time, email, phone, order_number, money, hetu, iban, yes_no, any_text) or a custom list entity from nlu.yaml.'),
   /** How many times to ask again after an answer that does not fit (default 2). */
-  retries: z.number().int().min(0).max(5).default(2),
+  retries: z.number().int().min(0).max(5).default(2).describe('How many times to ask again after an answer that does not fit (default 2).'),
   /** Said before asking again; defaults to `system.reprompt`. */
-  reprompt: messageKey.optional(),
+  reprompt: messageKey.optional().describe('Said before asking again; defaults to `system.reprompt`.'),
   /** Extra checks on the value. */
-  min: z.number().optional(),
+  min: z.number().optional().describe('Extra checks on the value.'),
   max: z.number().optional(),
   min_length: z.number().int().min(0).optional(),
   max_length: z.number().int().min(1).optional(),
   /** Keep an already filled slot and skip the question (default true). */
-  skip_if_filled: z.boolean().default(true),
+  skip_if_filled: z.boolean().default(true).describe('Keep an already filled slot and skip the question (default true).'),
 });
 
 export const handoffSchema = z.strictObject({
   reason: z.enum(['customer_request', 'emergency', 'billing_dispute', 'not_understood', 'negative_sentiment', 'callback', 'sensitive', 'integration_error', 'flow']),
   priority: z.enum(['urgent', 'high', 'normal', 'low']).default('normal'),
   /** The agent queue; by default routing picks it from the topic intent. */
-  queue: identifier.optional(),
+  queue: identifier.optional().describe('The agent queue; by default routing picks it from the topic intent.'),
   /** Slots the ticket must carry; the validator checks every path here has filled them. */
-  requires: z.array(identifier).default([]),
+  requires: z.array(identifier).default([]).describe('Slots the ticket must carry; the validator checks every path here has filled them.'),
 });
 
 const stateSchema = z.strictObject({
-  description: z.string().optional(),
+  description: z.string().optional().describe('A note for people reading the flow.'),
   /** Messages said on entering the state, in order. */
-  say: messageKeys.optional(),
+  say: messageKeys.optional().describe('Messages said on entering the state, in order.'),
   /** Buttons shown with the last message of the state. */
-  quick_replies: z.array(quickReplySchema).optional(),
+  quick_replies: z.array(quickReplySchema).optional().describe('Buttons shown with the last message of the state.'),
 
   /** The question; the state waits for the customer. */
-  ask: messageKey.optional(),
+  ask: messageKey.optional().describe('The question; the state waits for the customer.'),
   /** With `ask`: where each intent leads. `faq.*` matches every FAQ intent. */
-  on_intent: z.record(z.string().regex(/^([a-z][a-z0-9_]*|faq\.\*|faq\.[a-z0-9_]+)$/), target).optional(),
+  on_intent: z.record(z.string().regex(/^([a-z][a-z0-9_]*|faq\.\*|faq\.[a-z0-9_]+)$/), target).optional().describe('With `ask`: where each intent leads. `faq.*` matches every FAQ intent.'),
   /** With `ask`: where anything else leads; without it the bot says it did not understand and asks again. */
-  otherwise: target.optional(),
+  otherwise: target.optional().describe('With `ask`: where anything else leads; without it the bot says it did not understand and asks again.'),
 
   /** With `ask`: fill a slot from the answer. */
-  slot: slotSchema.optional(),
+  slot: slotSchema.optional().describe('With `ask`: fill a slot from the answer.'),
   /** With `slot`: where to go when the retries are used up. */
-  on_failure: target.optional(),
+  on_failure: target.optional().describe('With `slot`: where to go when the retries are used up.'),
 
   /** Choose the next state by conditions, first match wins; the last entry is `else`. */
   branch: z.array(z.union([
     z.strictObject({ if: conditionSchema, goto: target }),
     z.strictObject({ else: target }),
-  ])).min(1).optional(),
+  ])).min(1).optional().describe('Choose the next state by conditions, first match wins; the last entry is `else`.'),
 
   /** Answer the customer's question from the FAQ (`locales/<lang>/faq.yaml`). */
-  faq: z.literal(true).optional(),
+  faq: z.literal(true).optional().describe('Answer the customer\'s question from the FAQ (`locales/<lang>/faq.yaml`).'),
 
   /** Call a named integration (e.g. orders.lookup). */
-  call: z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/, 'an integration name such as orders.lookup').optional(),
+  call: z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/, 'an integration name such as orders.lookup').optional().describe('Call a named integration (e.g. orders.lookup).'),
   /** Integration inputs: input name → slot name. */
-  with: z.record(z.string(), identifier).optional(),
+  with: z.record(z.string(), identifier).optional().describe('Integration inputs: input name → slot name.'),
   /** Integration results: result field → slot name. */
-  result: z.record(z.string(), identifier).optional(),
+  result: z.record(z.string(), identifier).optional().describe('Integration results: result field → slot name.'),
   /** Outcome → state, for `call` (found / not_found / error) and `faq` (answered / not_found). */
-  on: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), target).optional(),
+  on: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), target).optional().describe('Outcome → state, for `call` (found / not_found / error) and `faq` (answered / not_found).'),
 
   /** Hand the conversation to a human: creates a ticket, `{ticketId}` is available to `say`. */
-  handoff: handoffSchema.optional(),
+  handoff: handoffSchema.optional().describe('Hand the conversation to a human: creates a ticket, `{ticketId}` is available to `say`.'),
 
   /** Run another flow and come back to `next` when it returns. */
-  flow: identifier.optional(),
+  flow: identifier.optional().describe('Run another flow and come back to `next` when it returns.'),
 
   /** Ask a survey question (csat 1–5, nps 0–10, ces 1–7) and record the answer. */
-  survey: z.enum(['csat', 'nps', 'ces']).optional(),
+  survey: z.enum(['csat', 'nps', 'ces']).optional().describe('Ask a survey question (csat 1–5, nps 0–10, ces 1–7) and record the answer.'),
 
   /** Where to go next (after say, slot, subflow, handoff, survey). */
-  next: target.optional(),
+  next: target.optional().describe('Where to go next (after say, slot, subflow, handoff, survey).'),
   /** End the conversation with this outcome. */
-  end: z.enum(['resolved', 'ended', 'handoff', 'abandoned']).optional(),
+  end: z.enum(['resolved', 'ended', 'handoff', 'abandoned']).optional().describe('End the conversation with this outcome.'),
   /** In a subflow: go back to the calling flow. */
-  return: z.literal(true).optional(),
+  return: z.literal(true).optional().describe('In a subflow: go back to the calling flow.'),
 });
 
 export const globalSchema = z.strictObject({
   /** Intents that work in every state of every flow → `flow.state` targets (or `repeat` to ask the current question again). */
-  intents: z.record(identifier, z.union([target, z.literal('repeat')])).default({}),
+  intents: z.record(identifier, z.union([target, z.literal('repeat')])).default({}).describe('Intents that work in every state of every flow → `flow.state` targets (or `repeat` to ask the current question again).'),
   /** After this many misunderstood turns in a row, go to `goto` (offer a human). */
-  fallback: z.strictObject({ after: z.number().int().min(1).max(10).default(2), goto: target }).optional(),
+  fallback: z.strictObject({ after: z.number().int().min(1).max(10).default(2), goto: target }).optional().describe('After this many misunderstood turns in a row, go to `goto` (offer a human).'),
   /** When an utterance's sentiment is below `below`, go to `goto` (an angry customer goes to a human). */
-  sentiment: z.strictObject({ below: z.number().min(-1).max(1), goto: target }).optional(),
+  sentiment: z.strictObject({ below: z.number().min(-1).max(1), goto: target }).optional().describe('When an utterance\'s sentiment is below `below`, go to `goto` (an angry customer goes to a human).'),
   /** Where the bot continues when a human agent hands the conversation back (e.g. main.rate); default: the main flow's start. */
-  after_agent: target.optional(),
+  after_agent: target.optional().describe('Where the bot continues when a human agent hands the conversation back (e.g. main.rate); default: the main flow\'s start.'),
 });
 
 export const flowSchema = z.strictObject({
-  $schema: z.string().optional(),
-  id: identifier,
-  description: z.string().optional(),
+  $schema: z.string().optional().describe('Path to flow.schema.json, for editors.'),
+  id: identifier.describe('The flow id: the file name without .yaml (the main flow is `main`).'),
+  description: z.string().optional().describe('What the flow is for, for people reading it.'),
   /** The state the flow begins in. */
-  start: identifier,
+  start: identifier.describe('The state the flow begins in.'),
   /** Only in the main flow: behaviour shared by every state of every flow. */
-  global: globalSchema.optional(),
-  states: z.record(identifier, stateSchema),
+  global: globalSchema.optional().describe('Only in the main flow: behaviour shared by every state of every flow.'),
+  states: z.record(identifier, stateSchema).describe('The states of the flow by id; a state\'s keys decide what it does.'),
 });
 
 export type FlowFile = z.infer<typeof flowSchema>;

@@ -100,6 +100,7 @@ export const checkGlobalSection: Rule = (context) => context.flows.flatMap((load
     ...Object.entries(global.intents).filter(([, target]) => target !== 'repeat').map(([intent, target]) => ({ target, path: ['global', 'intents', intent], label: `The global intent "${intent}"` })),
     ...(global.fallback ? [{ target: global.fallback.goto, path: ['global', 'fallback', 'goto'], label: 'The global fallback' }] : []),
     ...(global.sentiment ? [{ target: global.sentiment.goto, path: ['global', 'sentiment', 'goto'], label: 'The global sentiment rule' }] : []),
+    ...(global.after_agent ? [{ target: global.after_agent, path: ['global', 'after_agent'], label: 'The return point after an agent' }] : []),
   ];
   return checks.flatMap(({ target, path: at, label }) => {
     const { flowId, stateId } = resolveGlobalTarget(target);
