@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { OUT_OF_SCOPE } from '../core/nlu';
 import type { Locale } from '../core/turn';
 import { sortDiagnostics, type Diagnostic } from './diagnostic';
 import { conditionIntents, conditionsOf, COMPATIBLE_KINDS, edgesOf, isWaiting, kindKeysOf, kindOf, type StateEdge } from './flow-graph';
@@ -147,7 +148,8 @@ function intentUses(context: RuleContext): IntentUse[] {
 export const checkIntents: Rule = (context) => {
   const { knowledge } = context;
   return intentUses(context).flatMap(({ loaded, path: at, at: where, intent, where: place }) => {
-    if (intent === 'faq.*') return [];
+    // `oos` is what the NLU reports when nothing fits; it needs no training data of its own.
+    if (intent === 'faq.*' || intent === OUT_OF_SCOPE) return [];
     const isFaq = intent.startsWith('faq.');
     const known = (locale: Locale): string[] => (isFaq ? (knowledge.faqIds[locale] ?? []).map((id) => `faq.${id}`) : knowledge.intents[locale] ?? []);
     const missing = knowledge.locales.filter((locale) => !known(locale).includes(intent));
