@@ -1,0 +1,204 @@
+import type { IntentScore } from '../core/nlu';
+import { OUT_OF_SCOPE } from '../core/nlu';
+import type { Locale } from '../core/turn';
+import { chooseThreshold, DEFAULT_OOS_PRIOR, type HeldOutPrediction } from './calibrate-threshold';
+import {
+  computeLogits, createRandom, DEFAULT_SOFTMAX_OPTIONS, shuffleInPlace, softmax, trainSoftmax,
+  type SoftmaxModel, type SoftmaxTrainOptions,
+} from './softmax-model';
+import { fitVectorizer, vectorizerFromState, type SparseVector, type TextVectorizer, type VectorizerState } from './text-vectorizer';
+
+export interface LabelledText {
+  text: string;
+  intent: string;
+}
+
+/** What the classifier makes of one utterance, before the out-of-scope decision of the caller. */
+export interface Classification {
+  /** In-scope intents, best first, with calibrated confidences. */
+  ranking: IntentScore[];
+  /** The model's own out-of-scope class won (only when trained with `oos` examples). */
+  predictedOutOfScope: boolean;
+  /** Probability of the out-of-scope class (0 without one). */
+  outOfScopeConfidence: number;
+}
+
+export interface IntentClassifier {
+  readonly locale: Locale;
+  readonly intents: string[];
+  /** Below this calibrated confidence the best intent is not trusted: the result is `oos`. */
+  readonly threshold: number;
+  readonly temperature: number;
+  classify(text: string, top?: number): Classification;
+  /** The model as bytes, for the model cache. */
+  toBuffer(): Buffer;
+}
+
+export interface TrainOptions {
+  /** Folds of the cross-validation that calibrates confidences and the threshold (default 3 for big data, 5 for small). */
+  folds?: number;
+  oosPrior?: number;
+  softmax?: Partial<SoftmaxTrainOptions>;
+  /** Skip cross-validation (threshold 0, temperature 1): for evaluation folds that set their own threshold. */
+  calibrate?: boolean;
+}
+
+const FORMAT_VERSION = 1;
+
+/**
+ * Trains a TF-IDF (stems + character n-grams) softmax classifier. `oos` examples become a class of their own.
+ * Cross-validation on the training data gives held-out confidences, which fit a temperature (calibration) and
+ * the out-of-scope threshold.
+ */
+export function trainIntentClassifier(locale: Locale, examples: LabelledText[], options: TrainOptions = {}): IntentClassifier {
+  if (examples.length === 0) throw new Error(`no training examples for locale ${locale}`);
+  const classes = [...new Set(examples.map((example) => example.intent))].sort();
+  const vectorizer = fitVectorizer(locale, examples.map((example) => example.text));
+  const vectors = examples.map((example) => vectorizer.vectorize(example.text));
+  const labels = Int32Array.from(examples, (example) => classes.indexOf(example.intent));
+  const softmaxOptions = { ...DEFAULT_SOFTMAX_OPTIONS, ...smallDataDefaults(examples.length), ...options.softmax };
+  let temperature = 1;
+  let threshold = 0;
+  let model: SoftmaxModel;
+  const inScopeClasses = classes.filter((intent) => intent !== OUT_OF_SCOPE).length;
+  if (options.calibrate !== false && inScopeClasses > 1 && examples.length >= 10) {
+    // The fold models are averaged into the final model (for linear models that is averaging their logits), so
+    // cross-validation costs no extra training run and the ensemble is a little more accurate than one model.
+    const folds = options.folds ?? (examples.length > 3000 ? 3 : 5);
+    const { heldOut, averaged } = crossValidate(vectors, labels, classes.length, vectorizer.size, folds, softmaxOptions);
+    model = averaged;
+    const oosIndex = classes.indexOf(OUT_OF_SCOPE);
+    temperature = fitTemperature(heldOut, labels);
+    const predictions = heldOut.map((logits, example) => toHeldOut(logits, labels[example], oosIndex, temperature));
+    threshold = chooseThreshold(predictions, options.oosPrior ?? DEFAULT_OOS_PRIOR);
+  } else {
+    model = trainSoftmax(vectors, labels, classes.length, vectorizer.size, softmaxOptions);
+  }
+  return createClassifier(locale, classes, vectorizer, model, temperature, threshold);
+}
+
+/** Small data sets (a bot's own examples) need more passes and a gentler rate. */
+function smallDataDefaults(count: number): Partial<SoftmaxTrainOptions> {
+  return count < 3000 ? { epochs: 30, learningRate: 0.5 } : {};
+}
+
+/** Held-out logits of every example from k-fold cross-validation (stratified by intent). */
+function crossValidate(
+  vectors: SparseVector[], labels: Int32Array, classes: number, features: number, folds: number, options: SoftmaxTrainOptions,
+): { heldOut: Float32Array[]; averaged: SoftmaxModel } {
+  const random = createRandom(options.seed + 1);
+  const foldOf = new Int32Array(vectors.length);
+  const byClass = new Map<number, number[]>();
+  labels.forEach((label, example) => byClass.set(label, [...(byClass.get(label) ?? []), example]));
+  let offset = 0;
+  for (const members of byClass.values()) {
+    shuffleInPlace(members, random).forEach((example, position) => { foldOf[example] = (position + offset) % folds; });
+    offset += members.length;
+  }
+  const heldOut: Float32Array[] = new Array(vectors.length);
+  const averaged: SoftmaxModel = { classes, features, weights: new Float32Array(features * classes), bias: new Float32Array(classes) };
+  for (let fold = 0; fold < folds; fold++) {
+    const trainIndices = [];
+    for (let example = 0; example < vectors.length; example++) if (foldOf[example] !== fold) trainIndices.push(example);
+    const model = trainSoftmax(trainIndices.map((example) => vectors[example]), trainIndices.map((example) => labels[example]), classes, features, options);
+    for (let example = 0; example < vectors.length; example++) {
+      if (foldOf[example] === fold) heldOut[example] = computeLogits(model, vectors[example], new Float32Array(classes));
+    }
+    for (let at = 0; at < model.weights.length; at++) averaged.weights[at] += model.weights[at] / folds;
+    for (let c = 0; c < classes; c++) averaged.bias[c] += model.bias[c] / folds;
+  }
+  return { heldOut, averaged };
+}
+
+/** The softmax temperature that minimises the held-out negative log-likelihood (a grid is plenty). */
+function fitTemperature(heldOut: Float32Array[], labels: Int32Array): number {
+  let best = 1;
+  let bestLoss = Infinity;
+  const probabilities = new Float32Array(heldOut[0].length);
+  for (let step = -12; step <= 12; step++) {
+    const temperature = Math.pow(1.15, step);
+    let loss = 0;
+    heldOut.forEach((logits, example) => {
+      softmax(logits, temperature, probabilities);
+      loss -= Math.log(Math.max(probabilities[labels[example]], 1e-12));
+    });
+    if (loss < bestLoss) {
+      bestLoss = loss;
+      best = temperature;
+    }
+  }
+  return best;
+}
+
+function toHeldOut(logits: Float32Array, label: number, oosIndex: number, temperature: number): HeldOutPrediction {
+  const probabilities = softmax(logits, temperature, new Float32Array(logits.length));
+  let best = -1;
+  for (let c = 0; c < probabilities.length; c++) if (c !== oosIndex && (best < 0 || probabilities[c] > probabilities[best])) best = c;
+  return {
+    confidence: probabilities[best],
+    outOfScope: label === oosIndex,
+    correct: best === label,
+    predictedOutOfScope: oosIndex >= 0 && probabilities[oosIndex] > probabilities[best],
+  };
+}
+
+function createClassifier(
+  locale: Locale, classes: string[], vectorizer: TextVectorizer, model: SoftmaxModel, temperature: number, threshold: number,
+): IntentClassifier {
+  const oosIndex = classes.indexOf(OUT_OF_SCOPE);
+  const logits = new Float32Array(classes.length);
+  const probabilities = new Float32Array(classes.length);
+  return {
+    locale,
+    intents: classes.filter((intent) => intent !== OUT_OF_SCOPE),
+    threshold,
+    temperature,
+    classify(text, top = 5) {
+      computeLogits(model, vectorizer.vectorize(text), logits);
+      softmax(logits, temperature, probabilities);
+      const ranking: IntentScore[] = [];
+      for (let c = 0; c < classes.length; c++) {
+        if (c === oosIndex) continue;
+        const confidence = probabilities[c];
+        if (ranking.length < top || confidence > ranking[ranking.length - 1].confidence) {
+          ranking.push({ intent: classes[c], confidence });
+          ranking.sort((a, b) => b.confidence - a.confidence);
+          if (ranking.length > top) ranking.pop();
+        }
+      }
+      const outOfScopeConfidence = oosIndex >= 0 ? probabilities[oosIndex] : 0;
+      return { ranking, outOfScopeConfidence, predictedOutOfScope: ranking.length === 0 || outOfScopeConfidence > ranking[0].confidence };
+    },
+    toBuffer() {
+      const header = Buffer.from(JSON.stringify({
+        version: FORMAT_VERSION, locale, classes, temperature, threshold, vectorizer: vectorizer.state(),
+      }), 'utf8');
+      const padded = Math.ceil((4 + header.length) / 4) * 4;
+      const buffer = Buffer.alloc(padded + (model.weights.length + model.bias.length) * 4);
+      buffer.writeUInt32LE(header.length, 0);
+      header.copy(buffer, 4);
+      Buffer.from(model.weights.buffer, model.weights.byteOffset, model.weights.byteLength).copy(buffer, padded);
+      Buffer.from(model.bias.buffer, model.bias.byteOffset, model.bias.byteLength).copy(buffer, padded + model.weights.byteLength);
+      return buffer;
+    },
+  };
+}
+
+/** Reads a model written by `toBuffer`; throws on a damaged or old-format buffer (the caller retrains). */
+export function intentClassifierFromBuffer(buffer: Buffer): IntentClassifier {
+  if (buffer.length < 8) throw new Error('model file is too short');
+  const headerLength = buffer.readUInt32LE(0);
+  if (4 + headerLength > buffer.length) throw new Error('model file header is damaged');
+  const header = JSON.parse(buffer.subarray(4, 4 + headerLength).toString('utf8')) as {
+    version: number; locale: Locale; classes: string[]; temperature: number; threshold: number; vectorizer: VectorizerState;
+  };
+  if (header.version !== FORMAT_VERSION) throw new Error(`model format ${header.version} is not ${FORMAT_VERSION}`);
+  const padded = Math.ceil((4 + headerLength) / 4) * 4;
+  const classes = header.classes.length;
+  const features = header.vectorizer.features.length;
+  const expected = padded + (features * classes + classes) * 4;
+  if (buffer.length !== expected) throw new Error(`model file has ${buffer.length} bytes, expected ${expected}`);
+  const floats = new Float32Array(buffer.buffer.slice(buffer.byteOffset + padded, buffer.byteOffset + expected));
+  const model: SoftmaxModel = { classes, features, weights: floats.subarray(0, features * classes), bias: floats.subarray(features * classes) };
+  return createClassifier(header.locale, header.classes, vectorizerFromState(header.vectorizer), model, header.temperature, header.threshold);
+}

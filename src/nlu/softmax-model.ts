@@ -1,0 +1,122 @@
+import type { SparseVector } from './text-vectorizer';
+
+/** Multinomial logistic regression over sparse vectors. Weights are feature-major: `weights[feature * classes + c]`. */
+export interface SoftmaxModel {
+  classes: number;
+  features: number;
+  weights: Float32Array;
+  bias: Float32Array;
+}
+
+export interface SoftmaxTrainOptions {
+  epochs: number;
+  learningRate: number;
+  /** L2 penalty, applied as weight decay per epoch. */
+  l2: number;
+  seed: number;
+}
+
+export const DEFAULT_SOFTMAX_OPTIONS: SoftmaxTrainOptions = { epochs: 8, learningRate: 2, l2: 1e-6, seed: 7 };
+
+/** A small deterministic PRNG (mulberry32), so training gives the same model every run. */
+export function createRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
+    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
+    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function shuffleInPlace<T>(items: T[], random: () => number): T[] {
+  for (let at = items.length - 1; at > 0; at--) {
+    const other = Math.floor(random() * (at + 1));
+    [items[at], items[other]] = [items[other], items[at]];
+  }
+  return items;
+}
+
+/** Writes the logits of `vector` into `out` (length = classes). */
+export function computeLogits(model: SoftmaxModel, vector: SparseVector, out: Float32Array): Float32Array {
+  const { classes, weights } = model;
+  out.set(model.bias);
+  const { indices, values } = vector;
+  for (let at = 0; at < indices.length; at++) {
+    const base = indices[at] * classes;
+    const value = values[at];
+    for (let c = 0; c < classes; c++) out[c] += weights[base + c] * value;
+  }
+  return out;
+}
+
+/** Softmax of `logits / temperature` into `out`, numerically safe. */
+export function softmax(logits: Float32Array, temperature: number, out: Float32Array): Float32Array {
+  let max = -Infinity;
+  for (let c = 0; c < logits.length; c++) if (logits[c] > max) max = logits[c];
+  let sum = 0;
+  for (let c = 0; c < logits.length; c++) {
+    out[c] = Math.exp((logits[c] - max) / temperature);
+    sum += out[c];
+  }
+  for (let c = 0; c < logits.length; c++) out[c] /= sum;
+  return out;
+}
+
+/**
+ * Plain SGD on the cross-entropy. Classes whose gradient is negligible for an example are skipped, which makes
+ * an epoch cost little more than a perceptron's once the model has learned the easy cases.
+ */
+export function trainSoftmax(
+  vectors: SparseVector[],
+  labels: Int32Array | number[],
+  classes: number,
+  features: number,
+  options: SoftmaxTrainOptions = DEFAULT_SOFTMAX_OPTIONS,
+): SoftmaxModel {
+  const model: SoftmaxModel = { classes, features, weights: new Float32Array(features * classes), bias: new Float32Array(classes) };
+  const { weights, bias } = model;
+  const random = createRandom(options.seed);
+  const order = shuffleInPlace(vectors.map((_, index) => index), random);
+  const logits = new Float32Array(classes);
+  const probabilities = new Float32Array(classes);
+  const active = new Int32Array(classes);
+  const gradients = new Float32Array(classes);
+  // Examples the model already got right with high probability sit out the next epoch: later epochs then
+  // cost a fraction of the first ones, with no loss of accuracy (they come back the epoch after).
+  const restUntil = new Int32Array(vectors.length);
+  for (let epoch = 0; epoch < options.epochs; epoch++) {
+    shuffleInPlace(order, random);
+    const rate = options.learningRate / (1 + epoch * 0.3);
+    for (const example of order) {
+      if (restUntil[example] > epoch) continue;
+      const vector = vectors[example];
+      computeLogits(model, vector, logits);
+      softmax(logits, 1, probabilities);
+      const label = labels[example];
+      if (probabilities[label] > 0.98) restUntil[example] = epoch + 3;
+      let count = 0;
+      for (let c = 0; c < classes; c++) {
+        const gradient = probabilities[c] - (c === label ? 1 : 0);
+        if (gradient > 2e-3 || gradient < -2e-3) {
+          active[count] = c;
+          gradients[count] = gradient * rate;
+          count++;
+        }
+      }
+      if (count === 0) continue;
+      const { indices, values } = vector;
+      for (let at = 0; at < indices.length; at++) {
+        const base = indices[at] * classes;
+        const value = values[at];
+        for (let k = 0; k < count; k++) weights[base + active[k]] -= gradients[k] * value;
+      }
+      for (let k = 0; k < count; k++) bias[active[k]] -= gradients[k];
+    }
+    if (options.l2 > 0) {
+      const decay = 1 - options.l2 * rate * vectors.length;
+      for (let at = 0; at < weights.length; at++) weights[at] *= decay;
+    }
+  }
+  return model;
+}
