@@ -1,0 +1,114 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import { escapeHtml, jsonForScript, renderAgentPage } from '../../src/channels/web/agent-console/agent-pages';
+import { createAgentSessions, loadAgentUsers } from '../../src/channels/web/agent-console/agent-sessions';
+import { hashPassword, verifyPassword } from '../../src/channels/web/agent-console/hash-password';
+import { resolveAssetsDir } from '../../src/channels/web/resolve-assets-dir';
+import { webConfigFromEnv } from '../../src/channels/web/web-config';
+import { newAccessToken, newConversationId } from '../../src/channels/web/web-conversations';
+import { toWidgetReplies } from '../../src/channels/web/widget-protocol';
+import { ROOT } from './support/start-web-server';
+
+describe('conversation ids and tokens', () => {
+  it('are 128-bit (ids) and 256-bit (tokens) random base64url strings', () => {
+    const ids = Array.from({ length: 2000 }, newConversationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids.slice(0, 50)) {
+      expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(Buffer.from(id, 'base64url')).toHaveLength(16);
+    }
+    expect(Buffer.from(newAccessToken(), 'base64url')).toHaveLength(32);
+    // Every one of the 128 bits is set in about half of the ids (a counter or a clock would fail this).
+    const ones = new Array(128).fill(0);
+    for (const id of ids) {
+      const bytes = Buffer.from(id, 'base64url');
+      for (let bit = 0; bit < 128; bit++) if (bytes[bit >> 3] & (1 << (bit & 7))) ones[bit]++;
+    }
+    for (const count of ones) expect(Math.abs(count / ids.length - 0.5)).toBeLessThan(0.06);
+  });
+});
+
+describe('agent passwords and users file', () => {
+  it('hashes with scrypt and a random salt, and verifies', async () => {
+    const hash = await hashPassword('korppi-ja-kettu');
+    expect(hash).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{86}$/);
+    expect(await hashPassword('korppi-ja-kettu')).not.toBe(hash);
+    expect(await verifyPassword('korppi-ja-kettu', hash)).toBe(true);
+    expect(await verifyPassword('korppi-ja-ketu', hash)).toBe(false);
+    expect(await verifyPassword('x', 'scrypt$1$1$1$aa$bb')).toBe(false);
+    expect(await verifyPassword('x', 'plain')).toBe(false);
+    await expect(hashPassword('short')).rejects.toThrow(/8 characters/);
+  });
+
+  it('logs in users from the file and names the bad entry of a broken file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aspa-users-'));
+    const file = path.join(dir, 'users.json');
+    fs.writeFileSync(file, JSON.stringify([{ name: 'Liisa', passwordHash: await hashPassword('revontulet') }]));
+    const sessions = createAgentSessions({ users: loadAgentUsers(file), clock: { now: () => 0 }, ttlMs: 1000 });
+    expect(await sessions.login('liisa', 'revontulet')).toMatchObject({ ok: true, session: { name: 'Liisa' } });
+    expect(await sessions.login('Liisa', 'väärä')).toMatchObject({ ok: false });
+    expect(await sessions.login('Someone', 'revontulet')).toMatchObject({ ok: false });
+    fs.writeFileSync(file, JSON.stringify([{ name: 'X', passwordHash: 'plain' }]));
+    expect(() => loadAgentUsers(file)).toThrow(/entry 0/);
+    fs.writeFileSync(file, '{');
+    expect(() => loadAgentUsers(file)).toThrow(/cannot read it as JSON/);
+  });
+
+  it('expires sessions by the injected clock', async () => {
+    let now = 0;
+    const sessions = createAgentSessions({ token: 'a-long-enough-token', clock: { now: () => now }, ttlMs: 1000 });
+    const result = await sessions.login('Maija', 'a-long-enough-token');
+    if (!result.ok) throw new Error('login failed');
+    const req = { headers: { cookie: `aspa_agent=${result.session.id}` } } as never;
+    expect(sessions.fromRequest(req)?.name).toBe('Maija');
+    now = 1000;
+    expect(sessions.fromRequest(req)).toBeUndefined();
+  });
+});
+
+describe('server-side escaping', () => {
+  it('escapes page text and JSON embedded in pages', () => {
+    expect(escapeHtml('<a href="x">\'&')).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;');
+    const json = jsonForScript({ text: '</script><script>alert(1)</script>' });
+    expect(json).not.toContain('<');
+    expect(JSON.parse(json)).toEqual({ text: '</script><script>alert(1)</script>' });
+    const html = renderAgentPage('ticket', { lang: 'fi"><script>', strings: { console_title: '<script>alert(1)</script>' }, agentName: '<img src=x onerror=alert(1)>', ticketId: '</script>' });
+    expect(html).not.toMatch(/<script>alert|<img src=x|<\/script><\/script>/);
+    expect(html.match(/<script/g)).toHaveLength(2);
+  });
+
+  it('passes only http(s) links and marks the 1..5 survey as stars', () => {
+    const replies = toWidgetReplies([
+      { kind: 'message', text: 'Miten onnistuimme?', quickReplies: ['1', '2', '3', '4', '5'].map((n) => ({ label: n, payload: n })), links: [{ title: 'x', url: 'javascript:alert(1)' }, { title: 'ok', url: 'https://revontuli.example/ohje' }] },
+      { kind: 'listen', expectedIntents: [], hints: [] },
+    ]);
+    expect(replies).toEqual([{ kind: 'message', text: 'Miten onnistuimme?', from: 'bot', quickReplies: expect.any(Array), links: [{ title: 'ok', url: 'https://revontuli.example/ohje' }], rating: 'stars' }]);
+  });
+});
+
+describe('web config and assets', () => {
+  it('reads the environment and lists every problem', () => {
+    const { config, problems } = webConfigFromEnv({ WEB_ALLOWED_ORIGINS: 'https://shop.example.com, http://localhost:8080/, shop.example.com', AGENT_TOKEN: 'short', WEB_DEFAULT_LOCALE: 'de' });
+    expect(config.allowedOrigins).toEqual(['https://shop.example.com', 'http://localhost:8080']);
+    expect(config.agentToken).toBeUndefined();
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).toMatch(/shop\.example\.com.*not an origin/);
+  });
+
+  it('finds the assets from src/ (tsx, ts-jest) and from dist/src/ (after tsc)', () => {
+    const assets = path.join(ROOT, 'src/channels/web/assets');
+    expect(resolveAssetsDir(path.join(ROOT, 'src/channels/web'))).toBe(assets);
+    expect(resolveAssetsDir(path.join(ROOT, 'dist/src/channels/web'))).toBe(assets);
+    expect(() => resolveAssetsDir(os.tmpdir())).toThrow(/assets not found/);
+  });
+
+  it('has every widget and console string in fi, en and sv', () => {
+    for (const file of ['widget.yaml', 'agent-console.yaml']) {
+      const keys = (locale: string) => Object.keys(YAML.parse(fs.readFileSync(path.join(ROOT, 'locales', locale, file), 'utf8'))).sort();
+      expect(keys('en')).toEqual(keys('fi'));
+      expect(keys('sv')).toEqual(keys('fi'));
+    }
+  });
+});
