@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type AspaConfig } from './config/load-config';
+import { createEngine } from './core/engine';
+import { silentLogger } from './core/logger';
+import { systemClock } from './core/ports';
+import type { Reply } from './core/reply';
+import { isLocale, type Locale } from './core/turn';
+import { formatDiagnostic, hasErrors } from './flows/diagnostic';
+import { createHandoffService } from './handoff/create-handoff-service';
+import { createAspa, createIntegrations, INTEGRATIONS, loadBotFor } from './server/composition';
+import { BotLoadError, checkBot } from './server/load-bot';
+import { createMemoryStores } from './stores/memory/create-memory-stores';
+import { runScripts } from './testing/run-scripts';
+
+const USAGE = `aspa — conversational engine for customer service
+
+Usage:
+  aspa serve                         serve the bot (PORT, ASPA_DATA_DIR, REDIS_URL, ... from the environment)
+  aspa chat [--locale fi|en|sv]      chat with the bot in the terminal
+  aspa validate [--flows DIR] [--locales DIR]
+                                     check flows, messages and NLU data; lists every problem
+  aspa test [FILE|DIR ...]           run conversation tests (default: test/conversations)
+  aspa graph [FLOW] [--flows DIR]    print a Mermaid state diagram of a flow (default: main)
+  aspa nlu eval [--train F --test F [--val F] [--lang fi] [--json]]
+                                     evaluate the intent classifier
+  aspa agent hash-password PASSWORD  hash a password for AGENT_USERS_FILE
+`;
+
+function config(overrides: Record<string, string | undefined> = {}): AspaConfig {
+  const env = { ...process.env };
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) env[key] = value;
+  return loadConfig(env);
+}
+
+async function serve(): Promise<number> {
+  const started = Date.now();
+  const aspa = await createAspa(config());
+  const port = await aspa.listen();
+  aspa.logger.info('server.started', { port, store: aspa.config.store, ms: Date.now() - started });
+  console.log(`Aspa is serving on http://localhost:${port} (store: ${aspa.config.store}, started in ${Date.now() - started} ms)`);
+  const stop = async (signal: string) => {
+    aspa.logger.info('server.stopping', { signal });
+    await aspa.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+  return new Promise<number>(() => undefined);
+}
+
+async function validate(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { flows: { type: 'string' }, locales: { type: 'string' } } });
+  const cfg = config({ ASPA_FLOWS_DIR: values.flows, ASPA_LOCALES_DIR: values.locales });
+  const { diagnostics } = checkBot({ flowsDir: cfg.flowsDir, localesDir: cfg.localesDir, locales: cfg.locales, integrations: INTEGRATIONS, orderNumberPattern: cfg.orderNumberPattern });
+  for (const diagnostic of diagnostics) console.log(formatDiagnostic(diagnostic));
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = diagnostics.length - errors;
+  console.log(errors === 0 ? `OK: flows in ${path.relative(process.cwd(), cfg.flowsDir) || '.'} are valid${warnings ? ` (${warnings} warning(s))` : ''}.` : `${errors} error(s), ${warnings} warning(s).`);
+  return hasErrors(diagnostics) ? 1 : 0;
+}
+
+async function test(args: string[]): Promise<number> {
+  const cfg = config();
+  const loaded = loadBotFor(cfg);
+  const paths = args.length > 0 ? args : [path.resolve('test/conversations')];
+  const { results, problems } = await runScripts(paths, loaded, createIntegrations(cfg));
+  for (const problem of problems) console.log(`INVALID ${problem}`);
+  for (const result of results) {
+    console.log(`${result.passed ? 'PASS' : 'FAIL'} ${path.relative(process.cwd(), result.file)} — ${result.name}`);
+    if (!result.passed) {
+      for (const failure of result.failures) console.log(`    ${failure}`);
+      for (const line of result.log) console.log(`      ${line}`);
+    }
+  }
+  const failed = results.filter((result) => !result.passed).length + problems.length;
+  console.log(`${results.length - failed + problems.length} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+function printReplies(replies: Reply[], write: (line: string) => void): void {
+  for (const reply of replies) {
+    if (reply.kind === 'message') {
+      write(`${reply.from?.role === 'agent' ? reply.from.name ?? 'Agent' : 'Aspa'}: ${reply.text}`);
+      reply.quickReplies?.forEach((quick, index) => write(`   [${index + 1}] ${quick.label}`));
+    } else if (reply.kind === 'handoff') {
+      write(`   — ticket ${reply.ticketId} (${reply.queue}, ${reply.priority})${reply.agentsAvailable ? '' : ', callback'} —`);
+    } else if (reply.kind === 'end') {
+      write(`   — conversation ended (${reply.outcome}) —`);
+    }
+  }
+}
+
+async function chat(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { locale: { type: 'string', default: 'fi' }, flows: { type: 'string' } } });
+  if (!isLocale(values.locale)) {
+    console.error('--locale must be fi, en or sv');
+    return 2;
+  }
+  const locale: Locale = values.locale;
+  const cfg = config({ ASPA_FLOWS_DIR: values.flows });
+  const loaded = loadBotFor(cfg);
+  const stores = createMemoryStores();
+  const handoff = createHandoffService({ tickets: stores.tickets, customers: stores.customers, outbox: stores.outbox, clock: systemClock, hours: { timeZone: cfg.timeZone }, routing: {}, sinks: {} });
+  const engine = createEngine({ bot: loaded.bot, catalog: loaded.catalog, nlu: loaded.nlu, stores, handoff, integrations: createIntegrations(cfg), clock: systemClock, logger: silentLogger, options: { locales: cfg.locales, defaultLocale: cfg.defaultLocale } });
+  const conversationId = `cli-${Date.now()}`;
+  const write = (line: string) => process.stdout.write(`${line}\n`);
+  let lastQuickReplies: { payload: string }[] = [];
+  const remember = (replies: Reply[]) => {
+    const withButtons = [...replies].reverse().find((reply) => reply.kind === 'message' && reply.quickReplies?.length);
+    lastQuickReplies = withButtons && withButtons.kind === 'message' ? withButtons.quickReplies ?? [] : [];
+  };
+  const first = await engine.handleTurn({ conversationId, channel: 'cli', input: { kind: 'start' }, locale });
+  printReplies(first.replies, write);
+  remember(first.replies);
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, prompt: '> ' });
+  rl.prompt();
+  for await (const line of rl) {
+    const text = line.trim();
+    if (text === '/quit' || text === '/exit') break;
+    if (text) {
+      const pick = /^\d+$/.test(text) ? lastQuickReplies[Number(text) - 1] : undefined;
+      try {
+        const result = await engine.handleTurn({ conversationId, channel: 'cli', input: pick ? { kind: 'payload', payload: pick.payload } : { kind: 'text', text } });
+        printReplies(result.replies, write);
+        remember(result.replies);
+      } catch (error) {
+        write(`(${(error as Error).message})`);
+      }
+    }
+    rl.prompt();
+  }
+  rl.close();
+  await stores.close();
+  return 0;
+}
+
+async function graph(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { flows: { type: 'string' } }, allowPositionals: true });
+  const cfg = config({ ASPA_FLOWS_DIR: values.flows });
+  const { loadFlows } = await import('./flows/load-flows');
+  const { flowToMermaid } = await import('./flows/graph-flow');
+  const wanted = positionals[0] ?? 'main';
+  const flow = loadFlows(cfg.flowsDir).flows.find((loaded) => loaded.flow.id === wanted);
+  if (!flow) {
+    console.error(`No flow "${wanted}" in ${cfg.flowsDir}.`);
+    return 1;
+  }
+  console.log(flowToMermaid(flow.flow));
+  return 0;
+}
+
+async function nlu(args: string[]): Promise<number> {
+  if (args[0] !== 'eval') {
+    console.error('Usage: aspa nlu eval [--train FILE --test FILE [--val FILE]] [--lang fi|sv|en] [--json]');
+    return 2;
+  }
+  const cfg = config();
+  const { runNluEval } = await import('./nlu/evaluation/run-nlu-eval');
+  return runNluEval(args.slice(1), (line) => console.log(line), { localesDir: cfg.localesDir });
+}
+
+async function agent(args: string[]): Promise<number> {
+  if (args[0] !== 'hash-password' || !args[1]) {
+    console.error('Usage: aspa agent hash-password PASSWORD');
+    return 2;
+  }
+  const { hashPassword } = await import('./channels/web/agent-console/agent-sessions');
+  console.log(await hashPassword(args[1]));
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve': return await serve();
+      case 'chat': return await chat(rest);
+      case 'validate': return await validate(rest);
+      case 'test': return await test(rest);
+      case 'graph': return await graph(rest);
+      case 'nlu': return await nlu(rest);
+      case 'agent': return await agent(rest);
+      case undefined: case 'help': case '--help': case '-h':
+        process.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof BotLoadError) {
+      console.error(error.message);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (error: unknown) => { console.error(error); process.exitCode = 1; },
+  );
+}
+

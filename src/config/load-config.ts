@@ -1,0 +1,142 @@
+import * as path from 'node:path';
+import { z } from 'zod';
+import { SUPPORTED_LOCALES, type Locale } from '../core/turn';
+
+/**
+ * Every setting, read once from the environment at start-up. Unknown values fail with one message
+ * that lists every problem and how to fix it.
+ */
+const localeList = z
+  .string()
+  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+  .pipe(z.array(z.enum(SUPPORTED_LOCALES as [Locale, ...Locale[]])).min(1));
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const optionalText = z.string().trim().min(1).optional();
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  ASPA_DATA_DIR: z.string().default('./data'),
+  ASPA_FLOWS_DIR: z.string().default('./flows'),
+  ASPA_LOCALES_DIR: z.string().default('./locales'),
+  ASPA_LOCALES: localeList.default(['fi', 'en', 'sv']),
+  ASPA_DEFAULT_LOCALE: z.enum(SUPPORTED_LOCALES as [Locale, ...Locale[]]).default('fi'),
+  ASPA_STORE: z.enum(['embedded', 'memory', 'redis']).optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  REDIS_KEY_PREFIX: z.string().default('aspa:'),
+  ASPA_IDLE_TIMEOUT_MINUTES: positiveInt(30),
+  ASPA_MAX_TEXT_LENGTH: positiveInt(2000),
+  ASPA_ORDER_NUMBER_PATTERN: z.string().default('\\d{5,8}').refine((value) => {
+    try { new RegExp(value); return true; } catch { return false; }
+  }, 'must be a valid regular expression'),
+  ASPA_TIMEZONE: z.string().default('Europe/Helsinki'),
+  /** JSON: { "mon": ["08:00-18:00"], ... } */
+  ASPA_OPENING_HOURS: optionalText,
+  /** Comma-separated YYYY-MM-DD dates when agents are off besides Finnish public holidays. */
+  ASPA_HOLIDAYS: optionalText,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TICKET_WEBHOOK_URL: z.url().optional(),
+  TICKET_WEBHOOK_SECRET: optionalText,
+  WEB_ALLOWED_ORIGINS: optionalText,
+  AGENT_TOKEN: optionalText,
+  AGENT_USERS_FILE: optionalText,
+  PUBLIC_URL: z.url().optional(),
+  TWILIO_AUTH_TOKEN: optionalText,
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits').optional(),
+  VOICE_MODE: z.enum(['gather', 'stream']).default('gather'),
+  VOICE_TRANSFER_NUMBER: optionalText,
+  VOICE_TRANSFER_SIP: optionalText,
+  GOOGLE_SPEECH: z.enum(['on', 'off']).default('off'),
+  GOOGLE_SPEECH_MODEL: optionalText,
+});
+
+export interface AspaConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  flowsDir: string;
+  localesDir: string;
+  locales: Locale[];
+  defaultLocale: Locale;
+  store: 'embedded' | 'memory' | 'redis';
+  redisUrl?: string;
+  redisKeyPrefix: string;
+  idleTimeoutMs: number;
+  maxTextLength: number;
+  orderNumberPattern: string;
+  timeZone: string;
+  openingHours?: Record<string, string[]>;
+  holidays: string[];
+  logLevel: string;
+  ticketWebhook?: { url: string; secret: string };
+  webAllowedOrigins: string[];
+  agentToken?: string;
+  agentUsersFile?: string;
+  publicUrl?: string;
+  twilio?: { authToken: string; accountSid?: string };
+  voiceMode: 'gather' | 'stream';
+  voiceTransfer: { number?: string; sip?: string };
+  googleSpeech: boolean;
+  googleSpeechModel?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): AspaConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const values = parsed.data;
+  const problems: string[] = [];
+  if (!values.ASPA_LOCALES.includes(values.ASPA_DEFAULT_LOCALE)) problems.push(`ASPA_DEFAULT_LOCALE: ${values.ASPA_DEFAULT_LOCALE} is not in ASPA_LOCALES (${values.ASPA_LOCALES.join(',')})`);
+  if (values.ASPA_STORE === 'redis' && !values.REDIS_URL) problems.push('ASPA_STORE=redis needs REDIS_URL (e.g. redis://127.0.0.1:6379)');
+  if (values.TICKET_WEBHOOK_URL && !values.TICKET_WEBHOOK_SECRET) problems.push('TICKET_WEBHOOK_URL needs TICKET_WEBHOOK_SECRET (the HMAC key the receiver checks)');
+  if (values.TWILIO_AUTH_TOKEN && !values.PUBLIC_URL) problems.push('TWILIO_AUTH_TOKEN needs PUBLIC_URL (the https address Twilio calls; signatures cover it)');
+  let openingHours: Record<string, string[]> | undefined;
+  if (values.ASPA_OPENING_HOURS) {
+    try {
+      openingHours = JSON.parse(values.ASPA_OPENING_HOURS) as Record<string, string[]>;
+    } catch {
+      problems.push('ASPA_OPENING_HOURS: must be JSON such as {"mon":["08:00-18:00"],"sat":["10:00-15:00"]}');
+    }
+  }
+  const holidays = (values.ASPA_HOLIDAYS ?? '').split(',').map((day) => day.trim()).filter(Boolean);
+  for (const day of holidays) if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) problems.push(`ASPA_HOLIDAYS: "${day}" is not a YYYY-MM-DD date`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    port: values.PORT,
+    host: values.HOST,
+    dataDir: path.resolve(cwd, values.ASPA_DATA_DIR),
+    flowsDir: path.resolve(cwd, values.ASPA_FLOWS_DIR),
+    localesDir: path.resolve(cwd, values.ASPA_LOCALES_DIR),
+    locales: values.ASPA_LOCALES,
+    defaultLocale: values.ASPA_DEFAULT_LOCALE,
+    store: values.ASPA_STORE ?? (values.REDIS_URL ? 'redis' : 'embedded'),
+    redisUrl: values.REDIS_URL,
+    redisKeyPrefix: values.REDIS_KEY_PREFIX,
+    idleTimeoutMs: values.ASPA_IDLE_TIMEOUT_MINUTES * 60_000,
+    maxTextLength: values.ASPA_MAX_TEXT_LENGTH,
+    orderNumberPattern: values.ASPA_ORDER_NUMBER_PATTERN,
+    timeZone: values.ASPA_TIMEZONE,
+    openingHours,
+    holidays,
+    logLevel: values.LOG_LEVEL,
+    ticketWebhook: values.TICKET_WEBHOOK_URL && values.TICKET_WEBHOOK_SECRET ? { url: values.TICKET_WEBHOOK_URL, secret: values.TICKET_WEBHOOK_SECRET } : undefined,
+    webAllowedOrigins: (values.WEB_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
+    agentToken: values.AGENT_TOKEN,
+    agentUsersFile: values.AGENT_USERS_FILE,
+    publicUrl: values.PUBLIC_URL,
+    twilio: values.TWILIO_AUTH_TOKEN ? { authToken: values.TWILIO_AUTH_TOKEN, accountSid: values.TWILIO_ACCOUNT_SID } : undefined,
+    voiceMode: values.VOICE_MODE,
+    voiceTransfer: { number: values.VOICE_TRANSFER_NUMBER, sip: values.VOICE_TRANSFER_SIP },
+    googleSpeech: values.GOOGLE_SPEECH === 'on',
+    googleSpeechModel: values.GOOGLE_SPEECH_MODEL,
+  });
+}

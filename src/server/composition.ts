@@ -1,0 +1,163 @@
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import type { AspaConfig } from '../config/load-config';
+import { createEngine, type Engine, type Integration } from '../core/engine';
+import type { Logger } from '../core/logger';
+import type { Clock, Stores } from '../core/ports';
+import { systemClock } from '../core/ports';
+import type { HandoffService } from '../core/services';
+import type { WeekdayKey } from '../handoff/business-hours';
+import { createHandoffService } from '../handoff/create-handoff-service';
+import { createWebhookDispatcher, type WebhookDispatcher } from '../handoff/webhook-dispatcher';
+import { createDemoOrderLookup } from '../integrations/demo-orders';
+import { createWebChannel, type WebChannel } from '../channels/web/create-web-channel';
+import { createEmbeddedStores } from '../stores/embedded/create-embedded-stores';
+import { createMemoryStores } from '../stores/memory/create-memory-stores';
+import { createRedisStores } from '../stores/redis/create-redis-stores';
+import { createApiRouter, createErrorHandler } from './create-api-router';
+import { createLogger } from './create-logger';
+import { loadBot, type LoadedBot } from './load-bot';
+
+export interface AspaOverrides {
+  stores?: Stores;
+  clock?: Clock;
+  logger?: Logger;
+  integrations?: Record<string, Integration>;
+  /** A bot loaded once and shared (tests start many servers). */
+  loaded?: LoadedBot;
+}
+
+export interface Aspa {
+  config: AspaConfig;
+  engine: Engine;
+  stores: Stores;
+  handoff: HandoffService;
+  app: express.Express;
+  server: http.Server;
+  web: WebChannel;
+  logger: Logger;
+  /** Starts listening; resolves with the bound port. */
+  listen(port?: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export const INTEGRATIONS = ['orders.lookup'];
+
+export function createIntegrations(config: AspaConfig): Record<string, Integration> {
+  return { 'orders.lookup': createDemoOrderLookup(path.join(config.flowsDir, 'data', 'orders.yaml')) };
+}
+
+export function loadBotFor(config: AspaConfig): LoadedBot {
+  return loadBot({
+    flowsDir: config.flowsDir,
+    localesDir: config.localesDir,
+    locales: config.locales,
+    cacheDir: path.join(config.dataDir, 'nlu-cache'),
+    orderNumberPattern: config.orderNumberPattern,
+    integrations: INTEGRATIONS,
+  });
+}
+
+async function createStores(config: AspaConfig, clock: Clock): Promise<Stores> {
+  if (config.store === 'memory') return createMemoryStores({ clock });
+  if (config.store === 'redis') return createRedisStores({ url: config.redisUrl as string, keyPrefix: config.redisKeyPrefix, clock });
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  return createEmbeddedStores({ dataDir: config.dataDir, clock });
+}
+
+/** The composition root: the only place that knows which adapters are in use. */
+export async function createAspa(config: AspaConfig, overrides: AspaOverrides = {}): Promise<Aspa> {
+  const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const loaded = overrides.loaded ?? loadBotFor(config);
+  const stores = overrides.stores ?? (await createStores(config, clock));
+  const handoff = createHandoffService({
+    tickets: stores.tickets,
+    customers: stores.customers,
+    outbox: stores.outbox,
+    clock,
+    hours: { timeZone: config.timeZone, weekly: config.openingHours as Partial<Record<WeekdayKey, string[]>> | undefined, holidays: config.holidays },
+    routing: {},
+    sinks: { webhook: config.ticketWebhook },
+    logger,
+  });
+  const engine = createEngine({
+    bot: loaded.bot,
+    catalog: loaded.catalog,
+    nlu: loaded.nlu,
+    stores,
+    handoff,
+    integrations: overrides.integrations ?? createIntegrations(config),
+    clock,
+    logger,
+    options: { locales: config.locales, defaultLocale: config.defaultLocale, idleTimeoutMs: config.idleTimeoutMs, maxTextLength: config.maxTextLength },
+  });
+
+  let dispatcher: WebhookDispatcher | undefined;
+  if (config.ticketWebhook) {
+    dispatcher = createWebhookDispatcher({
+      ...config.ticketWebhook,
+      outbox: stores.outbox,
+      clock,
+      logger,
+      send: async (request) => {
+        const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(10_000) });
+        return { status: response.status };
+      },
+    });
+    dispatcher.start();
+  }
+
+  const web = createWebChannel({
+    engine,
+    stores,
+    clock,
+    logger,
+    localesDir: config.localesDir,
+    config: {
+      allowedOrigins: config.webAllowedOrigins,
+      agentToken: config.agentToken,
+      agentUsersFile: config.agentUsersFile,
+      defaultLocale: config.defaultLocale,
+      secureCookies: Boolean(config.publicUrl?.startsWith('https:')),
+      agentSessionTtlMs: 12 * 3_600_000,
+    },
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', store: config.store, flows: loaded.bot.flows, locales: config.locales });
+  });
+  app.use(createApiRouter({ engine, logger, isAgent: (req) => web.isAgentRequest(req) }));
+  app.use(web.router);
+  app.use((_req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: 'No such endpoint.' } });
+  });
+  app.use(createErrorHandler(logger));
+
+  const server = http.createServer(app);
+  server.on('upgrade', (req, socket, head) => {
+    if (web.handleUpgrade(req, socket, head)) return;
+    socket.destroy();
+  });
+
+  return {
+    config, engine, stores, handoff, app, server, web, logger,
+    listen: (port = config.port, host = config.host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+      }),
+    async close() {
+      await dispatcher?.stop();
+      await web.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      if (!overrides.stores) await stores.close();
+    },
+  };
+}

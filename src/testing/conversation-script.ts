@@ -1,0 +1,74 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { SUPPORTED_LOCALES, type Locale } from '../core/turn';
+
+const expectedMessage = z.union([
+  z.strictObject({ key: z.string() }),
+  z.strictObject({ text: z.string() }),
+  z.strictObject({ key: z.string(), text: z.string() }),
+]);
+
+const stepSchema = z.strictObject({
+  start: z.literal(true).optional(),
+  user: z.string().optional(),
+  payload: z.string().optional(),
+  /** Voice: what speech-to-text heard, with its confidence. */
+  speech: z.string().optional(),
+  confidence: z.number().min(0).max(1).optional(),
+  /** Voice: the caller said nothing. */
+  silence: z.literal(true).optional(),
+  dtmf: z.string().regex(/^[0-9*#]+$/).optional(),
+  /** Voice: the caller spoke over the prompt (the text is still what counts). */
+  barge_in: z.literal(true).optional(),
+  /** Minutes that pass before this step (idle expiry, opening hours). */
+  wait_minutes: z.number().min(0).optional(),
+  bot: z.array(expectedMessage).optional(),
+  /** Messages that must NOT be said. */
+  not_bot: z.array(expectedMessage).optional(),
+  intent: z.string().optional(),
+  state: z.string().optional(),
+  locale: z.enum(SUPPORTED_LOCALES as [Locale, ...Locale[]]).optional(),
+  ticket: z.union([z.literal(true), z.literal(false), z.strictObject({ queue: z.string().optional(), priority: z.string().optional(), reason: z.string().optional() })]).optional(),
+  ended: z.boolean().optional(),
+  /** The step must fail with this error code (bad input). */
+  error: z.string().optional(),
+});
+
+export const conversationScriptSchema = z.strictObject({
+  name: z.string(),
+  locale: z.enum(SUPPORTED_LOCALES as [Locale, ...Locale[]]).default('fi'),
+  channel: z.enum(['web', 'voice', 'api']).default('web'),
+  customer: z.strictObject({ phone: z.string().optional(), email: z.string().optional(), name: z.string().optional() }).optional(),
+  clock: z.string().optional(),
+  steps: z.array(stepSchema).min(1),
+});
+
+export type ConversationScript = z.infer<typeof conversationScriptSchema> & { file: string };
+export type ScriptStep = z.infer<typeof stepSchema>;
+export type ExpectedMessage = z.infer<typeof expectedMessage>;
+
+/** Reads every `*.yaml` script in `dir` (or the given files); a malformed script is reported, not thrown. */
+export function loadConversationScripts(paths: string[]): { scripts: ConversationScript[]; problems: string[] } {
+  const files = paths.flatMap((entry) =>
+    fs.statSync(entry).isDirectory()
+      ? fs.readdirSync(entry).filter((name) => /\.ya?ml$/.test(name)).sort().map((name) => path.join(entry, name))
+      : [entry],
+  );
+  const scripts: ConversationScript[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    try {
+      const parsed = conversationScriptSchema.safeParse(parse(fs.readFileSync(file, 'utf8')));
+      if (!parsed.success) {
+        problems.push(`${file}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+        continue;
+      }
+      scripts.push({ ...parsed.data, file });
+    } catch (error) {
+      problems.push(`${file}: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  return { scripts, problems };
+}

@@ -1,0 +1,21 @@
+import type { Integration } from '../core/engine';
+import type { LoadedBot } from '../server/load-bot';
+import { loadConversationScripts } from './conversation-script';
+import { createScriptHarness, DEFAULT_SCRIPT_TIME, runConversationScript, type ScriptResult } from './run-conversation-script';
+
+/** Runs conversation scripts (files or folders), each in its own fresh harness. */
+export async function runScripts(paths: string[], loaded: LoadedBot, integrations: Record<string, Integration>): Promise<{ results: ScriptResult[]; problems: string[] }> {
+  const { scripts, problems } = loadConversationScripts(paths);
+  const results: ScriptResult[] = [];
+  for (const script of scripts) {
+    const startAt = Date.parse(script.clock ?? DEFAULT_SCRIPT_TIME);
+    if (Number.isNaN(startAt)) {
+      problems.push(`${script.file}: clock "${script.clock}" is not an ISO date-time such as 2026-12-02T10:00:00+02:00`);
+      continue;
+    }
+    const harness = createScriptHarness(loaded, integrations, startAt);
+    results.push(await runConversationScript(script, harness));
+    await harness.stores.close();
+  }
+  return { results, problems };
+}
