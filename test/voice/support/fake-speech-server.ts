@@ -40,7 +40,6 @@ export async function startFakeSpeechServer(known: KnownUtterance[]): Promise<Fa
   const definition = protoLoader.loadSync('google/cloud/speech/v1/cloud_speech.proto', {
     includeDirs: [speechProtos, gaxProtos], enums: String, longs: String, defaults: true, oneofs: true,
   });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const speechPackage = (grpc.loadPackageDefinition(definition) as any).google.cloud.speech.v1;
   const streams: ReceivedStream[] = [];
   let pendingFailure: { code: grpc.status; details: string; afterBytes: number } | undefined;
@@ -52,7 +51,6 @@ export async function startFakeSpeechServer(known: KnownUtterance[]): Promise<Fa
   server.addService(speechPackage.Speech.service, {
     recognize: unimplemented,
     longRunningRecognize: unimplemented,
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     streamingRecognize(call: any) {
       const received: ReceivedStream = { config: {}, bytes: 0, finals: [] };
       streams.push(received);

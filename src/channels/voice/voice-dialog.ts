@@ -1,0 +1,265 @@
+import type { Clock } from '../../core/ports';
+import type { Reply, ReplyHandoff, ReplyListen, ReplyMessage, TurnResult } from '../../core/reply';
+import type { ConversationEngine } from '../../core/services';
+import type { Locale, TurnInput } from '../../core/turn';
+import type { CallState, CallStateStore, MenuOption } from './call-state';
+import type { VoiceConfig } from './voice-config';
+import type { VoiceLogger } from './voice-logger';
+import { readYesNo, yesNoHints, type VoiceMessages } from './voice-messages';
+import { toSpeechSafeText } from './speech-safe-text';
+
+/** What the caller did, as either Twilio mode reports it. */
+export type VoiceInput =
+  | { kind: 'speech'; text: string; confidence?: number }
+  | { kind: 'digits'; digits: string }
+  | { kind: 'silence' };
+
+/** One thing to play to the caller: speech-safe text, or a configured audio file. */
+export type Spoken = { say: string; key?: string } | { play: string; key?: string };
+
+export interface TransferPlan {
+  kind: 'transfer';
+  ticketId: string;
+  queue: string;
+  emergency: boolean;
+}
+
+export interface ListenPlan {
+  kind: 'listen';
+  hints: string[];
+  /** Keys the keypad answer may have; 1 for menus and yes/no. */
+  maxDigits?: number;
+}
+
+/** What to do next on the call; `render-twiml.ts` turns it into TwiML for either mode. */
+export interface VoicePlan {
+  locale: Locale;
+  spoken: Spoken[];
+  next: ListenPlan | TransferPlan | { kind: 'hangup' };
+}
+
+export interface VoiceDialogDeps {
+  engine: ConversationEngine;
+  config: VoiceConfig;
+  calls: CallStateStore;
+  messages: VoiceMessages;
+  clock: Clock;
+  logger: VoiceLogger;
+}
+
+/** Entity types a caller says as a run of digits: Google's digit-sequence class improves them. */
+const DIGIT_ENTITIES = new Set(['order_number', 'phone', 'number', 'iban', 'hetu', 'money']);
+
+/**
+ * The phone dialog around the engine: the channel's own steps (reprompt on silence, keypad menu,
+ * "did I hear right?" on low STT confidence, goodbye with a ticket) and the mapping of engine replies to
+ * what is spoken next. Shared by Gather and Media Streams mode, so both behave the same.
+ */
+export function createVoiceDialog(deps: VoiceDialogDeps) {
+  const { engine, config, messages, clock, logger } = deps;
+
+  async function runTurn(state: CallState, input: TurnInput): Promise<VoicePlan> {
+    state.turn += 1;
+    let result: TurnResult;
+    try {
+      result = await engine.handleTurn({
+        conversationId: state.conversationId,
+        channel: 'voice',
+        input,
+        clientMessageId: `${state.callSid}:${state.turn}`,
+        customer: state.from ? { phone: state.from } : undefined,
+        timestamp: clock.now(),
+      });
+    } catch (error) {
+      logger.error({ callSid: state.callSid, conversationId: state.conversationId, err: (error as Error).message }, 'voice.turn.failed');
+      state.phase = 'ended';
+      const spoken: Spoken[] = [{ say: messages('voice.error', state.locale), key: 'voice.error' }];
+      const target = config.transfer.number || config.transfer.sip;
+      return target
+        ? { locale: state.locale, spoken, next: { kind: 'transfer', ticketId: '', queue: 'general', emergency: false } }
+        : { locale: state.locale, spoken, next: { kind: 'hangup' } };
+    }
+    state.noInputs = 0;
+    state.locale = result.locale;
+    return planFromResult(state, result);
+  }
+
+  function spokenFor(message: ReplyMessage, locale: Locale): Spoken {
+    const audio = message.key ? config.audio[message.key] : undefined;
+    if (audio) return { play: audio, key: message.key };
+    return { say: toSpeechSafeText(message.voice ?? message.text, locale), key: message.key };
+  }
+
+  function planFromResult(state: CallState, result: TurnResult): VoicePlan {
+    const locale = result.locale;
+    const handoffIndex = result.replies.findIndex((reply) => reply.kind === 'handoff');
+    const handoff = handoffIndex >= 0 ? (result.replies[handoffIndex] as ReplyHandoff) : undefined;
+    if (handoff) {
+      state.ticketId = handoff.ticketId;
+      state.summary = summaryFor(handoff, state);
+    }
+    if (handoff && handoff.agentsAvailable) {
+      // Transfer now: speak what led to the handoff and its own confirmation, not the next question
+      // (the agent takes it from there). An emergency goes through without any extra words.
+      const before = result.replies.slice(0, handoffIndex).filter(isMessage);
+      const after = result.replies.slice(handoffIndex + 1).filter(isMessage).slice(0, 1);
+      const spoken = [...before, ...after].map((message) => spokenFor(message, locale));
+      if (after.length === 0 && handoff.reason !== 'emergency') spoken.push({ say: messages('voice.transferring', locale), key: 'voice.transferring' });
+      state.phase = 'transferring';
+      return { locale, spoken, next: { kind: 'transfer', ticketId: handoff.ticketId, queue: handoff.queue, emergency: handoff.reason === 'emergency' } };
+    }
+    const messagesSaid = result.replies.filter(isMessage);
+    const spoken = messagesSaid.map((message) => spokenFor(message, locale));
+    if (result.ended || result.replies.some((reply) => reply.kind === 'end')) {
+      state.phase = 'ended';
+      return { locale, spoken, next: { kind: 'hangup' } };
+    }
+    const listen = result.replies.find((reply): reply is ReplyListen => reply.kind === 'listen');
+    const last = messagesSaid[messagesSaid.length - 1];
+    state.listen = listen;
+    state.lastPrompt = last ? [toSpeechSafeText(last.voice ?? last.text, locale)] : state.lastPrompt;
+    state.menu = (last?.quickReplies ?? []).slice(0, 8).map((quickReply, index) => ({
+      digit: String(index + 1), payload: quickReply.payload, label: quickReply.label,
+    }));
+    return { locale, spoken, next: listenPlan(listen) };
+  }
+
+  function listenPlan(listen: ReplyListen | undefined): ListenPlan {
+    const hints = [...(listen?.hints ?? [])];
+    if (listen?.expectedEntity && DIGIT_ENTITIES.has(listen.expectedEntity)) hints.push('$OOV_CLASS_DIGIT_SEQUENCE');
+    return { kind: 'listen', hints, ...(listen?.dtmf ? { maxDigits: listen.dtmf.maxDigits } : {}) };
+  }
+
+  function summaryFor(handoff: ReplyHandoff, state: CallState): string {
+    const heard = state.lastHeard ? ` "${state.lastHeard.slice(0, 120)}"` : '';
+    return `${handoff.ticketId}, ${handoff.queue}, ${handoff.priority}, ${handoff.reason}.${heard}`;
+  }
+
+  function menuPlan(state: CallState): VoicePlan {
+    const locale = state.locale;
+    const lines: Spoken[] = [{ say: messages('voice.dtmf_menu_intro', locale), key: 'voice.dtmf_menu_intro' }];
+    if (state.listen?.dtmf) {
+      lines.push({ say: messages('voice.dtmf_digits', locale), key: 'voice.dtmf_digits' });
+      return { locale, spoken: lines, next: { ...listenPlan(state.listen), maxDigits: state.listen.dtmf.maxDigits } };
+    }
+    for (const option of state.menu) {
+      lines.push({ say: messages('voice.dtmf_option', locale, { digit: option.digit, label: option.label }), key: 'voice.dtmf_option' });
+    }
+    lines.push({ say: messages('voice.dtmf_human', locale), key: 'voice.dtmf_human' });
+    lines.push({ say: messages('voice.dtmf_repeat', locale), key: 'voice.dtmf_repeat' });
+    return { locale, spoken: lines, next: { ...listenPlan(state.listen), maxDigits: 1 } };
+  }
+
+  async function onSilence(state: CallState): Promise<VoicePlan> {
+    state.noInputs += 1;
+    const locale = state.locale;
+    if (state.noInputs >= config.maxNoInputs) {
+      // A silent line: leave a callback ticket for the team, then hang up politely.
+      const plan = await runTurn(state, { kind: 'payload', payload: config.humanPayload });
+      state.phase = 'ended';
+      state.outcome = 'no_input';
+      const spoken: Spoken[] = state.ticketId
+        ? [{ say: messages('voice.goodbye_ticket', locale, { ticketId: toSpeechSafeText(state.ticketId, locale) }), key: 'voice.goodbye_ticket' }]
+        : [{ say: messages('voice.goodbye_no_input', locale), key: 'voice.goodbye_no_input' }];
+      return { locale: plan.locale, spoken, next: { kind: 'hangup' } };
+    }
+    if (state.noInputs === 1 || state.pendingConfirm) {
+      const prompt = state.pendingConfirm
+        ? messages('voice.confirm', locale, { text: state.pendingConfirm.text })
+        : state.lastPrompt.join(' ');
+      return {
+        locale,
+        spoken: [{ say: messages('voice.reprompt', locale, { prompt }).trim(), key: 'voice.reprompt' }],
+        next: state.pendingConfirm ? { kind: 'listen', hints: yesNoHints(locale), maxDigits: 1 } : listenPlan(state.listen),
+      };
+    }
+    return menuPlan(state);
+  }
+
+  async function onDigits(state: CallState, digits: string): Promise<VoicePlan> {
+    if (state.pendingConfirm) {
+      const answer = digits === '1' ? 'yes' : digits === '2' ? 'no' : undefined;
+      if (answer) return answerConfirm(state, answer);
+    }
+    const menuActive = state.noInputs > 0 || state.menu.length > 0;
+    if (!state.listen?.dtmf && menuActive && digits.length === 1) {
+      if (digits === '*') return menuPlan(state);
+      if (digits === '0') return runTurn(state, { kind: 'payload', payload: config.humanPayload });
+      const option: MenuOption | undefined = state.menu.find((entry) => entry.digit === digits);
+      if (option) return runTurn(state, { kind: 'payload', payload: option.payload, text: option.label });
+    }
+    state.pendingConfirm = undefined;
+    return runTurn(state, { kind: 'dtmf', digits });
+  }
+
+  async function answerConfirm(state: CallState, answer: 'yes' | 'no'): Promise<VoicePlan> {
+    const pending = state.pendingConfirm;
+    state.pendingConfirm = undefined;
+    if (!pending) return onSilence(state);
+    state.lastHeard = pending.text;
+    if (answer === 'yes') return runTurn(state, { kind: 'text', text: pending.text, sttConfidence: pending.confidence });
+    return {
+      locale: state.locale,
+      spoken: [{ say: messages('voice.confirm_retry', state.locale), key: 'voice.confirm_retry' }],
+      next: listenPlan(state.listen),
+    };
+  }
+
+  async function onSpeech(state: CallState, text: string, confidence: number | undefined): Promise<VoicePlan> {
+    if (state.pendingConfirm) {
+      const answer = readYesNo(text, state.locale);
+      if (answer) return answerConfirm(state, answer);
+      state.pendingConfirm = undefined; // something else: a fresh utterance
+    }
+    if (confidence !== undefined && confidence < config.sttConfidenceThreshold) {
+      state.pendingConfirm = { text, confidence };
+      logger.info({ callSid: state.callSid, confidence }, 'voice.stt.low_confidence_confirm');
+      return {
+        locale: state.locale,
+        spoken: [{ say: messages('voice.confirm', state.locale, { text: toSpeechSafeText(text, state.locale) }), key: 'voice.confirm' }],
+        next: { kind: 'listen', hints: yesNoHints(state.locale), maxDigits: 1 },
+      };
+    }
+    state.lastHeard = text;
+    return runTurn(state, { kind: 'text', text, ...(confidence !== undefined ? { sttConfidence: confidence } : {}) });
+  }
+
+  return {
+    /** A call arrives: the engine greets (and may recognise the caller by the number). */
+    async startCall(call: { callSid: string; from?: string }): Promise<{ state: CallState; plan: VoicePlan }> {
+      const existing = await deps.calls.get(call.callSid);
+      const now = clock.now();
+      const state: CallState = existing ?? {
+        callSid: call.callSid,
+        conversationId: `voice-${call.callSid}`,
+        from: call.from,
+        locale: config.defaultLocale,
+        turn: 0,
+        step: 0,
+        noInputs: 0,
+        lastPrompt: [],
+        menu: [],
+        phase: 'bot',
+        startedAt: now,
+        updatedAt: now,
+      };
+      // A repeated "incoming" for the same call is answered from the engine's stored turn 1.
+      state.turn = 0;
+      const plan = await runTurn(state, { kind: 'start' });
+      return { state, plan };
+    },
+
+    /** One caller input on a live call. */
+    async handleInput(state: CallState, input: VoiceInput): Promise<VoicePlan> {
+      if (input.kind === 'silence') return onSilence(state);
+      if (input.kind === 'digits') return onDigits(state, input.digits);
+      return onSpeech(state, input.text, input.confidence);
+    },
+  };
+}
+
+export type VoiceDialog = ReturnType<typeof createVoiceDialog>;
+
+function isMessage(reply: Reply): reply is ReplyMessage {
+  return reply.kind === 'message';
+}

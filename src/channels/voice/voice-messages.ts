@@ -1,0 +1,112 @@
+import type { Locale } from '../../core/turn';
+
+/** Message keys the voice channel speaks itself (no-input, confirmation, keypad menu, transfer). */
+export type VoiceMessageKey =
+  | 'voice.reprompt'
+  | 'voice.dtmf_menu_intro'
+  | 'voice.dtmf_option'
+  | 'voice.dtmf_human'
+  | 'voice.dtmf_repeat'
+  | 'voice.dtmf_digits'
+  | 'voice.goodbye_no_input'
+  | 'voice.goodbye_ticket'
+  | 'voice.confirm'
+  | 'voice.confirm_retry'
+  | 'voice.transferring'
+  | 'voice.transfer_failed'
+  | 'voice.whisper'
+  | 'voice.error';
+
+/**
+ * Built-in texts; `locales/<lang>/messages.yaml` may override any of them under `voice:`.
+ * Placeholders are `{name}`.
+ */
+export const DEFAULT_VOICE_MESSAGES: Record<Locale, Record<VoiceMessageKey, string>> = {
+  fi: {
+    'voice.reprompt': 'Anteeksi, en kuullut. {prompt}',
+    'voice.dtmf_menu_intro': 'Voit myös valita näppäimillä.',
+    'voice.dtmf_option': 'Paina {digit}: {label}.',
+    'voice.dtmf_human': 'Paina 0, jos haluat puhua asiakaspalvelijan kanssa.',
+    'voice.dtmf_repeat': 'Paina tähti kuullaksesi vaihtoehdot uudelleen.',
+    'voice.dtmf_digits': 'Näppäile numerot ja lopuksi risuaita.',
+    'voice.goodbye_no_input': 'En valitettavasti kuule sinua. Lopetan nyt puhelun.',
+    'voice.goodbye_ticket': 'Tein asiastasi yhteydenottopyynnön, tunnus {ticketId}. Soitamme sinulle takaisin. Näkemiin!',
+    'voice.confirm': 'Kuulinko oikein: {text}? Sano kyllä tai ei.',
+    'voice.confirm_retry': 'Selvä. Sanoisitko sen uudelleen?',
+    'voice.transferring': 'Yhdistän sinut nyt asiakaspalvelijalle. Hetki vain.',
+    'voice.transfer_failed': 'Asiakaspalvelijat ovat juuri nyt varattuina. Asiasi on kirjattu tunnuksella {ticketId}, ja soitamme sinulle takaisin. Näkemiin!',
+    'voice.whisper': 'Botilta puhelu. {summary}',
+    'voice.error': 'Pahoittelen, jokin meni vikaan. Yhdistän sinut asiakaspalveluun.',
+  },
+  sv: {
+    'voice.reprompt': 'Förlåt, jag hörde inte. {prompt}',
+    'voice.dtmf_menu_intro': 'Du kan också välja med knapparna.',
+    'voice.dtmf_option': 'Tryck {digit}: {label}.',
+    'voice.dtmf_human': 'Tryck 0 om du vill tala med en kundtjänstmedarbetare.',
+    'voice.dtmf_repeat': 'Tryck stjärna för att höra alternativen igen.',
+    'voice.dtmf_digits': 'Knappa in siffrorna och avsluta med fyrkant.',
+    'voice.goodbye_no_input': 'Tyvärr hör jag dig inte. Jag avslutar samtalet nu.',
+    'voice.goodbye_ticket': 'Jag har gjort en kontaktbegäran, ärendenummer {ticketId}. Vi ringer upp dig. Hej då!',
+    'voice.confirm': 'Hörde jag rätt: {text}? Säg ja eller nej.',
+    'voice.confirm_retry': 'Okej. Kan du säga det igen?',
+    'voice.transferring': 'Jag kopplar dig nu till en kundtjänstmedarbetare. Ett ögonblick.',
+    'voice.transfer_failed': 'Alla medarbetare är upptagna just nu. Ditt ärende har nummer {ticketId}, och vi ringer upp dig. Hej då!',
+    'voice.whisper': 'Samtal från boten. {summary}',
+    'voice.error': 'Förlåt, något gick fel. Jag kopplar dig till kundtjänst.',
+  },
+  en: {
+    'voice.reprompt': "Sorry, I didn't hear you. {prompt}",
+    'voice.dtmf_menu_intro': 'You can also choose with the keypad.',
+    'voice.dtmf_option': 'Press {digit} for {label}.',
+    'voice.dtmf_human': 'Press 0 to talk to a person.',
+    'voice.dtmf_repeat': 'Press star to hear the options again.',
+    'voice.dtmf_digits': 'Type the digits and finish with the pound key.',
+    'voice.goodbye_no_input': "I'm afraid I can't hear you. I'll end the call now.",
+    'voice.goodbye_ticket': "I've made a callback request, reference {ticketId}. We will call you back. Goodbye!",
+    'voice.confirm': 'Did I hear you right: {text}? Please say yes or no.',
+    'voice.confirm_retry': 'All right. Could you say that again?',
+    'voice.transferring': "I'm connecting you to a member of our team now. One moment.",
+    'voice.transfer_failed': 'Everyone is busy right now. Your reference is {ticketId}, and we will call you back. Goodbye!',
+    'voice.whisper': 'Call from the bot. {summary}',
+    'voice.error': "Sorry, something went wrong. I'll connect you to our customer service.",
+  },
+};
+
+/** Looks a message up in the deployment's locale files; `undefined` falls back to the built-in text. */
+export type MessageLookup = (key: string, locale: Locale) => string | undefined;
+
+/** A function that gives the text of a voice message with its placeholders filled in. */
+export type VoiceMessages = (key: VoiceMessageKey, locale: Locale, vars?: Record<string, string>) => string;
+
+export function createVoiceMessages(lookup?: MessageLookup): VoiceMessages {
+  return (key, locale, vars = {}) => {
+    const template = lookup?.(key, locale) ?? DEFAULT_VOICE_MESSAGES[locale][key];
+    return template.replace(/\{(\w+)\}/g, (match, name: string) => vars[name] ?? match);
+  };
+}
+
+const YES: Record<Locale, string[]> = {
+  fi: ['kyllä', 'joo', 'juu', 'jep', 'kyl', 'kylä', 'oikein', 'just', 'juuri niin', 'niin'],
+  sv: ['ja', 'japp', 'jo', 'precis', 'stämmer', 'rätt', 'korrekt'],
+  en: ['yes', 'yeah', 'yep', 'correct', 'right', 'that is right', "that's right", 'sure'],
+};
+const NO: Record<Locale, string[]> = {
+  fi: ['ei', 'en', 'eikä', 'väärin', 'ei oikein', 'ei ole'],
+  sv: ['nej', 'nä', 'fel', 'nix'],
+  en: ['no', 'nope', 'wrong', 'not right', 'incorrect'],
+};
+
+/** Reads a short spoken answer to "did I hear right?": yes, no, or something else. */
+export function readYesNo(text: string, locale: Locale): 'yes' | 'no' | undefined {
+  const normalised = text.toLocaleLowerCase(locale).replace(/[.,!?]/g, ' ').replace(/\s+/g, ' ').trim();
+  if (!normalised || normalised.split(' ').length > 4) return undefined;
+  const first = normalised.split(' ')[0];
+  if (NO[locale].includes(normalised) || NO[locale].includes(first)) return 'no';
+  if (YES[locale].includes(normalised) || YES[locale].includes(first)) return 'yes';
+  return undefined;
+}
+
+/** Hints for the yes/no confirmation question. */
+export function yesNoHints(locale: Locale): string[] {
+  return [...YES[locale], ...NO[locale]];
+}
