@@ -9,7 +9,7 @@ const WORDS: Record<Locale, { dot: string; slash: string; at: string }> = {
 const URL_PATTERN = /\b(?:https?:\/\/)?(?:www\.)?((?:[a-z0-9-]+\.)+(?:fi|se|com|net|org|eu|io))((?:\/[\w\-./%]*)?)(?:\?[^\s]*[^\s.,!?])?/gi;
 const EMAIL_PATTERN = /\b([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)\b/g;
 /** Phone numbers: +358 40 123 4567, 040-123 4567, 0401234567 (7+ digits with optional separators). */
-const PHONE_PATTERN = /(?<![\w+])(\+?\d[\d \-]{5,}\d)(?![\w])/g;
+const PHONE_PATTERN = /(?<![\w+])(\+?\d[\d -]{5,}\d)(?![\w])/g;
 /** Ids with a letter prefix, e.g. the ticket id ASPA-000123. */
 const PREFIXED_ID_PATTERN = /\b([A-Z]{2,6})-(\d{3,})\b/g;
 /** Order numbers and other long digit runs. */
