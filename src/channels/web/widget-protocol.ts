@@ -29,11 +29,14 @@ export type ServerMessage =
   | { type: 'typing' }
   | { type: 'error'; code: string; message: string; clientMessageId?: string };
 
-/** One transcript line as the customer may see it (system lines and NLU details stay server-side). */
+/**
+ * One transcript line as the customer may see it. NLU details stay server-side, and so do system
+ * lines without a message key (internal notes); keyed ones are catalogue texts such as "Maija joined".
+ */
 export interface WidgetTranscriptLine {
   index: number;
   at: number;
-  from: 'customer' | 'bot' | 'agent';
+  from: 'customer' | 'bot' | 'agent' | 'system';
   text: string;
   agentName?: string;
 }
@@ -75,7 +78,7 @@ export function toWidgetReplies(replies: readonly Reply[]): WidgetReply[] {
 export function toWidgetTranscript(entries: readonly TranscriptEntry[]): WidgetTranscriptLine[] {
   const lines: WidgetTranscriptLine[] = [];
   entries.forEach((entry, index) => {
-    if (entry.from === 'system') return;
+    if (entry.from === 'system' && !entry.key) return;
     lines.push({ index, at: entry.at, from: entry.from, text: entry.text, ...(entry.agentName ? { agentName: entry.agentName } : {}) });
   });
   return lines;

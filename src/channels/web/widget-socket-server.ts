@@ -114,7 +114,8 @@ export function createWidgetSocketServer(deps: {
 
     async deliver(message) {
       const sockets = byConversation.get(message.conversationId);
-      if (!sockets || sockets.size === 0) return;
+      // The customer's own message, echoed for agent consoles: the widget has it already.
+      if (!sockets || sockets.size === 0 || message.event === 'customer_message') return;
       const seq = await conversations.seqOf(message.conversationId);
       const out: ServerMessage = {
         type: 'agent', event: message.event, replies: toWidgetReplies(message.replies), seq,

@@ -118,3 +118,6 @@ export function createAgentSessions(options: { token?: string; users?: AgentUser
     },
   };
 }
+
+/** Re-exported so callers that look for it next to the sessions find it (the CLI's `aspa agent hash-password`). */
+export { hashPassword } from './hash-password';

@@ -213,6 +213,7 @@
 
   function addBubble(from, text, options) {
     options = options || {};
+    if (from === 'system') return addNotice(text, 'aspa-agent-event');
     var item = el('div', 'aspa-msg aspa-from-' + from);
     var who = from === 'customer' ? t('you') : from === 'agent' ? (options.agentName || t('agent')) : t('bot');
     item.appendChild(el('span', 'aspa-who', who));
@@ -344,10 +345,15 @@
     } else if (message.type === 'agent') {
       if (message.seq <= resyncSeq) return;
       var name = message.agentName || t('agent');
-      if (message.event === 'agent_joined') { setAgent(name); addNotice(t('agent_joined', { name: name }), 'aspa-agent-event'); }
-      else if (message.event === 'agent_left') { setAgent(null); addNotice(t('agent_left', { name: name }), 'aspa-agent-event'); }
+      var replies = message.replies || [];
+      var first = replies[0];
+      // The engine's own join/leave line (from the message catalogue) is shown as a notice; ours only when it sent none.
+      var notice = first && first.kind === 'message' && first.from === 'bot' && (message.event === 'agent_joined' || message.event === 'agent_left') ? replies.shift().text : null;
+      if (message.event === 'agent_joined') { setAgent(name); addNotice(notice || t('agent_joined', { name: name }), 'aspa-agent-event'); }
+      else if (message.event === 'agent_left') { setAgent(null); addNotice(notice || t('agent_left', { name: name }), 'aspa-agent-event'); }
       else if (message.event === 'closed') { setAgent(null); addNotice(t('agent_closed', { name: name }), 'aspa-agent-event'); }
-      renderReplies(message.replies || [], false);
+      else if (message.event !== 'agent_message') return;
+      renderReplies(replies, false);
       if (message.event === 'closed') setEnded(true);
     } else if (message.type === 'error') {
       var failed = takePending(message.clientMessageId);
