@@ -1,5 +1,5 @@
 import type { Diagnostic } from './diagnostic';
-import { edgesOf, isTerminal, isWaiting, kindOf, type StateEdge } from './flow-graph';
+import { edgesOf, isTerminal, isWaiting, kindConflict, kindOf, type StateEdge } from './flow-graph';
 import type { FlowState } from './flow-schema';
 import type { LoadedFlow } from './load-flows';
 import { diagnosticAt, globalEntryStates, isComplete, MAIN_FLOW_ID, statesOf, type Rule, type RuleContext } from './rule-context';
@@ -68,7 +68,7 @@ const WAY_OUT_HINTS: Record<string, string> = {
 export const checkNoWayOut: Rule = ({ flows }) => flows.flatMap((loaded) => statesOf(loaded).flatMap(([stateId, state]) => {
   const kind = kindOf(state);
   // Calls without `on` and surveys without `next` have their own, more specific rules.
-  if (isTerminal(state) || kind === 'call' || kind === 'survey') return [];
+  if (isTerminal(state) || kind === 'call' || kind === 'survey' || kindConflict(state)) return [];
   if (edgesOf(state).length > 0) return [];
   return [diagnosticAt(loaded, ['states', stateId], 'key', 'no-way-out',
     `State "${stateId}" has no way out: it neither ends the conversation nor says where to go next.`, WAY_OUT_HINTS[kind] ?? 'add `next: <state>`.')];
@@ -112,12 +112,16 @@ export const checkUserTurnCycles: Rule = (context) => context.flows.filter(isCom
     const state = states[stateId];
     // A slot question skips itself when the slot is already filled, so on a second lap it does not wait.
     const skips = kindOf(state) === 'ask' && state.slot !== undefined && state.slot.skip_if_filled;
-    return (skips || !isWaiting(state)) && !isTerminal(state) && (state.flow === undefined || returnsWithoutWaiting(context, state.flow, new Set()));
+    // A state with clashing kinds already has an error; guessing how it behaves would add false loops.
+    return !kindConflict(state) && (skips || !isWaiting(state)) && !isTerminal(state) && (state.flow === undefined || returnsWithoutWaiting(context, state.flow, new Set()));
   }));
-  const components = stronglyConnected([...passable], (stateId) => localEdges(loaded, states[stateId]).map((edge) => edge.target).filter((target) => passable.has(target)));
+  // A skipped slot question passes straight to `next`; its other edges follow an answer.
+  const passEdges = (stateId: string): StateEdge[] => localEdges(loaded, states[stateId])
+    .filter((edge) => !(isWaiting(states[stateId]) && edge.via !== 'next'));
+  const components = stronglyConnected([...passable], (stateId) => passEdges(stateId).map((edge) => edge.target).filter((target) => passable.has(target)));
   const order = Object.keys(states);
   return components
-    .filter((component) => component.length > 1 || localEdges(loaded, states[component[0]]).some((edge) => edge.target === component[0]))
+    .filter((component) => component.length > 1 || passEdges(component[0]).some((edge) => edge.target === component[0]))
     .map((component) => {
       const sorted = [...component].sort((a, b) => order.indexOf(a) - order.indexOf(b));
       return diagnosticAt(loaded, ['states', sorted[0]], 'key', 'cycle-without-user-turn',

@@ -13,6 +13,17 @@ export function kindKeysOf(state: FlowState): KindKey[] {
   return KIND_KEYS.filter((key) => state[key] !== undefined);
 }
 
+/** The first pair of kind keys that cannot go together, e.g. `['ask', 'branch']`. */
+export function kindConflict(state: FlowState): [KindKey, KindKey] | undefined {
+  const kinds = kindKeysOf(state);
+  const compatible = (a: KindKey, b: KindKey): boolean => COMPATIBLE_KINDS.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+  for (let later = 1; later < kinds.length; later++) {
+    const clash = kinds.slice(0, later).find((earlier) => !compatible(earlier, kinds[later]));
+    if (clash) return [clash, kinds[later]];
+  }
+  return undefined;
+}
+
 /** The state's main kind. A survey or subflow call with `end` is still a survey or call: `end` says what follows it. */
 export function kindOf(state: FlowState): StateKind {
   if (state.survey !== undefined) return 'survey';

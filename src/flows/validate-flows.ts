@@ -2,7 +2,7 @@ import path from 'node:path';
 import { OUT_OF_SCOPE } from '../core/nlu';
 import type { Locale } from '../core/turn';
 import { sortDiagnostics, type Diagnostic } from './diagnostic';
-import { conditionIntents, conditionsOf, COMPATIBLE_KINDS, edgesOf, isWaiting, kindKeysOf, kindOf, type StateEdge } from './flow-graph';
+import { conditionIntents, conditionsOf, edgesOf, isWaiting, kindConflict, kindOf, type StateEdge } from './flow-graph';
 import { checkHandoffRequires, checkNoWayOut, checkReachability, checkSubflowReturns, checkUserTurnCycles } from './flow-graph-rules';
 import type { FlowPath, LoadedFlow } from './load-flows';
 import { loadFlows } from './load-flows';
@@ -215,15 +215,12 @@ export const checkStateKinds: Rule = ({ flows }) => flows.flatMap((loaded) => st
   const found: Diagnostic[] = [];
   const base: FlowPath = ['states', stateId];
   const conflict = (key: string, message: string, hint: string): void => { found.push(diagnosticAt(loaded, [...base, key], 'key', 'state-kind-conflict', message, hint)); };
-  const kinds = kindKeysOf(state);
-  const compatible = (a: string, b: string): boolean => COMPATIBLE_KINDS.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
-  for (let later = 1; later < kinds.length; later++) {
-    const clash = kinds.slice(0, later).find((earlier) => !compatible(earlier, kinds[later]));
-    if (clash) {
-      conflict(kinds[later], `State "${stateId}" has both "${clash}" and "${kinds[later]}"; a state does one thing.`,
-        `split it: keep "${clash}" here and move "${kinds[later]}" to a new state that this one leads to.`);
-      break;
-    }
+  const clash = kindConflict(state);
+  if (clash) {
+    // Other kind rules would only repeat the confusion; one clear error per state.
+    const [first, second] = clash;
+    return [diagnosticAt(loaded, [...base, second], 'key', 'state-kind-conflict', `State "${stateId}" has both "${first}" and "${second}"; a state does one thing.`,
+      `split it: keep "${first}" here and move "${second}" to a new state that this one leads to.`)];
   }
   const kind = kindOf(state);
   if (state.slot && state.ask === undefined) conflict('slot', `State "${stateId}" has a slot but no "ask": nothing asks for the value.`, 'add `ask: <message key>` with the question.');
