@@ -1,0 +1,166 @@
+import { createEngine, type Engine } from '../../src/core/engine';
+import { silentLogger } from '../../src/core/logger';
+import type { Stores } from '../../src/core/ports';
+import type { ReplyMessage, TurnResult } from '../../src/core/reply';
+import type { Turn } from '../../src/core/turn';
+import { createHandoffService } from '../../src/handoff/create-handoff-service';
+import { createMemoryStores } from '../../src/stores/memory/create-memory-stores';
+import { loadMiniBot } from '../support/mini-bot';
+
+const OPEN_TIME = Date.parse('2026-12-02T10:00:00+02:00');
+const loaded = loadMiniBot();
+
+function build(stores?: Stores): { engine: Engine; stores: Stores; clock: { now(): number; advance(ms: number): void } } {
+  let now = OPEN_TIME;
+  const clock = { now: () => now, advance: (ms: number) => { now += ms; } };
+  const s = stores ?? createMemoryStores({ clock });
+  const handoff = createHandoffService({ tickets: s.tickets, customers: s.customers, outbox: s.outbox, clock, hours: {}, routing: {}, sinks: {} });
+  const engine = createEngine({
+    bot: loaded.bot, catalog: loaded.catalog, nlu: loaded.nlu, stores: s, handoff, clock, logger: silentLogger,
+    options: { locales: ['fi', 'en'] },
+    integrations: {
+      'orders.lookup': async (inputs) => (inputs.order_number === '12345' ? { outcome: 'found', result: { status: 'toimitettu' } } : { outcome: 'not_found', result: {} }),
+    },
+  });
+  return { engine, stores: s, clock };
+}
+
+const texts = (result: TurnResult): string[] => result.replies.filter((r): r is ReplyMessage => r.kind === 'message').map((r) => r.text);
+const keys = (result: TurnResult): (string | undefined)[] => result.replies.filter((r): r is ReplyMessage => r.kind === 'message').map((r) => r.key);
+const say = (engine: Engine, id: string, text: string, extra: Partial<Turn> = {}) => engine.handleTurn({ conversationId: id, channel: 'test', input: { kind: 'text', text }, ...extra });
+
+describe('engine', () => {
+  it('greets on start with quick replies and waits in the menu', async () => {
+    const { engine } = build();
+    const result = await engine.handleTurn({ conversationId: 'c1', channel: 'test', input: { kind: 'start' } });
+    expect(keys(result)).toEqual(['main.menu']);
+    const message = result.replies[0] as ReplyMessage;
+    expect(message.quickReplies).toEqual([{ label: 'Tilaus (fi)', payload: 'order_status' }, { label: 'Ihminen (fi)', payload: 'human_agent' }]);
+    expect(result.state).toBe('main.menu');
+    expect(result.replies.some((r) => r.kind === 'listen')).toBe(true);
+  });
+
+  it('runs a subflow with a slot and an integration, then returns to the caller', async () => {
+    const { engine } = build();
+    await engine.handleTurn({ conversationId: 'c2', channel: 'test', input: { kind: 'start' } });
+    const ask = await say(engine, 'c2', 'missä tilaukseni');
+    expect(keys(ask)).toEqual(['order.ask_number']);
+    expect((ask.replies[0] as ReplyMessage).voice).toBe('Sano tilausnumero. (fi)');
+    expect(ask.state).toBe('order.ask_number');
+    const told = await say(engine, 'c2', 'se on 12345');
+    expect(texts(told)).toEqual(['Tilaus 12345: toimitettu (fi)', 'Voinko auttaa muussa? (fi)']);
+    expect(told.state).toBe('main.menu_again');
+    const record = await engine.getConversation('c2');
+    expect(record?.slots).toMatchObject({ order_number: '12345', order_status_text: 'toimitettu' });
+    expect(record?.transcript.map((e) => e.from)).toEqual(['bot', 'customer', 'bot', 'customer', 'bot', 'bot']);
+    expect(record?.transcript[1]).toMatchObject({ intent: 'order_status', text: 'missä tilaukseni' });
+  });
+
+  it('answers a first message directly without the greeting', async () => {
+    const { engine } = build();
+    const result = await say(engine, 'c3', 'milloin olette auki');
+    expect(keys(result)).toEqual(['faq.opening_hours', 'main.anything_else']);
+  });
+
+  it('reprompts a slot, then follows on_failure after the retries', async () => {
+    const { engine } = build();
+    await say(engine, 'c4', 'tilaus');
+    const again = await say(engine, 'c4', 'en muista');
+    expect(keys(again)).toEqual(['system.reprompt', 'order.ask_number']);
+    const failed = await say(engine, 'c4', 'ei aavistusta');
+    expect(keys(failed)).toEqual(['order.give_up', 'main.anything_else']);
+  });
+
+  it('offers a human after two misunderstood turns in a row', async () => {
+    const { engine } = build();
+    await engine.handleTurn({ conversationId: 'c5', channel: 'test', input: { kind: 'start' } });
+    const first = await say(engine, 'c5', 'blaa blaa');
+    expect(keys(first)).toEqual(['system.not_understood', 'main.menu']);
+    const second = await say(engine, 'c5', 'höpö höpö');
+    expect(keys(second)).toEqual(['main.offer_human']);
+  });
+
+  it('hands off to a human from any state with a readable ticket id', async () => {
+    const { engine, stores } = build();
+    await say(engine, 'c6', 'tilaus');
+    const result = await say(engine, 'c6', 'haluan ihmisen');
+    const handoff = result.replies.find((r) => r.kind === 'handoff');
+    expect(handoff).toMatchObject({ kind: 'handoff', queue: 'general', reason: 'customer_request' });
+    expect(result.ticketId).toMatch(/^ASPA-\d{6}$/);
+    expect(texts(result)[0]).toBe(`Tiketti ${result.ticketId} luotu. (fi)`);
+    const ticket = await stores.tickets.get(result.ticketId as string);
+    expect(ticket?.transcript.length).toBeGreaterThan(0);
+  });
+
+  it('changes language mid-conversation and repeats the question', async () => {
+    const { engine } = build();
+    await engine.handleTurn({ conversationId: 'c7', channel: 'test', input: { kind: 'start' } });
+    const result = await say(engine, 'c7', 'in english please');
+    expect(result.locale).toBe('en');
+    // The question is asked again in the new language, with the next variant (no word-for-word repeat).
+    expect(texts(result)).toEqual(['Kieli vaihdettu (en)', 'Moi (en)! Kerro asiasi.']);
+  });
+
+  it('rejects bad input and changes nothing', async () => {
+    const { engine } = build();
+    await engine.handleTurn({ conversationId: 'c8', channel: 'test', input: { kind: 'start' } });
+    const before = await engine.getConversation('c8');
+    await expect(say(engine, 'c8', '   ')).rejects.toMatchObject({ code: 'empty_text' });
+    await expect(say(engine, 'c8', 'x'.repeat(2001))).rejects.toMatchObject({ code: 'text_too_long' });
+    await expect(engine.handleTurn({ conversationId: 'c8', channel: 'test', input: { kind: 'payload', payload: 'drop_tables' } })).rejects.toMatchObject({ code: 'unknown_payload' });
+    await expect(say(engine, 'c8<script>', 'hei')).rejects.toMatchObject({ code: 'invalid_conversation_id' });
+    expect((await engine.getConversation('c8'))?.version).toBe(before?.version);
+    const ok = await say(engine, 'c8', 'tilaus');
+    expect(keys(ok)).toEqual(['order.ask_number']);
+  });
+
+  it('handles a repeated client message id once', async () => {
+    const { engine } = build();
+    const first = await say(engine, 'c9', 'tilaus', { clientMessageId: 'm1' });
+    const again = await say(engine, 'c9', 'tilaus', { clientMessageId: 'm1' });
+    expect(again.duplicate).toBe(true);
+    expect(texts(again)).toEqual(texts(first));
+    expect((await engine.getConversation('c9'))?.transcript.filter((e) => e.from === 'customer')).toHaveLength(1);
+  });
+
+  it('answers two simultaneous messages of one conversation in order, never interleaved', async () => {
+    const { engine } = build();
+    await engine.handleTurn({ conversationId: 'c10', channel: 'test', input: { kind: 'start' } });
+    const [a, b] = await Promise.all([say(engine, 'c10', 'tilaus'), say(engine, 'c10', '12345')]);
+    expect(keys(a)).toEqual(['order.ask_number']);
+    expect(texts(b)[0]).toBe('Tilaus 12345: toimitettu (fi)');
+    const transcript = (await engine.getConversation('c10'))?.transcript ?? [];
+    expect(transcript.map((e) => e.from)).toEqual(['bot', 'customer', 'bot', 'customer', 'bot', 'bot']);
+  });
+
+  it('records a CSAT answer and ends the conversation; a new message starts afresh', async () => {
+    const { engine, stores } = build();
+    await engine.handleTurn({ conversationId: 'c11', channel: 'test', input: { kind: 'start' } });
+    const rate = await say(engine, 'c11', 'hei hei');
+    expect(keys(rate)).toEqual(['main.rate']);
+    expect((rate.replies[0] as ReplyMessage).quickReplies?.map((q) => q.payload)).toEqual(['1', '2', '3', '4', '5']);
+    const done = await engine.handleTurn({ conversationId: 'c11', channel: 'test', input: { kind: 'payload', payload: '5' } });
+    expect(done.ended).toBe(true);
+    expect(keys(done)).toEqual(['main.bye']);
+    const events = await stores.events.query({ types: ['survey_answer', 'resolved'] });
+    expect(events.map((e) => [e.type, e.data.value ?? null])).toEqual([['survey_answer', 5], ['resolved', null]]);
+    const fresh = await say(engine, 'c11', 'tilaus');
+    expect(keys(fresh)).toEqual(['order.ask_number']);
+  });
+
+  it('lets an agent take over, keeps the bot quiet, and hands back to the bot', async () => {
+    const { engine, stores } = build();
+    const published: string[] = [];
+    await stores.bus.subscribe((message) => published.push(message.event));
+    await say(engine, 'c12', 'ihminen');
+    await engine.agentJoin('c12', 'Liisa');
+    const quiet = await say(engine, 'c12', 'onko siellä ketään');
+    expect(quiet.replies).toEqual([]);
+    await engine.agentSay('c12', 'Liisa', 'Hei, Liisa täällä');
+    const back = await engine.releaseToBot('c12', 'Liisa');
+    expect(keys(back)).toEqual(['system.agent_left', 'main.rate']);
+    const transcript = (await engine.getConversation('c12'))?.transcript ?? [];
+    expect(transcript.find((e) => e.from === 'agent')).toMatchObject({ text: 'Hei, Liisa täällä', agentName: 'Liisa' });
+    expect(published).toEqual(expect.arrayContaining(['agent_joined', 'customer_message', 'agent_message', 'agent_left']));
+  });
+});
