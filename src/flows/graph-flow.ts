@@ -23,10 +23,14 @@ function describeState(state: FlowState): string {
     case 'call': return `call ${state.call ?? ''}`;
     case 'handoff': return `handoff ${state.handoff?.reason ?? ''} (${state.handoff?.priority ?? 'normal'})`;
     case 'flow': return `run flow ${state.flow ?? ''}`;
-    case 'end': return `end ${state.end ?? ''}`;
+    case 'end': return state.say === undefined ? `end ${state.end ?? ''}` : `${sayText(state)}, end ${state.end ?? ''}`;
     case 'return': return 'return to caller';
-    default: return typeof state.say === 'string' ? `say ${state.say}` : `say ${(state.say ?? []).join(', ')}`;
+    default: return sayText(state);
   }
+}
+
+function sayText(state: FlowState): string {
+  return typeof state.say === 'string' ? `say ${state.say}` : `say ${(state.say ?? []).join(', ')}`;
 }
 
 /**
