@@ -23,6 +23,7 @@ export const DEFAULT_QUEUE_BY_INTENT: Readonly<Record<string, string>> = Object.
   'invoice*': 'billing',
   'payment*': 'billing',
   'refund*': 'billing',
+  'faq.invoice*': 'billing',
   'outage*': 'technical',
   'emergency*': 'technical',
   'technical*': 'technical',

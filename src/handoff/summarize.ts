@@ -23,8 +23,8 @@ export interface SummaryOptions {
   timeZone?: string;
   /** How many of the last bot answers to list (default 3). */
   botAnswers?: number;
-  /** Bot message keys with these prefixes are not "answers" (default: `handoff.`, the handoff notice itself). */
-  skipKeyPrefixes?: string[];
+  /** Bot message keys that are not "answers" (default: any key with a segment starting `handoff`, the notice itself). */
+  skipKeys?: RegExp;
 }
 
 /** The summary is written for the agents, who work in Finnish, whatever language the customer used. */
@@ -48,7 +48,13 @@ const LANGUAGE_FI: Record<Locale, string> = { fi: 'suomi', en: 'englanti', sv: '
 
 const QUOTE_LENGTH = 160;
 const ANSWER_LENGTH = 80;
-const SLOT_LENGTH = 60;
+const SLOT_LENGTH = 120;
+
+/** Finnish names of the demo flows' slots; `slotLabel` overrides and extends them. */
+export const DEFAULT_SLOT_LABELS_FI: Readonly<Record<string, string>> = Object.freeze({
+  order_number: 'tilausnumero', invoice_number: 'laskunumero', phone: 'puhelin', email: 'sähköposti', name: 'nimi',
+  dispute_details: 'asiakkaan kuvaus', fault_details: 'vian kuvaus', wants_callback: 'haluaa soiton',
+});
 const HISTORY_ITEMS = 3;
 
 /** One line, at most `max` characters, cut at a word boundary when there is one near. */
@@ -79,7 +85,7 @@ function formatDate(at: number, timeZone: string): string {
 export function summarizeConversation(input: SummaryInput, options: SummaryOptions = {}): string {
   const { conversation, reason } = input;
   const timeZone = options.timeZone ?? 'Europe/Helsinki';
-  const skip = options.skipKeyPrefixes ?? ['handoff.'];
+  const skip = options.skipKeys ?? /(^|\.)handoff/;
   const transcript = Array.isArray(conversation.transcript) ? conversation.transcript : [];
   const customerLines = transcript.filter((entry) => entry.from === 'customer' && typeof entry.text === 'string' && entry.text.trim() !== '');
 
@@ -95,7 +101,7 @@ export function summarizeConversation(input: SummaryInput, options: SummaryOptio
   if (topicLine) lines.push(`Asiakas: "${shorten(redactText(topicLine.text), QUOTE_LENGTH)}".`);
 
   const answers = transcript
-    .filter((entry) => entry.from === 'bot' && typeof entry.text === 'string' && !skip.some((prefix) => entry.key?.startsWith(prefix)))
+    .filter((entry) => entry.from === 'bot' && typeof entry.text === 'string' && !(entry.key && skip.test(entry.key)))
     .slice(-(options.botAnswers ?? 3));
   if (answers.length > 0) {
     const told = answers.map((entry) => {
@@ -107,7 +113,7 @@ export function summarizeConversation(input: SummaryInput, options: SummaryOptio
 
   const slots = Object.entries(conversation.slots ?? {}).filter(([, value]) => value !== undefined && value !== '');
   if (slots.length > 0) {
-    lines.push(`Kerätyt tiedot: ${slots.map(([name, value]) => `${options.slotLabel?.(name) ?? name}=${formatSlot(value)}`).join(', ')}.`);
+    lines.push(`Kerätyt tiedot: ${slots.map(([name, value]) => `${options.slotLabel?.(name) ?? DEFAULT_SLOT_LABELS_FI[name] ?? name}=${formatSlot(value)}`).join(', ')}.`);
   }
 
   lines.push(`Kanava: ${CHANNEL_FI[conversation.channel] ?? conversation.channel}, kieli: ${LANGUAGE_FI[conversation.locale] ?? conversation.locale}.`);

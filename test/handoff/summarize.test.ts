@@ -50,7 +50,7 @@ describe('summarizeConversation', () => {
         { at: T0 + 3000, from: 'bot', text: 'Ikävä kuulla. Mikä on laskun numero?', key: 'billing.ask_invoice' },
         { at: T0 + 4000, from: 'customer', text: '12345678', intent: 'oos' },
         { at: T0 + 5000, from: 'bot', text: 'Lasku 12345678 on eräpäivänä 15.3. ja sen summa on 45,90 euroa. Maksuaikaa voi pyytää verkkopalvelussa.', key: 'billing.invoice_status' },
-        { at: T0 + 6000, from: 'bot', text: 'Yhdistän sinut asiakaspalvelijalle.', key: 'handoff.connecting' },
+        { at: T0 + 6000, from: 'bot', text: 'Yhdistän sinut asiakaspalvelijalle.', key: 'human.handoff_created' },
       ],
     });
     const summary = summarizeConversation(
@@ -72,7 +72,7 @@ describe('summarizeConversation', () => {
       'Asiakas: "Laskussani on virhe, veloititte kahdesti! Hetuni on [henkilötunnus]".',
       'Botti kertoi: greeting.hello: "Hei! Olen Aspa. Miten voin auttaa?"; billing.ask_invoice: "Ikävä kuulla. Mikä on laskun numero?"; '
         + 'billing.invoice_status: "Lasku 12345678 on eräpäivänä 15.3. ja sen summa on 45,90 euroa. Maksuaikaa voi…".',
-      'Kerätyt tiedot: laskunumero=12345678, amountOk=ei, phone=0401234567.',
+      'Kerätyt tiedot: laskunumero=12345678, amountOk=ei, puhelin=0401234567.',
       'Kanava: verkkochat, kieli: suomi.',
       'Aiemmat yhteydet (2): 20.2.2026 puhelu: order_status (resolved); 5.1.2026 verkkochat: billing_dispute (handoff, ASPA-000007).',
     ].join('\n'));
