@@ -1,0 +1,228 @@
+import type { EntityMatch } from '../../core/nlu';
+import type { Locale } from '../../core/turn';
+import type { ListEntityValue } from '../load-nlu-data';
+import { tokenize, type Token } from '../normalize-text';
+import { isValidHetu, isValidIban } from './checksums';
+import { findDates, findTimes } from './dates';
+import { createListMatcher } from './list-entities';
+import { findNumberWords } from './number-words';
+
+/** Entity types every locale extracts without configuration. */
+export const BUILT_IN_ENTITIES = [
+  'number', 'date', 'time', 'email', 'phone', 'order_number', 'money', 'hetu', 'iban', 'yes_no', 'language', 'any_text',
+] as const;
+
+export interface EntityExtractorOptions {
+  locale: Locale;
+  lists?: Record<string, ListEntityValue[]>;
+  /** Regular expression for order numbers (matched against the whole candidate); default 5–8 digits. */
+  orderNumberPattern?: string;
+  /** Relative dates resolve to calendar days in this zone. */
+  timeZone?: string;
+}
+
+export interface ExtractContext {
+  now?: number;
+  expectedEntity?: string;
+}
+
+export const EMAIL_PATTERN = /(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?![\w])/giu;
+export const HETU_PATTERN = /(?<![\w])\d{6}[-+A-FU-Y]\d{3}[0-9A-Y](?![\w])/gi;
+/** Candidate phone numbers: digits with spaces, hyphens, parentheses; optionally + or 00 in front. */
+export const PHONE_PATTERN = /(?<![\w+])(?:\+|00)?\(?\d[\d\s\-()]{5,20}\d(?![\w])/g;
+
+/** Normalises a phone number to E.164 (+358...), or undefined when it is not one. Trims trailing groups that do not fit. */
+export function toE164(candidate: string): { value: string; length: number } | undefined {
+  let text = candidate.trimEnd();
+  for (;;) {
+    const digits = text.replace(/\D/g, '');
+    const international = text.startsWith('+') || text.startsWith('00');
+    if (international) {
+      const number = text.startsWith('00') ? digits.slice(2) : digits;
+      if (number.length >= 8 && number.length <= 15 && number[0] !== '0') return { value: `+${number}`, length: text.length };
+    } else if (digits.startsWith('0') && !digits.startsWith('00') && digits.length >= 8 && digits.length <= 11) {
+      return { value: `+358${digits.slice(1)}`, length: text.length };
+    }
+    const shorter = text.replace(/[\s\-()]+\d+\)?$/, '');
+    if (shorter === text) return undefined;
+    text = shorter;
+  }
+}
+
+/** Finds IBANs: a country code and check digits, then groups; the longest candidate with a valid checksum wins. */
+export function findIbans(text: string): { value: string; start: number; end: number }[] {
+  const found: { value: string; start: number; end: number }[] = [];
+  for (const match of text.matchAll(/(?<![\w])[A-Z]{2}\d{2}(?=[\s\dA-Z])/gi)) {
+    const start = match.index ?? 0;
+    const rest = text.slice(start);
+    const groups = /^[A-Z0-9]+(?:\s[A-Z0-9]+)*/i.exec(rest)?.[0] ?? '';
+    const parts = groups.split(/\s/);
+    for (let count = parts.length; count >= 1; count--) {
+      const candidate = parts.slice(0, count).join(' ');
+      if (isValidIban(candidate)) {
+        found.push({ value: candidate.replace(/\s/g, '').toUpperCase(), start, end: start + candidate.length });
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+const YES_NO: Record<Locale, { yes: string[]; no: string[] }> = {
+  fi: {
+    yes: ['kyllä', 'kylla', 'joo', 'juu', 'jep', 'jees', 'kyl', 'toki', 'ok', 'okei', 'selvä', 'sopii', 'käy', 'mielellään', 'tietysti', 'totta kai', 'ilman muuta', 'juuri niin', 'pitää paikkansa', 'haluan', 'tottakai'],
+    no: ['ei', 'en', 'emme', 'eikä', 'nope', 'älä', 'ei kiitos', 'ei käy', 'en halua', 'eipä'],
+  },
+  en: {
+    yes: ['yes', 'yeah', 'yep', 'yup', 'sure', 'of course', 'correct', 'right', 'ok', 'okay', 'please do', 'absolutely', 'definitely', 'indeed', 'yes please'],
+    no: ['no', 'nope', 'nah', 'not really', 'no thanks', 'dont', "don't", 'negative', 'never'],
+  },
+  sv: {
+    yes: ['ja', 'japp', 'jajamän', 'javisst', 'visst', 'absolut', 'gärna', 'okej', 'ok', 'precis', 'stämmer', 'självklart', 'jo', 'ja tack'],
+    no: ['nej', 'nä', 'nää', 'nix', 'inte', 'nej tack', 'aldrig', 'icke'],
+  },
+};
+
+const LANGUAGE_PREFIXES: [string, Locale][] = [
+  ['suomeksi', 'fi'], ['suomea', 'fi'], ['suomi', 'fi'], ['suomen', 'fi'], ['finsk', 'fi'], ['finnish', 'fi'],
+  ['englan', 'en'], ['engelsk', 'en'], ['english', 'en'], ['englis', 'en'],
+  ['ruotsi', 'sv'], ['svensk', 'sv'], ['swedish', 'sv'],
+];
+
+function tokenRange(tokens: Token[], startToken: number, endToken: number): { start: number; end: number } {
+  return { start: tokens[startToken].start, end: tokens[endToken].end };
+}
+
+/**
+ * Builds the entity extractor of one locale. Finds every built-in entity type and the custom lists; values are
+ * normalised (digits, ISO dates, HH:MM, E.164 phones, upper-case IBAN/hetu). Personal data is marked sensitive.
+ */
+export function createEntityExtractor(options: EntityExtractorOptions): (text: string, context?: ExtractContext) => EntityMatch[] {
+  const { locale } = options;
+  const timeZone = options.timeZone ?? 'Europe/Helsinki';
+  const orderPattern = new RegExp(`^(?:${options.orderNumberPattern ?? '\\d{5,8}'})$`, 'i');
+  const matchLists = createListMatcher(locale, options.lists ?? {});
+  const yesNo = YES_NO[locale];
+  const yesNoPhrases = [...yesNo.yes.map((phrase) => ({ phrase: phrase.split(' '), value: 'yes' })), ...yesNo.no.map((phrase) => ({ phrase: phrase.split(' '), value: 'no' }))]
+    .sort((a, b) => b.phrase.length - a.phrase.length);
+
+  return (text, context = {}) => {
+    const entities: EntityMatch[] = [];
+    if (typeof text !== 'string' || text.trim() === '') return entities;
+    const input = text.length > 2000 ? text.slice(0, 2000) : text;
+    const tokens = tokenize(input);
+    const claimed: { start: number; end: number }[] = [];
+    const isClaimed = (start: number, end: number) => claimed.some((range) => range.start < end && start < range.end);
+    const add = (entity: EntityMatch, claim = true) => {
+      entities.push(entity);
+      if (claim) claimed.push({ start: entity.start, end: entity.end });
+    };
+    const slice = (start: number, end: number) => input.slice(start, end);
+
+    for (const match of input.matchAll(EMAIL_PATTERN)) {
+      const start = match.index ?? 0;
+      add({ type: 'email', value: match[0].toLowerCase(), text: match[0], start, end: start + match[0].length, sensitive: true });
+    }
+    for (const iban of findIbans(input)) {
+      if (!isClaimed(iban.start, iban.end)) add({ type: 'iban', value: iban.value, text: slice(iban.start, iban.end), start: iban.start, end: iban.end, sensitive: true });
+    }
+    for (const match of input.matchAll(HETU_PATTERN)) {
+      const start = match.index ?? 0;
+      const end = start + match[0].length;
+      if (!isClaimed(start, end) && isValidHetu(match[0])) add({ type: 'hetu', value: match[0].toUpperCase(), text: match[0], start, end, sensitive: true });
+    }
+    for (const match of input.matchAll(PHONE_PATTERN)) {
+      const start = match.index ?? 0;
+      const phone = toE164(match[0]);
+      if (phone && !isClaimed(start, start + phone.length)) {
+        add({ type: 'phone', value: phone.value, text: slice(start, start + phone.length).trim(), start, end: start + phone.length, sensitive: true });
+      }
+    }
+    for (const time of findTimes(input)) {
+      if (!isClaimed(time.start, time.end)) add({ type: 'time', value: time.value, text: slice(time.start, time.end), start: time.start, end: time.end });
+    }
+    const now = context.now ?? Date.now();
+    for (const date of findDates(tokens, input, locale, now, timeZone)) {
+      const range = tokenRange(tokens, date.startToken, date.endToken);
+      if (!isClaimed(range.start, range.end)) add({ type: 'date', value: date.value, text: slice(range.start, range.end), ...range });
+    }
+
+    // Money before plain numbers: "50 €", "12,50 euroa", "€ 9.90", "viisikymmentä euroa".
+    for (const match of input.matchAll(/(?:€|\beur\b|\beuro\b)\s?(\d+(?:[.,]\d{1,2})?)(?![\d])|(?<![\d.,])(\d+(?:[.,]\d{1,2})?)\s?(?:€|e\b|eur(?:o[a-z]*)?\b|euro[a-z]*\b)/giu)) {
+      const start = match.index ?? 0;
+      const end = start + match[0].length;
+      if (isClaimed(start, end)) continue;
+      add({ type: 'money', value: String(Number((match[1] ?? match[2]).replace(',', '.'))), text: match[0], start, end }, false);
+    }
+    const wordNumbers = findNumberWords(tokens, locale);
+    for (const span of wordNumbers) {
+      const next = tokens[span.endToken + 1];
+      if (next && /^(euro|eur|€)/.test(next.norm) && span.digits === undefined) {
+        const range = tokenRange(tokens, span.startToken, span.endToken + 1);
+        add({ type: 'money', value: String(span.value), text: slice(range.start, range.end), ...range }, false);
+      }
+    }
+
+    // Order numbers: a digit run (groups read apart, "123 45"), digits read as words, or a code the pattern allows.
+    const candidates: { value: string; start: number; end: number }[] = [];
+    for (let at = 0; at < tokens.length; at++) {
+      candidates.push({ value: tokens[at].text, start: tokens[at].start, end: tokens[at].end });
+      let joined = tokens[at].norm;
+      for (let end = at + 1; end < tokens.length && /^\d+$/.test(tokens[end].norm) && /^\d+$/.test(tokens[end - 1].norm) && /^\s+$/.test(slice(tokens[end - 1].end, tokens[end].start)); end++) {
+        joined += tokens[end].norm;
+        candidates.push({ value: joined, start: tokens[at].start, end: tokens[end].end });
+      }
+    }
+    for (const span of wordNumbers) {
+      const range = tokenRange(tokens, span.startToken, span.endToken);
+      candidates.push({ value: span.digits ?? String(span.value), ...range });
+    }
+    const hyphenated = input.matchAll(/(?<![\w-])[\w]+(?:-[\w]+)+(?![\w-])/g);
+    for (const match of hyphenated) candidates.push({ value: match[0], start: match.index ?? 0, end: (match.index ?? 0) + match[0].length });
+    const orders = candidates
+      .filter((candidate) => orderPattern.test(candidate.value) && !isClaimed(candidate.start, candidate.end))
+      .sort((a, b) => b.end - b.start - (a.end - a.start));
+    const orderRanges: { start: number; end: number }[] = [];
+    for (const order of orders) {
+      if (orderRanges.some((range) => range.start < order.end && order.start < range.end)) continue;
+      orderRanges.push(order);
+      entities.push({ type: 'order_number', value: order.value.toUpperCase(), text: slice(order.start, order.end), start: order.start, end: order.end });
+    }
+
+    for (const match of input.matchAll(/(?<![\d.,:\w])-?\d+(?:[.,]\d+)?(?![\d\w]|[.,:]\d)/g)) {
+      const start = match.index ?? 0;
+      const end = start + match[0].length;
+      if (isClaimed(start, end)) continue;
+      entities.push({ type: 'number', value: String(Number(match[0].replace(',', '.'))), text: match[0], start, end });
+    }
+    for (const span of wordNumbers) {
+      const range = tokenRange(tokens, span.startToken, span.endToken);
+      if (!isClaimed(range.start, range.end)) entities.push({ type: 'number', value: span.digits ?? String(span.value), text: slice(range.start, range.end), ...range });
+    }
+
+    // yes/no: at the start of the answer, or anywhere when the bot asked a yes/no question.
+    const norms = tokens.map((token) => token.norm);
+    const searchAll = context.expectedEntity === 'yes_no';
+    for (let at = 0; at < (searchAll ? tokens.length : Math.min(1, tokens.length)); at++) {
+      const hit = yesNoPhrases.find(({ phrase }) => phrase.every((word, index) => norms[at + index] === word));
+      if (hit) {
+        const range = tokenRange(tokens, at, at + hit.phrase.length - 1);
+        entities.push({ type: 'yes_no', value: hit.value, text: slice(range.start, range.end), ...range });
+        break;
+      }
+    }
+    for (let at = 0; at < tokens.length; at++) {
+      const language = LANGUAGE_PREFIXES.find(([prefix]) => norms[at].startsWith(prefix));
+      if (language) {
+        entities.push({ type: 'language', value: language[1], text: tokens[at].text, start: tokens[at].start, end: tokens[at].end });
+        break;
+      }
+    }
+    for (const match of matchLists(tokens)) {
+      const range = tokenRange(tokens, match.startToken, match.endToken);
+      entities.push({ type: match.type, value: match.value, text: slice(range.start, range.end), ...range });
+    }
+    if (context.expectedEntity === 'any_text') entities.push({ type: 'any_text', value: input.trim(), text: input, start: 0, end: input.length });
+    return entities.sort((a, b) => a.start - b.start);
+  };
+}

@@ -1,0 +1,87 @@
+import { words } from './normalize-text';
+
+/** A sentiment lexicon as read from `locales/<lang>/sentiment.yaml`. Words ending in `*` match any ending. */
+export interface SentimentLexicon {
+  positive: Record<string, number>;
+  negative: Record<string, number>;
+  /** Words that flip the polarity of what follows ("en", "ei", "not", "inte"). */
+  negations: string[];
+  /** Words that strengthen (weight > 1) or soften (< 1) what follows ("todella", "very", "lite"). */
+  intensifiers: Record<string, number>;
+  /** "mutta", "but", "men": what follows counts more than what came before. */
+  contrasts: string[];
+}
+
+export function emptyLexicon(): SentimentLexicon {
+  return { positive: {}, negative: {}, negations: [], intensifiers: {}, contrasts: [] };
+}
+
+/** How far back a negation or intensifier reaches ("en ole kovin tyytyväinen"). */
+const SCOPE = 3;
+/** A negated word keeps part of its strength, flipped ("not good" is milder than "bad"). */
+const NEGATION_FACTOR = -0.75;
+/** Normalisation constant of score / sqrt(score² + ALPHA) (as in VADER), mapping the sum into (-1, 1). */
+const ALPHA = 4;
+
+interface CompiledTable {
+  exact: Map<string, number>;
+  prefixes: [string, number][];
+}
+
+function compile(table: Record<string, number>): CompiledTable {
+  const exact = new Map<string, number>();
+  const prefixes: [string, number][] = [];
+  for (const [word, weight] of Object.entries(table)) {
+    if (word.endsWith('*')) prefixes.push([word.slice(0, -1), weight]);
+    else exact.set(word, weight);
+  }
+  prefixes.sort((a, b) => b[0].length - a[0].length);
+  return { exact, prefixes };
+}
+
+function lookup(table: CompiledTable, word: string): number | undefined {
+  const exact = table.exact.get(word);
+  if (exact !== undefined) return exact;
+  for (const [prefix, weight] of table.prefixes) if (word.startsWith(prefix)) return weight;
+  return undefined;
+}
+
+/** Builds a scorer: text → sentiment in [-1, 1], with negation, intensifiers and contrast ("mutta"). */
+export function createSentimentScorer(lexicon: SentimentLexicon): (text: string) => number {
+  const positive = compile(lexicon.positive);
+  const negative = compile(lexicon.negative);
+  const intensifiers = compile(lexicon.intensifiers);
+  const negations = new Set(lexicon.negations);
+  const contrasts = new Set(lexicon.contrasts);
+  return (text) => {
+    const tokens = words(text);
+    let total = 0;
+    let clause = 0;
+    for (let at = 0; at < tokens.length; at++) {
+      const word = tokens[at];
+      if (contrasts.has(word)) {
+        total += clause * 0.5;
+        clause = 0;
+        continue;
+      }
+      if (negations.has(word) || lookup(intensifiers, word) !== undefined) continue;
+      const plus = lookup(positive, word);
+      const minus = plus === undefined ? lookup(negative, word) : undefined;
+      if (plus === undefined && minus === undefined) continue;
+      let value = plus ?? -(minus ?? 0);
+      for (let back = at - 1; back >= Math.max(0, at - SCOPE); back--) {
+        const previous = tokens[back];
+        if (contrasts.has(previous)) break;
+        if (negations.has(previous)) value *= NEGATION_FACTOR;
+        const boost = lookup(intensifiers, previous);
+        if (boost !== undefined) value *= boost;
+      }
+      clause += value;
+    }
+    total += clause;
+    const exclamations = Math.min((text.match(/!/g) ?? []).length, 3);
+    total *= 1 + exclamations * 0.15;
+    if (total === 0) return 0;
+    return Math.max(-1, Math.min(1, total / Math.sqrt(total * total + ALPHA)));
+  };
+}
