@@ -16,7 +16,6 @@ import { createDemoOrderLookup } from '../integrations/demo-orders';
 import { createWebChannel, type WebChannel } from '../channels/web/create-web-channel';
 import { createEmbeddedStores } from '../stores/embedded/create-embedded-stores';
 import { createMemoryStores } from '../stores/memory/create-memory-stores';
-import { createRedisStores } from '../stores/redis/create-redis-stores';
 import { createApiRouter, createErrorHandler } from './create-api-router';
 import { createLogger } from './create-logger';
 import { loadBot, type LoadedBot } from './load-bot';
@@ -63,7 +62,11 @@ export function loadBotFor(config: AspaConfig): LoadedBot {
 
 async function createStores(config: AspaConfig, clock: Clock): Promise<Stores> {
   if (config.store === 'memory') return createMemoryStores({ clock });
-  if (config.store === 'redis') return createRedisStores({ url: config.redisUrl as string, keyPrefix: config.redisKeyPrefix, clock });
+  if (config.store === 'redis') {
+    // Loaded only when used: a default install never touches the Redis client.
+    const { createRedisStores } = await import('../stores/redis/create-redis-stores');
+    return createRedisStores({ url: config.redisUrl as string, keyPrefix: config.redisKeyPrefix, clock });
+  }
   fs.mkdirSync(config.dataDir, { recursive: true });
   return createEmbeddedStores({ dataDir: config.dataDir, clock });
 }

@@ -3,6 +3,7 @@ import { silentLogger } from '../../src/core/logger';
 import type { Stores } from '../../src/core/ports';
 import type { ReplyMessage, TurnResult } from '../../src/core/reply';
 import type { Turn } from '../../src/core/turn';
+import type { IntegrationOutput } from '../../src/flows/dialog-types';
 import { createHandoffService } from '../../src/handoff/create-handoff-service';
 import { createMemoryStores } from '../../src/stores/memory/create-memory-stores';
 import { loadMiniBot } from '../support/mini-bot';
@@ -19,7 +20,7 @@ function build(stores?: Stores): { engine: Engine; stores: Stores; clock: { now(
     bot: loaded.bot, catalog: loaded.catalog, nlu: loaded.nlu, stores: s, handoff, clock, logger: silentLogger,
     options: { locales: ['fi', 'en'] },
     integrations: {
-      'orders.lookup': async (inputs) => (inputs.order_number === '12345' ? { outcome: 'found', result: { status: 'toimitettu' } } : { outcome: 'not_found', result: {} }),
+      'orders.lookup': async (inputs): Promise<IntegrationOutput> => (inputs.order_number === '12345' ? { outcome: 'found', result: { status: 'toimitettu' } } : { outcome: 'not_found', result: {} }),
     },
   });
   return { engine, stores: s, clock };

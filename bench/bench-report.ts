@@ -1,0 +1,26 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const BENCHMARKS_FILE = path.resolve(__dirname, '..', 'docs', 'benchmarks.md');
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Replaces the section between `<!-- NAME:start -->` and `<!-- NAME:end -->` in docs/benchmarks.md (appends it when missing). */
+export function writeSection(name: string, markdown: string): void {
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const block = `${start}\n${markdown.trim()}\n${end}`;
+  const current = fs.existsSync(BENCHMARKS_FILE) ? fs.readFileSync(BENCHMARKS_FILE, 'utf8') : '# Benchmarks\n\nMeasured on the development machine (2 cores, 24 GiB, Node 20). Each section names the command that produced it; run it again to refresh the numbers.\n';
+  const pattern = new RegExp(`${start}[\\s\\S]*?${end}`);
+  const next = pattern.test(current) ? current.replace(pattern, block) : `${current.trimEnd()}\n\n${block}\n`;
+  fs.mkdirSync(path.dirname(BENCHMARKS_FILE), { recursive: true });
+  fs.writeFileSync(BENCHMARKS_FILE, next);
+}
+
+export function machineLine(): string {
+  const os = require('node:os') as typeof import('node:os');
+  return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+}
