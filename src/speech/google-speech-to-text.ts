@@ -5,10 +5,10 @@ import type {
   SpeechResult, SpeechStream, SpeechStreamEvents, SpeechStreamOptions, SpeechToText,
 } from './speech-to-text';
 
-/** pino-compatible: `logger.warn({ fields }, 'dotted.event')`. */
+/** The slice of the core logging port (`src/core/logger.ts`) this adapter uses. */
 export interface SpeechLogger {
-  info(fields: Record<string, unknown>, event: string): void;
-  warn(fields: Record<string, unknown>, event: string): void;
+  info(event: string, fields?: Record<string, unknown>): void;
+  warn(event: string, fields?: Record<string, unknown>): void;
 }
 
 /** The slice of `v1.SpeechClient` this adapter uses (tests may pass the real client built for a local server). */
@@ -109,7 +109,7 @@ class GoogleSpeechStream implements SpeechStream {
   write(chunk: Buffer): void {
     if (this.closed || this.ended || chunk.length === 0) return;
     if (this.segmentBytes + chunk.length > this.settings.limitBytes) {
-      this.settings.logger.info({ seconds: this.segmentBytes / BYTES_PER_SECOND }, 'speech.google.stream.reopen_at_limit');
+      this.settings.logger.info('speech.google.stream.reopen_at_limit', { seconds: this.segmentBytes / BYTES_PER_SECOND });
       this.reopen();
     }
     this.segmentBytes += chunk.length;
@@ -194,16 +194,16 @@ class GoogleSpeechStream implements SpeechStream {
     if (this.closed) return;
     if (stream !== this.current) {
       // An old stream that was being retired: its loss costs at most the last partial result.
-      this.settings.logger.warn({ code: error.code }, 'speech.google.retired_stream.error');
+      this.settings.logger.warn('speech.google.retired_stream.error', { code: error.code });
       return;
     }
     if (error.code === GRPC_OUT_OF_RANGE && !this.ended) {
-      this.settings.logger.info({ code: error.code }, 'speech.google.stream.reopen_out_of_range');
+      this.settings.logger.info('speech.google.stream.reopen_out_of_range', { code: error.code });
       this.open();
       return;
     }
     if (error.code === GRPC_INVALID_ARGUMENT && this.model && !this.ended) {
-      this.settings.logger.warn({ model: this.model, languageCode: this.options.languageCode }, 'speech.google.model.refused_fallback_to_default');
+      this.settings.logger.warn('speech.google.model.refused_fallback_to_default', { model: this.model, languageCode: this.options.languageCode });
       this.settings.refusedModels.add(`${this.options.languageCode}/${this.model}`);
       this.model = undefined;
       const audio = this.replay;

@@ -37,7 +37,7 @@ describe('voice channel: Twilio Gather webhooks', () => {
     const gather = find(response.twiml!, 'Gather');
     expect(gather.attributes).toMatchObject({
       input: 'speech dtmf', language: 'fi-FI', speechTimeout: 'auto', bargeIn: 'true', actionOnEmptyResult: 'true',
-      hints: 'tilaus, lasku, asiakaspalvelija', method: 'POST',
+      hints: 'Tilauksen tila, Laskussa on virhe, tilaus, lasku, asiakaspalvelija', method: 'POST',
     });
     expect(gather.attributes.speechModel).toBeUndefined();
     expect(gather.attributes.action).toBe(`https://bot.example.com/voice/gather?c=${callSid(2)}&t=1`);

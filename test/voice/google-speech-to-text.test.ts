@@ -63,7 +63,7 @@ describe('Google speech-to-text adapter against a local StreamingRecognize serve
     server.failNext(grpcJs.status.OUT_OF_RANGE, 'Exceeded maximum allowed stream duration of 305 seconds.', 800);
     const events: string[] = [];
     await speech.close();
-    speech = localSpeech(server.port, { logger: { info: (_fields, event) => events.push(event), warn: (_fields, event) => events.push(event) } });
+    speech = localSpeech(server.port, { logger: { info: (event) => events.push(event), warn: (event) => events.push(event) } });
     const stream = speech.startStream({ languageCode: 'sv-SE', hints: [], sampleRateHertz: 8000, encoding: 'MULAW' });
     const seen = collect(stream);
     for (const frame of frames(silence(0.2))) stream.write(frame);

@@ -46,20 +46,20 @@ export function attachMediaStream(socket: WebSocket, deps: MediaStreamDeps): voi
     recognition?.close();
     recognition = undefined;
     const sid = callSid;
-    deps.onInput(sid, input).catch((error: Error) => logger.error({ callSid: sid, err: error.message }, 'voice.stream.turn_failed'));
+    deps.onInput(sid, input).catch((error: Error) => logger.error('voice.stream.turn_failed', { callSid: sid, err: error.message }));
   };
 
   const start = async (message: StreamMessage) => {
     const sid = message.start?.callSid ?? message.start?.customParameters?.callSid;
     if (!sid || !CALL_SID.test(sid)) {
-      logger.warn({}, 'voice.stream.start_without_call_sid');
+      logger.warn('voice.stream.start_without_call_sid', {});
       socket.close(1008, 'start without a valid callSid');
       return;
     }
     callSid = sid;
     const state = await deps.loadCall(sid);
     if (!state) {
-      logger.warn({ callSid: sid }, 'voice.stream.unknown_call');
+      logger.warn('voice.stream.unknown_call', { callSid: sid });
       socket.close(1008, 'unknown call');
       return;
     }
@@ -73,10 +73,10 @@ export function attachMediaStream(socket: WebSocket, deps: MediaStreamDeps): voi
     recognition.on('interim', () => { heardSomething = true; silentBytes = 0; });
     recognition.on('final', (result) => finish({ kind: 'speech', text: result.transcript, confidence: result.confidence }));
     recognition.on('error', (error) => {
-      logger.error({ callSid: sid, err: error.message }, 'voice.stream.stt_failed');
+      logger.error('voice.stream.stt_failed', { callSid: sid, err: error.message });
       finish({ kind: 'silence' }); // the caller hears a reprompt instead of dead air
     });
-    logger.info({ callSid: sid }, 'voice.stream.started');
+    logger.info('voice.stream.started', { callSid: sid });
   };
 
   socket.on('message', (data, isBinary) => {
@@ -85,13 +85,13 @@ export function attachMediaStream(socket: WebSocket, deps: MediaStreamDeps): voi
     try {
       message = JSON.parse(data.toString()) as StreamMessage;
     } catch {
-      logger.warn({ callSid }, 'voice.stream.bad_json');
+      logger.warn('voice.stream.bad_json', { callSid });
       return;
     }
     if (typeof message !== 'object' || message === null) return;
     switch (message.event) {
       case 'start':
-        start(message).catch((error: Error) => logger.error({ err: error.message }, 'voice.stream.start_failed'));
+        start(message).catch((error: Error) => logger.error('voice.stream.start_failed', { err: error.message }));
         break;
       case 'media': {
         if (!recognition || done || (message.media?.track && message.media.track !== 'inbound')) return;
@@ -122,11 +122,11 @@ export function attachMediaStream(socket: WebSocket, deps: MediaStreamDeps): voi
     recognition = undefined;
   };
   socket.on('close', () => {
-    if (!done && callSid) logger.info({ callSid }, 'voice.stream.closed_without_input');
+    if (!done && callSid) logger.info('voice.stream.closed_without_input', { callSid });
     cleanUp();
   });
   socket.on('error', (error) => {
-    logger.warn({ callSid, err: error.message }, 'voice.stream.socket_error');
+    logger.warn('voice.stream.socket_error', { callSid, err: error.message });
     cleanUp();
   });
 }

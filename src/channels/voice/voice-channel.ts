@@ -98,7 +98,7 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
     const url = config.publicUrl.replace(/\/+$/, '') + req.originalUrl;
     const params = req.method === 'POST' && req.body && typeof req.body === 'object' ? (req.body as Record<string, string>) : {};
     if (!signature || !twilio.validateRequest(config.authToken, signature, url, params)) {
-      logger.warn({ path: req.path }, 'voice.twilio.signature_rejected');
+      logger.warn('voice.twilio.signature_rejected', { path: req.path });
       res.status(403).type('text/plain').send('Twilio signature missing or invalid.');
       return;
     }
@@ -120,7 +120,7 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
   };
   /** Any failure still gives the caller words and a clean end, never Twilio's "application error". */
   const failSafe = (res: Response, callSid: string, error: unknown) => {
-    logger.error({ callSid, err: (error as Error).message }, 'voice.webhook.failed');
+    logger.error('voice.webhook.failed', { callSid, err: (error as Error).message });
     const response = new twilio.twiml.VoiceResponse();
     response.say({ language: toLanguageCode(config.defaultLocale), voice: config.voices[config.defaultLocale] as never }, messages('voice.error', config.defaultLocale));
     response.hangup();
@@ -136,7 +136,7 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
         const existing = await calls.get(callSid);
         if (existing?.lastTwiml && existing.step === 1) return existing.lastTwiml; // Twilio retried the webhook
         const { state, plan } = await dialog.startCall({ callSid, from: from && /^\+?[0-9]{3,20}$/.test(from) ? from : undefined });
-        logger.info({ callSid, conversationId: state.conversationId, mode: config.mode }, 'voice.call.started');
+        logger.info('voice.call.started', { callSid, conversationId: state.conversationId, mode: config.mode });
         return serve(state, plan);
       });
       sendTwiml(res, twiml);
@@ -202,9 +202,9 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
         ...(Number.isFinite(duration) ? { durationSeconds: duration } : {}),
         ...(state.ticketId ? { ticketId: state.ticketId } : {}),
       };
-      logger.info({ ...event }, 'voice.call.ended');
+      logger.info('voice.call.ended', { ...event });
       deps.onCallEnded?.(event);
-    }).catch((error: Error) => logger.error({ callSid, err: error.message }, 'voice.status.failed'));
+    }).catch((error: Error) => logger.error('voice.status.failed', { callSid, err: error.message }));
     res.status(204).end();
   });
 
@@ -220,7 +220,7 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
         state.outcome = connected ? 'transferred' : 'transfer_failed';
         state.phase = 'ended';
         await calls.set(state);
-        logger.info({ callSid, dialStatus, ticketId: state.ticketId }, connected ? 'voice.transfer.completed' : 'voice.transfer.failed');
+        logger.info(connected ? 'voice.transfer.completed' : 'voice.transfer.failed', { callSid, dialStatus, ticketId: state.ticketId });
         return renderAfterDial(connected, renderContext(state));
       });
       sendTwiml(res, twiml);
@@ -260,7 +260,7 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
       const twiml = await serial(callSid, async () => {
         const state = await calls.get(callSid);
         if (!state || state.phase !== 'bot') return new twilio.twiml.VoiceResponse().hangup().toString();
-        logger.info({ callSid }, 'voice.stream.reconnect');
+        logger.info('voice.stream.reconnect', { callSid });
         return serve(state, { locale: state.locale, spoken: [], next: { kind: 'listen', hints: state.listen?.hints ?? [] } });
       });
       sendTwiml(res, twiml);
@@ -283,7 +283,7 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
       ? twiml
       : renderRedirect(publicUrl(config, '/voice/next', { c: callSid, t: state?.step ?? 0 }));
     await deps.twilioClient.calls(callSid).update({ twiml: inline });
-    logger.info({ callSid, redirected: inline !== twiml }, 'voice.stream.reply_sent');
+    logger.info('voice.stream.reply_sent', { callSid, redirected: inline !== twiml });
   }
 
   const sockets = new WebSocketServer({ noServer: true });
@@ -298,7 +298,7 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
       const signedUrl = streamUrl(config) + url.search;
       if (config.mode !== 'stream' || !deps.speech || typeof signature !== 'string'
         || !twilio.validateRequest(config.authToken, signature, signedUrl, {})) {
-        logger.warn({ path: url.pathname }, 'voice.twilio.signature_rejected');
+        logger.warn('voice.twilio.signature_rejected', { path: url.pathname });
         socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         socket.destroy();
         return true;

@@ -71,7 +71,7 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
         timestamp: clock.now(),
       });
     } catch (error) {
-      logger.error({ callSid: state.callSid, conversationId: state.conversationId, err: (error as Error).message }, 'voice.turn.failed');
+      logger.error('voice.turn.failed', { callSid: state.callSid, conversationId: state.conversationId, err: (error as Error).message });
       state.phase = 'ended';
       const spoken: Spoken[] = [{ say: messages('voice.error', state.locale), key: 'voice.error' }];
       const target = config.transfer.number || config.transfer.sip;
@@ -121,11 +121,16 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
     state.menu = (last?.quickReplies ?? []).slice(0, 8).map((quickReply, index) => ({
       digit: String(index + 1), payload: quickReply.payload, label: quickReply.label,
     }));
-    return { locale, spoken, next: listenPlan(listen) };
+    return { locale, spoken, next: listenPlan(listen, state.menu) };
   }
 
-  function listenPlan(listen: ReplyListen | undefined): ListenPlan {
-    const hints = [...(listen?.hints ?? [])];
+  /**
+   * Phrase hints: the words on the offered buttons (what callers actually say) and the engine's hints
+   * that are phrases; identifiers such as `order_status` or `faq.opening_hours` would only mislead the recogniser.
+   */
+  function listenPlan(listen: ReplyListen | undefined, menu: MenuOption[]): ListenPlan {
+    const phrases = (listen?.hints ?? []).filter((hint) => !/^[a-z0-9]+([_.][a-z0-9]+)+$/.test(hint));
+    const hints = [...menu.map((option) => option.label), ...phrases];
     if (listen?.expectedEntity && DIGIT_ENTITIES.has(listen.expectedEntity)) hints.push('$OOV_CLASS_DIGIT_SEQUENCE');
     return { kind: 'listen', hints, ...(listen?.dtmf ? { maxDigits: listen.dtmf.maxDigits } : {}) };
   }
@@ -140,14 +145,14 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
     const lines: Spoken[] = [{ say: messages('voice.dtmf_menu_intro', locale), key: 'voice.dtmf_menu_intro' }];
     if (state.listen?.dtmf) {
       lines.push({ say: messages('voice.dtmf_digits', locale), key: 'voice.dtmf_digits' });
-      return { locale, spoken: lines, next: { ...listenPlan(state.listen), maxDigits: state.listen.dtmf.maxDigits } };
+      return { locale, spoken: lines, next: { ...listenPlan(state.listen, state.menu), maxDigits: state.listen.dtmf.maxDigits } };
     }
     for (const option of state.menu) {
       lines.push({ say: messages('voice.dtmf_option', locale, { digit: option.digit, label: option.label }), key: 'voice.dtmf_option' });
     }
     lines.push({ say: messages('voice.dtmf_human', locale), key: 'voice.dtmf_human' });
     lines.push({ say: messages('voice.dtmf_repeat', locale), key: 'voice.dtmf_repeat' });
-    return { locale, spoken: lines, next: { ...listenPlan(state.listen), maxDigits: 1 } };
+    return { locale, spoken: lines, next: { ...listenPlan(state.listen, state.menu), maxDigits: 1 } };
   }
 
   async function onSilence(state: CallState): Promise<VoicePlan> {
@@ -170,7 +175,7 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
       return {
         locale,
         spoken: [{ say: messages('voice.reprompt', locale, { prompt }).trim(), key: 'voice.reprompt' }],
-        next: state.pendingConfirm ? { kind: 'listen', hints: yesNoHints(locale), maxDigits: 1 } : listenPlan(state.listen),
+        next: state.pendingConfirm ? { kind: 'listen', hints: yesNoHints(locale), maxDigits: 1 } : listenPlan(state.listen, state.menu),
       };
     }
     return menuPlan(state);
@@ -201,7 +206,7 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
     return {
       locale: state.locale,
       spoken: [{ say: messages('voice.confirm_retry', state.locale), key: 'voice.confirm_retry' }],
-      next: listenPlan(state.listen),
+      next: listenPlan(state.listen, state.menu),
     };
   }
 
@@ -213,7 +218,7 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
     }
     if (confidence !== undefined && confidence < config.sttConfidenceThreshold) {
       state.pendingConfirm = { text, confidence };
-      logger.info({ callSid: state.callSid, confidence }, 'voice.stt.low_confidence_confirm');
+      logger.info('voice.stt.low_confidence_confirm', { callSid: state.callSid, confidence });
       return {
         locale: state.locale,
         spoken: [{ say: messages('voice.confirm', state.locale, { text: toSpeechSafeText(text, state.locale) }), key: 'voice.confirm' }],

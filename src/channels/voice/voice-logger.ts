@@ -1,8 +1,6 @@
-/** pino-compatible structured logger: `logger.info({ callSid }, 'voice.call.started')`. No personal data in fields. */
-export interface VoiceLogger {
-  info(fields: Record<string, unknown>, event: string): void;
-  warn(fields: Record<string, unknown>, event: string): void;
-  error(fields: Record<string, unknown>, event: string): void;
-}
+import { silentLogger, type Logger } from '../../core/logger';
 
-export const silentVoiceLogger: VoiceLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+/** The voice channel logs through the core logging port: dotted event names plus fields, no personal data. */
+export type VoiceLogger = Logger;
+
+export const silentVoiceLogger: VoiceLogger = silentLogger;
