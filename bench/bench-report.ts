@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const BENCHMARKS_FILE = path.resolve(__dirname, '..', 'docs', 'benchmarks.md');
@@ -21,6 +22,5 @@ export function writeSection(name: string, markdown: string): void {
 }
 
 export function machineLine(): string {
-  const os = require('node:os') as typeof import('node:os');
   return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
 }

@@ -172,7 +172,6 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
       : [];
 
   const compileState = (flow: FlowFile, stateId: string, state: FlowState): StateConfig => {
-    const here = ref(flow.id, stateId);
     const local = (target: string): string => ref(flow.id, target);
     const replies = quickReplies(state.quick_replies);
     const said = keysOf(state.say);
