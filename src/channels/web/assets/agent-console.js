@@ -165,6 +165,7 @@
     }
 
     function dl(pairs) {
+      if (!pairs.some(function (pair) { return pair[1] !== undefined && pair[1] !== null && pair[1] !== ''; })) return el('p', { className: 'hint', text: '–' });
       var list = el('dl');
       pairs.forEach(function (pair) {
         if (pair[1] === undefined || pair[1] === null || pair[1] === '') return;

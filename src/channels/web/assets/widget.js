@@ -273,8 +273,8 @@
         star.setAttribute('aria-label', t('rating_star', { n: value }));
         star.addEventListener('click', function () {
           clearChoices();
+          // The bot thanks for the rating itself (survey.thanks), so no local notice here.
           send({ type: 'rating', value: value }, '★★★★★'.slice(0, value) + '☆☆☆☆☆'.slice(value));
-          addNotice(t('rating_thanks'), 'aspa-thanks');
         });
         group.appendChild(star);
       })(n);
@@ -310,7 +310,9 @@
   function renderReplies(replies, skipTexts) {
     var last = null;
     replies.forEach(function (reply) {
-      if (reply.kind === 'message') {
+      if (reply.kind === 'message' && reply.notice) {
+        if (!skipTexts) addNotice(reply.text, 'aspa-agent-event');
+      } else if (reply.kind === 'message') {
         if (!skipTexts) addBubble(reply.from, reply.text, { agentName: reply.agentName, links: reply.links });
         last = reply;
       } else if (reply.kind === 'handoff') {
@@ -346,11 +348,10 @@
       if (message.seq <= resyncSeq) return;
       var name = message.agentName || t('agent');
       var replies = message.replies || [];
-      var first = replies[0];
-      // The engine's own join/leave line (from the message catalogue) is shown as a notice; ours only when it sent none.
-      var notice = first && first.kind === 'message' && first.from === 'bot' && (message.event === 'agent_joined' || message.event === 'agent_left') ? replies.shift().text : null;
-      if (message.event === 'agent_joined') { setAgent(name); addNotice(notice || t('agent_joined', { name: name }), 'aspa-agent-event'); }
-      else if (message.event === 'agent_left') { setAgent(null); addNotice(notice || t('agent_left', { name: name }), 'aspa-agent-event'); }
+      // The engine's own join/leave line (a catalogue notice) is shown; ours only when it sent none.
+      var hasNotice = replies.some(function (r) { return r.kind === 'message' && r.notice; });
+      if (message.event === 'agent_joined') { setAgent(name); if (!hasNotice) addNotice(t('agent_joined', { name: name }), 'aspa-agent-event'); }
+      else if (message.event === 'agent_left') { setAgent(null); if (!hasNotice) addNotice(t('agent_left', { name: name }), 'aspa-agent-event'); }
       else if (message.event === 'closed') { setAgent(null); addNotice(t('agent_closed', { name: name }), 'aspa-agent-event'); }
       else if (message.event !== 'agent_message') return;
       renderReplies(replies, false);

@@ -1,0 +1,158 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { E2E_AGENT_TOKEN, ROOT, startE2eServer, type E2eServer } from './support/start-e2e-server';
+
+const OUT = path.join(ROOT, 'test-output', 'e2e');
+const CHROMIUM = '/usr/bin/chromium';
+const CUSTOMER_INJECTION = '<img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script>';
+const AGENT_REPLY = 'Hei, olen Maija! <b>Tarkistan</b> asian <script>window.__pwned=3</script> heti.';
+
+/**
+ * The whole web story in a real browser: a customer asks an FAQ question in Finnish, asks for a person,
+ * gets a ticket id; an agent logs in, reads the transcript, claims and replies live; the customer sees
+ * it; the agent hands back to the bot; the customer rates 5 stars. Screenshots go to test-output/e2e.
+ */
+describe('web widget and agent console in Chromium', () => {
+  let server: E2eServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+    fs.mkdirSync(OUT, { recursive: true });
+    server = await startE2eServer();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function shot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: false });
+  }
+
+  it('FAQ, handoff with a ticket, live agent reply, back to the bot, 5-star rating', async () => {
+    // Nothing may leave loopback, not even from the browser.
+    const customerContext = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'fi-FI', timezoneId: 'Europe/Helsinki' });
+    await customerContext.route(/^(?!http:\/\/127\.0\.0\.1[:/]|ws:\/\/127\.0\.0\.1[:/]|data:)/, (route) => route.abort());
+    const customer = await customerContext.newPage();
+    const pageErrors: string[] = [];
+    customer.on('pageerror', (error) => pageErrors.push(error.message));
+    await customer.goto(`${server.baseUrl}/`);
+    await shot(customer, '01-demo-page-phone');
+
+    // Keyboard only: focus the launcher, open with Enter; the input gets the focus.
+    const launcher = customer.locator('.aspa-launcher');
+    await launcher.focus();
+    await customer.keyboard.press('Enter');
+    await expect(launcher.getAttribute('aria-expanded')).resolves.toBe('true');
+    const log = customer.locator('.aspa-log');
+    await expect(log.getAttribute('aria-live')).resolves.toBe('polite');
+    await customer.locator('.aspa-from-bot').first().waitFor();
+    await customer.waitForFunction(() => {
+      const host = document.getElementById('aspa-widget');
+      return host?.shadowRoot?.activeElement?.id === 'aspa-input';
+    });
+    await customer.keyboard.type('milloin olette auki');
+    await customer.keyboard.press('Enter');
+    const faqAnswer = customer.locator('.aspa-from-bot', { hasText: 'arkisin' });
+    await faqAnswer.waitFor();
+
+    // A reload resumes the same conversation, with nothing lost or doubled.
+    const bubblesBefore = await customer.locator('.aspa-msg').count();
+    await customer.reload();
+    await customer.locator('.aspa-from-bot', { hasText: 'arkisin' }).waitFor();
+    await expect(customer.locator('.aspa-msg').count()).resolves.toBe(bubblesBefore);
+    await expect(customer.locator('.aspa-from-customer', { hasText: 'milloin olette auki' }).count()).resolves.toBe(1);
+
+    // "Talk to a person" is always there; the ticket id is shown.
+    await customer.locator('.aspa-human').click();
+    const ticketNotice = customer.locator('.aspa-ticket');
+    await ticketNotice.waitFor();
+    const ticketId = await ticketNotice.getAttribute('data-ticket-id');
+    expect(ticketId).toMatch(/^[A-Z]+-\d+$/);
+    await expect(ticketNotice.textContent()).resolves.toContain(ticketId);
+    // Something the customer writes while waiting, trying to inject markup.
+    await customer.locator('#aspa-input').fill(CUSTOMER_INJECTION);
+    await customer.locator('.aspa-send').click();
+    await customer.locator('.aspa-from-customer', { hasText: '<img src=x' }).waitFor();
+    await customer.locator('.aspa-from-customer.aspa-sending').waitFor({ state: 'detached' });
+    await shot(customer, '02-widget-ticket-phone');
+
+    // The agent logs in and finds the ticket in the queue.
+    const agentContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'fi-FI', timezoneId: 'Europe/Helsinki' });
+    await agentContext.route(/^(?!http:\/\/127\.0\.0\.1[:/]|ws:\/\/127\.0\.0\.1[:/]|data:)/, (route) => route.abort());
+    const agent = await agentContext.newPage();
+    agent.on('pageerror', (error) => pageErrors.push(error.message));
+    await agent.goto(`${server.baseUrl}/agent/queue`);
+    await agent.waitForURL(/\/agent$/);
+    await agent.locator('#name').fill('Maija');
+    await agent.locator('#password').fill('wrong-token');
+    await agent.locator('button[type=submit]').click();
+    await agent.locator('.error').waitFor();
+    await agent.locator('#password').fill(E2E_AGENT_TOKEN);
+    await agent.locator('button[type=submit]').click();
+    await agent.waitForURL(/\/agent\/queue$/);
+    const row = agent.locator(`tr[data-ticket-id="${ticketId}"]`);
+    await row.waitFor();
+    await expect(row.locator('.time-left').textContent()).resolves.toMatch(/\d+ (min|h)/);
+    await shot(agent, '03-console-queue');
+
+    await row.locator('a').click();
+    await agent.waitForURL(new RegExp(`/agent/tickets/${ticketId}$`));
+    const transcript = agent.locator('.transcript');
+    await transcript.locator('.line.from-customer', { hasText: 'milloin olette auki' }).waitFor();
+    await transcript.locator('.line.from-customer', { hasText: '<img src=x' }).waitFor();
+    await agent.locator('.summary').waitFor();
+
+    await agent.locator('#claim').click();
+    await agent.locator('#reply').waitFor();
+    await agent.locator('#reply').fill(AGENT_REPLY);
+    await agent.locator('#reply-send').click();
+    await transcript.locator('.line.from-agent', { hasText: 'Tarkistan' }).waitFor();
+    await shot(agent, '04-console-ticket');
+
+    // The customer sees the agent's reply with the agent's name; markup stays text.
+    const agentBubble = customer.locator('.aspa-from-agent', { hasText: '<b>Tarkistan</b>' });
+    await agentBubble.waitFor();
+    await expect(agentBubble.locator('.aspa-who').textContent()).resolves.toBe('Maija');
+    await expect(customer.locator('.aspa-subtitle').textContent()).resolves.toContain('Maija');
+    await shot(customer, '05-widget-agent-reply-phone');
+
+    // Back to the bot: it asks for a CSAT rating, shown as stars.
+    await agent.locator('#release').click();
+    const stars = customer.locator('.aspa-star');
+    await stars.first().waitFor();
+    await expect(stars.count()).resolves.toBe(5);
+    await shot(customer, '06-widget-rating-phone');
+    const botLinesBefore = await customer.locator('.aspa-from-bot').count();
+    await stars.nth(4).focus();
+    await customer.keyboard.press('Enter');
+    await expect(customer.locator('.aspa-from-customer').last().textContent()).resolves.toContain('★★★★★');
+    await customer.waitForFunction((before) => {
+      const root = document.getElementById('aspa-widget')?.shadowRoot;
+      return (root?.querySelectorAll('.aspa-from-bot').length ?? 0) > before;
+    }, botLinesBefore);
+    await shot(customer, '07-widget-rated-phone');
+
+    // A wider screen, for the README.
+    await customer.setViewportSize({ width: 1280, height: 800 });
+    await shot(customer, '08-widget-desktop');
+
+    // No injected markup ran or became elements, anywhere.
+    for (const page of [customer, agent]) {
+      await expect(page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).resolves.toBeUndefined();
+    }
+    await expect(customer.evaluate(() => document.getElementById('aspa-widget')?.shadowRoot?.querySelectorAll('.aspa-log img, .aspa-log script, .aspa-log b').length)).resolves.toBe(0);
+    await expect(agent.evaluate(() => document.querySelectorAll('.transcript img, .transcript script, .transcript b').length)).resolves.toBe(0);
+    expect(pageErrors).toEqual([]);
+
+    await customerContext.close();
+    await agentContext.close();
+  });
+});
