@@ -51,19 +51,28 @@ export function loadFlows(dir: string, options: LoadFlowsOptions = {}): LoadFlow
     return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative.split(path.sep).join('/') : file;
   };
   const result: LoadFlowsResult = { flows: [], diagnostics: [], unparsed: [] };
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+  if (!isDirectory(dir)) {
     result.diagnostics.push({
       file: display(path.resolve(dir)), line: 1, column: 1, rule: 'no-flows', severity: 'error',
       message: `The flow folder "${dir}" does not exist.`, hint: 'create it with a main.yaml, or point to it with --flows DIR.',
     });
     return result;
   }
-  const names = readdirSync(dir).filter((name) => FLOW_FILE.test(name) && name !== SCHEMA_FILE).sort();
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((name) => FLOW_FILE.test(name) && name !== SCHEMA_FILE).sort();
+  } catch (error) {
+    result.diagnostics.push({
+      file: display(path.resolve(dir)), line: 1, column: 1, rule: 'no-flows', severity: 'error',
+      message: `The flow folder "${dir}" cannot be read: ${(error as Error).message}.`, hint: 'check the folder permissions.',
+    });
+    return result;
+  }
   for (const name of names) {
     const absolute = path.resolve(dir, name);
-    if (!statSync(absolute).isFile()) continue;
     let source: string;
     try {
+      if (!statSync(absolute).isFile()) continue;
       source = readFileSync(absolute, 'utf8');
     } catch (error) {
       result.diagnostics.push({
@@ -105,8 +114,15 @@ export function parseFlowSource(source: string, file: string): ParseFlowResult {
   let raw: unknown;
   try {
     raw = document.toJS({ maxAliasCount: 100 });
-  } catch {
-    raw = undefined;
+  } catch (error) {
+    // Only alias misuse gets here (e.g. an alias "bomb"); syntax errors are already in document.errors.
+    if (diagnostics.length === 0) {
+      diagnostics.push({
+        file, line: 1, column: 1, rule: 'yaml-syntax', severity: 'error',
+        message: `YAML aliases cannot be resolved: ${firstLine((error as Error).message)}`, hint: 'write the repeated part out instead of using * aliases.',
+      });
+    }
+    return { diagnostics };
   }
   const id = isRecord(raw) && typeof raw.id === 'string' ? raw.id : undefined;
   if (diagnostics.length > 0) return { id, diagnostics };
@@ -212,6 +228,14 @@ function yamlHint(code: string): string {
 function firstLine(text: string): string {
   const line = text.split('\n')[0].trim();
   return line.endsWith('.') || line.endsWith(':') ? line.replace(/:$/, '.') : `${line}.`;
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return existsSync(dir) && statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

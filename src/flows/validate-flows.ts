@@ -7,7 +7,7 @@ import { checkHandoffRequires, checkNoWayOut, checkReachability, checkSubflowRet
 import type { FlowPath, LoadedFlow } from './load-flows';
 import { loadFlows } from './load-flows';
 import {
-  createRuleContext, diagnosticAt, expectedFileFor, MAIN_FLOW_ID, resolveGlobalTarget, stateIdsOf, statesOf,
+  createRuleContext, diagnosticAt, expectedFileFor, globalTargets, isComplete, MAIN_FLOW_ID, resolveGlobalTarget, stateIdsOf, statesOf,
   type FlowKnowledge, type Rule, type RuleContext, type ValidateFlowsOptions,
 } from './rule-context';
 import { didYouMean, listNames, suggestName } from './suggest-name';
@@ -301,6 +301,19 @@ export const checkConditionValues: Rule = ({ flows, knowledge }) => flows.flatMa
     return found;
   })));
 
+/** Warning: a flow nothing runs is dead weight, or a forgotten `flow:` state. */
+export const checkUnusedFlows: Rule = (context) => {
+  const called = new Set(context.flows.flatMap((loaded) => statesOf(loaded).flatMap(([, state]) => (state.flow === undefined ? [] : [state.flow]))));
+  // A missing main flow, a state left out for a schema error, or a mistyped flow name would make this a false alarm.
+  const trustworthy = context.byId.has(MAIN_FLOW_ID) && context.unparsed.length === 0 && context.flows.every(isComplete)
+    && [...called].every((flowId) => context.knownFlowIds.has(flowId));
+  if (!trustworthy) return [];
+  for (const { target } of globalTargets(context)) called.add(resolveGlobalTarget(target).flowId);
+  return context.flows.filter((loaded) => loaded.flow.id !== MAIN_FLOW_ID && !called.has(loaded.flow.id) && context.byId.get(loaded.flow.id) === loaded)
+    .map((loaded) => diagnosticAt(loaded, ['id'], 'value', 'unused-flow', `No state runs the flow "${loaded.flow.id}".`,
+      `run it from another flow with a state \`flow: ${loaded.flow.id}\`, or delete the file.`, 'warning'));
+};
+
 /** Warning: a question with on_intent but no otherwise makes the bot say "I did not understand" and ask again. */
 export const checkOtherwise: Rule = ({ flows }) => flows.flatMap((loaded) => statesOf(loaded).flatMap(([stateId, state]) => {
   if (kindOf(state) !== 'ask' || state.slot || state.on_intent === undefined || state.otherwise !== undefined) return [];
@@ -321,5 +334,5 @@ export const RULES: Rule[] = [
   checkFlowIdMatchesFile, checkMainFlowExists, checkDuplicateFlowIds, checkStartState, checkTargets, checkGlobalSection,
   checkIntents, checkEntityTypes, checkMessageKeys, checkIntegrations, checkStateKinds, checkSurveys, checkReturnInMain,
   checkSubflowExists, checkSubflowReturns, checkConditionValues, checkReachability, checkNoWayOut, checkUserTurnCycles,
-  checkHandoffRequires, checkOtherwise, checkQuickRepliesWait,
+  checkHandoffRequires, checkOtherwise, checkQuickRepliesWait, checkUnusedFlows,
 ];

@@ -271,4 +271,9 @@ describe('validateFlows: one rule at a time', () => {
     const found = both(MAIN.replace('    flow: order_status\n', '    flow: order_status\n    quick_replies: [order_status]\n'), ORDER_STATUS);
     expect(found.map((d) => [d.rule, d.severity])).toEqual([['quick-replies-not-waiting', 'warning']]);
   });
+
+  it('unused-flow: a warning for a flow that no state runs', () => {
+    const found = check({ 'main.yaml': MAIN, 'order_status.yaml': ORDER_STATUS, 'spare.yaml': ORDER_STATUS.replace('id: order_status', 'id: spare') });
+    expect(found.map((d) => [d.file, d.rule, d.severity])).toEqual([['flows/spare.yaml', 'unused-flow', 'warning']]);
+  });
 });
