@@ -100,7 +100,7 @@ export interface ParseFlowResult {
 /** Parses one flow file's text; `file` is only used in diagnostics. Exposed for tests and hot reload. */
 export function parseFlowSource(source: string, file: string): ParseFlowResult {
   const lineCounter = new LineCounter();
-  const document = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const document = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const locate = createLocator(document, lineCounter);
   const diagnostics: Diagnostic[] = [];
 
