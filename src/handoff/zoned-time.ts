@@ -44,21 +44,48 @@ export function isValidTimeZone(timeZone: unknown): timeZone is string {
   }
 }
 
-/** The wall-clock time at instant `at` (ms) in `timeZone`. */
-export function toLocal(at: number, timeZone: string): LocalDateTime {
+/**
+ * Offsets are cached per 15-minute slice of UTC time: formatting a date in a zone costs tens of µs, and
+ * every offset change on record (DST, zone reforms) happens on a quarter hour, so one slice has one offset.
+ */
+const SLICE_MS = 15 * 60_000;
+const MAX_CACHED_SLICES = 20_000;
+const offsetCache = new Map<string, Map<number, number>>();
+
+function measureOffset(at: number, timeZone: string): number {
   const fields: Record<string, number> = {};
   for (const part of formatterFor(timeZone).formatToParts(new Date(at))) {
     if (part.type !== 'literal') fields[part.type] = Number(part.value);
   }
-  const date = { year: fields.year, month: fields.month, day: fields.day };
-  return { ...date, hour: fields.hour, minute: fields.minute, second: fields.second, weekday: weekdayOf(date) };
+  const wallAsUtc = Date.UTC(fields.year, fields.month - 1, fields.day, fields.hour, fields.minute, fields.second);
+  return wallAsUtc - Math.floor(at / 1000) * 1000;
 }
 
 /** Offset of the zone from UTC at instant `at`, in ms (Helsinki: +2 h in winter, +3 h in summer). */
 export function offsetAt(at: number, timeZone: string): number {
-  const local = toLocal(at, timeZone);
-  const wallAsUtc = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second);
-  return wallAsUtc - Math.floor(at / 1000) * 1000;
+  let slices = offsetCache.get(timeZone);
+  if (!slices) {
+    slices = new Map();
+    offsetCache.set(timeZone, slices);
+  }
+  const slice = Math.floor(at / SLICE_MS);
+  let offset = slices.get(slice);
+  if (offset === undefined) {
+    offset = measureOffset(at, timeZone);
+    if (slices.size >= MAX_CACHED_SLICES) slices.clear();
+    slices.set(slice, offset);
+  }
+  return offset;
+}
+
+/** The wall-clock time at instant `at` (ms) in `timeZone`. */
+export function toLocal(at: number, timeZone: string): LocalDateTime {
+  const wall = new Date(at + offsetAt(at, timeZone));
+  // A literal, not a spread: spreading small objects is far slower and this runs on every `isOpen`.
+  return {
+    year: wall.getUTCFullYear(), month: wall.getUTCMonth() + 1, day: wall.getUTCDate(),
+    hour: wall.getUTCHours(), minute: wall.getUTCMinutes(), second: wall.getUTCSeconds(), weekday: wall.getUTCDay(),
+  };
 }
 
 /**
