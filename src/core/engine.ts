@@ -334,6 +334,18 @@ export function createEngine(deps: EngineDeps): Engine {
       dialogEvent = { type: 'NO_INPUT' };
     }
 
+    // Two intents too close to call at a menu question: ask which one instead of guessing.
+    if (dialogEvent?.type === 'USER' && input.kind === 'text' && nluResult?.ambiguous && metaBefore?.kind === 'ask' && nluResult.ranking.length >= 2) {
+      const [first, second] = nluResult.ranking;
+      const expected = new Set(metaBefore.expectedIntents);
+      const offered = (intent: string) => expected.has(intent) || (intent.startsWith('faq.') && expected.has('faq.*'));
+      if (offered(first.intent) && offered(second.intent) && catalog.get(record.locale, 'system.did_you_mean')) {
+        record.snapshot = actor.getPersistedSnapshot();
+        actor.stop();
+        return clarify(turn, record, now, customerText ?? '', nluResult, [first.intent, second.intent], metaBefore);
+      }
+    }
+
     const localeSwitched = nluResult !== undefined && record.locale !== (actor.getSnapshot().context as { env: DialogEnv }).env.locale;
     if (dialogEvent) {
       actor.send({ type: 'ENV', env: env(record.locale, nluResult?.sentiment ?? 0) });
@@ -408,6 +420,28 @@ export function createEngine(deps: EngineDeps): Engine {
     await save(record, now);
     if (ended || handedOff || fresh) await rememberContact(record, ended ? (context.outcome ?? 'resolved') : handedOff ? 'handoff' : 'open', context.topicIntent);
     logger.info('engine.turn.handled', { conversationId: record.id, channel: turn.channel, state: record.state, intent: nluResult?.intent, ms: clock.now() - now });
+    return result;
+  };
+
+  const intentLabel = (record: ConversationRecord, intent: string): string => {
+    const template = catalog.get(record.locale, `intents.${intent}`);
+    if (template) return renderMessage(template, {}, record.locale).text;
+    return intent.startsWith('faq.') ? intent.slice(4).replace(/_/g, ' ') : intent.replace(/_/g, ' ');
+  };
+
+  const clarify = async (turn: Turn, record: ConversationRecord, now: number, text: string, nluResult: NluResult, intents: [string, string], meta: WaitingStateMeta): Promise<TurnResult> => {
+    record.transcript.push({ at: now, from: 'customer', text: redactForTranscript(text, nluResult), channel: turn.channel, locale: record.locale, intent: nluResult.intent, confidence: round(nluResult.confidence) });
+    const [first, second] = intents.map((intent) => intentLabel(record, intent));
+    const message = say(record, 'system.did_you_mean', variablesFor(record, record.slots, now, { first, second }), [
+      { label: first, payload: intents[0] },
+      { label: second, payload: intents[1] },
+    ]);
+    record.transcript.push({ at: now, from: 'bot', text: message.text, key: message.key, channel: turn.channel, locale: record.locale, state: record.state });
+    const replies: Reply[] = [message, { kind: 'listen', expectedIntents: meta.expectedIntents, hints: intents }];
+    await emitEvent('turn', record, now, { intent: nluResult.intent, confidence: round(nluResult.confidence), sentiment: round(nluResult.sentiment), state: record.state, ambiguous: true });
+    const result: TurnResult = { conversationId: record.id, replies, locale: record.locale, state: record.state, ended: false, ticketId: record.ticketId };
+    rememberProcessed(record, turn, result);
+    await save(record, now);
     return result;
   };
 
