@@ -115,12 +115,12 @@ const EXAMPLES: Record<string, string> = {
   next: 'next: ask_number', otherwise: 'otherwise: not_understood', on_failure: 'on_failure: to_human', goto: 'goto: ask_number',
   else: 'else: ask_number', start: 'start: greeting', id: 'id: order_status', ask: 'ask: order_status.ask_number',
   say: 'say: order_status.status  (or a list of keys)', call: 'call: orders.lookup', flow: 'flow: order_status',
-  entity: 'entity: order_number', name: 'name: orderNumber', slot: 'slot: { name: order_number, entity: order_number }',
+  entity: 'entity: order_number', name: 'name: order_number', slot: 'slot: { name: order_number, entity: order_number }',
   on: 'on: { found: tell_status, not_found: not_found }', on_intent: 'on_intent: { order_status: ask_number }',
   quick_replies: 'quick_replies: [order_status, human_agent]', states: 'states:\n    greeting: ...',
   label: 'label: main.menu_orders', payload: 'payload: order_status', branch: 'branch:\n  - if: { open_now: true }\n    goto: to_human\n  - else: callback',
   faq: 'faq: true', return: 'return: true', survey: 'survey: csat', handoff: 'handoff: { reason: customer_request }',
-  reason: 'reason: customer_request', requires: 'requires: [orderNumber]', intents: 'intents: { human_agent: main.to_human }',
+  reason: 'reason: customer_request', requires: 'requires: [order_number]', intents: 'intents: { human_agent: main.to_human }',
 };
 
 function exampleFor(path: readonly PathSegment[]): string {
@@ -213,14 +213,22 @@ function humaniseOne(issue: Issue, prefix: PathSegment[], root: unknown): HumanI
     case 'invalid_format': {
       const input = 'input' in issue ? issue.input : valueAt(root, path);
       const custom = issue.message && !issue.message.startsWith('Invalid') ? issue.message : `it must match ${'pattern' in issue ? String(issue.pattern) : issue.format}`;
-      return [{ path, at: 'value', rule: 'invalid-value', message: `${capitalise(place)} is ${describeValue(input)}, which is not a valid name.`, hint: `${custom}.` }];
+      // The schema's own wording ("a message key such as ...") names what belongs here.
+      const what = /^an? [a-z ]+?(?= such as|$)/.exec(custom)?.[0] ?? 'a valid name';
+      const hint = what === 'a message key' && typeof input === 'string' && /\s/.test(input)
+        ? 'the text itself goes in locales/<lang>/messages.yaml; write its key here (e.g. order_status.ask_number).'
+        : `${custom}.`;
+      return [{ path, at: 'value', rule: 'invalid-value', message: `${capitalise(place)} is ${describeValue(input)}, which is not ${what}.`, hint }];
     }
     case 'invalid_key': {
       const key = String(path[path.length - 1]);
       const parent = path.slice(0, -1);
       const reasons = issue.issues.map((inner) => (inner.message && !inner.message.startsWith('Invalid') ? inner.message : 'use lower-case letters, digits and _')).join('; ');
-      const what = parent.length === 1 && parent[0] === 'states' ? 'State id' : `Key in ${describePlace(parent)}`;
-      return [{ path, at: 'key', rule: 'invalid-value', message: `${what} "${key}" is not a valid name.`, hint: `${reasons}.` }];
+      const container = parent[parent.length - 1];
+      const what = parent.length === 1 && container === 'states' ? 'State id'
+        : container === 'on_intent' || container === 'intents' ? 'Intent' : container === 'on' ? 'Outcome' : 'Key';
+      const where = parent.length === 1 && container === 'states' ? '' : ` in ${describePlace(parent)}`;
+      return [{ path, at: 'key', rule: 'invalid-value', message: `${what} "${key}"${where} is not a valid name.`, hint: `${reasons}.` }];
     }
     case 'too_small': case 'too_big': {
       const input = 'input' in issue ? issue.input : valueAt(root, path);

@@ -99,6 +99,12 @@ describe('parseFlowSource: YAML syntax and schema problems in plain words', () =
     ]);
   });
 
+  it('invalid-value: text written where a message key belongs points to messages.yaml', () => {
+    const found = check({ 'main.yaml': MAIN.replace('say: main.goodbye', 'say: Kiitos ja hei'), 'order_status.yaml': ORDER_STATUS });
+    expect(found[0].message).toBe('"say" in state "bye" is the text "Kiitos ja hei", which is not a message key.');
+    expect(found[0].hint).toContain('locales/<lang>/messages.yaml');
+  });
+
   it('a schema error leaves out only the broken state; the rest is still checked, without cascades', () => {
     const bad = MAIN.replace('ask: main.menu', 'aks: main.menu').replace('next: bye', 'next: byee');
     const found = check({ 'main.yaml': bad, 'order_status.yaml': ORDER_STATUS });
