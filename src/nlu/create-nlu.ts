@@ -1,0 +1,164 @@
+import type { EntityMatch, IntentScore, Nlu, NluContext, NluResult } from '../core/nlu';
+import { OUT_OF_SCOPE } from '../core/nlu';
+import { isLocale, type Locale } from '../core/turn';
+import { BUILT_IN_ENTITIES, createEntityExtractor, type ExtractContext } from './entities/extract-entities';
+import { intentClassifierFromBuffer, trainIntentClassifier, type IntentClassifier, type LabelledText } from './intent-classifier';
+import { createLanguageIdentifier } from './language-id';
+import type { LocaleNluData, NluData } from './load-nlu-data';
+import { cacheFile, readCache, trainingHash, writeCache } from './model-cache';
+import { createSentimentScorer } from './sentiment';
+
+export interface CreateNluOptions {
+  /** Where trained models are kept, keyed by the training data's hash; without it every start trains. */
+  cacheDir?: string;
+  /** Regular expression for order numbers (whole candidate); default 5–8 digits. */
+  orderNumberPattern?: string;
+  /** Overrides the calibrated out-of-scope threshold per locale (0–1). */
+  oosThreshold?: Partial<Record<Locale, number>>;
+  /** Time zone for relative dates (default Europe/Helsinki). */
+  timeZone?: string;
+  /** The clock relative dates use when the context has no `now`. */
+  now?: () => number;
+}
+
+/** How each locale's model was obtained at start-up. */
+export interface NluModelInfo {
+  locale: Locale;
+  fromCache: boolean;
+  trainMs: number;
+  threshold: number;
+  intents: number;
+  examples: number;
+}
+
+export interface CreatedNlu extends Nlu {
+  modelInfo(): NluModelInfo[];
+}
+
+/** Two intents whose confidences differ by less than this are "too close to tell" (did you mean X or Y?). */
+const AMBIGUITY_MARGIN = 0.15;
+/** Below this the runner-up is no real candidate. */
+const MIN_AMBIGUOUS = 0.15;
+const MAX_TEXT = 2000;
+
+interface LocaleRuntime {
+  classifier: IntentClassifier;
+  threshold: number;
+  extract: (text: string, context: ExtractContext) => EntityMatch[];
+  sentiment: (text: string) => number;
+}
+
+export function trainingExamples(data: LocaleNluData): LabelledText[] {
+  const examples: LabelledText[] = [];
+  for (const [intent, phrases] of Object.entries(data.intents)) for (const text of phrases) examples.push({ text, intent });
+  for (const text of data.oos) examples.push({ text, intent: OUT_OF_SCOPE });
+  return examples;
+}
+
+function loadOrTrain(data: LocaleNluData, cacheDir: string | undefined): { classifier: IntentClassifier; info: NluModelInfo } {
+  const started = Date.now();
+  const examples = trainingExamples(data);
+  const file = cacheDir ? cacheFile(cacheDir, data.locale, trainingHash({ locale: data.locale, examples })) : undefined;
+  const cached = file ? readCache(file) : undefined;
+  let classifier: IntentClassifier | undefined;
+  if (cached) {
+    try {
+      classifier = intentClassifierFromBuffer(cached);
+    } catch {
+      classifier = undefined; // a damaged or old cache file: train again and overwrite it
+    }
+  }
+  const fromCache = classifier !== undefined;
+  classifier ??= trainIntentClassifier(data.locale, examples);
+  if (!fromCache && file) writeCache(file, classifier.toBuffer());
+  return {
+    classifier,
+    info: {
+      locale: data.locale, fromCache, trainMs: Date.now() - started, threshold: classifier.threshold,
+      intents: classifier.intents.length, examples: examples.length,
+    },
+  };
+}
+
+/**
+ * Builds the NLU: per locale an intent classifier (trained at start-up, or read from the cache when the training
+ * data is unchanged), entity extraction, sentiment, and a language identifier over the configured locales.
+ */
+export function createNlu(data: NluData, options: CreateNluOptions = {}): CreatedNlu {
+  const locales = (Object.keys(data.locales) as Locale[]).filter(isLocale);
+  if (locales.length === 0) throw new Error('createNlu: no locale has NLU data; load it with loadNluData(localesDir, locales)');
+  for (const [locale, threshold] of Object.entries(options.oosThreshold ?? {})) {
+    if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) {
+      throw new Error(`createNlu: oosThreshold.${locale} must be a number from 0 to 1, got ${String(threshold)}`);
+    }
+  }
+  const runtimes = new Map<Locale, LocaleRuntime>();
+  const infos: NluModelInfo[] = [];
+  const customEntities = new Set<string>();
+  for (const locale of locales) {
+    const localeData = data.locales[locale] as LocaleNluData;
+    const { classifier, info } = loadOrTrain(localeData, options.cacheDir);
+    infos.push(info);
+    Object.keys(localeData.entities).forEach((name) => customEntities.add(name));
+    runtimes.set(locale, {
+      classifier,
+      threshold: options.oosThreshold?.[locale] ?? classifier.threshold,
+      extract: createEntityExtractor({ locale, lists: localeData.entities, orderNumberPattern: options.orderNumberPattern, timeZone: options.timeZone }),
+      sentiment: createSentimentScorer(localeData.sentiment),
+    });
+  }
+  const samples: Partial<Record<Locale, string[]>> = {};
+  for (const locale of locales) samples[locale] = trainingExamples(data.locales[locale] as LocaleNluData).map((example) => example.text);
+  const languageId = createLanguageIdentifier(samples);
+  const clock = options.now ?? Date.now;
+
+  return {
+    modelInfo: () => infos.map((info) => ({ ...info })),
+    entityTypes: () => [...BUILT_IN_ENTITIES, ...customEntities],
+    intents: (locale) => [...(runtimes.get(locale)?.classifier.intents ?? [])],
+    understand(rawText: string, context: NluContext): NluResult {
+      const text = typeof rawText === 'string' ? rawText.slice(0, MAX_TEXT) : '';
+      const conversationLocale = context && isLocale(context.locale) && runtimes.has(context.locale) ? context.locale : locales[0];
+      const language = languageId.identify(text);
+      // The customer may have switched language: understand the words in the language they are in.
+      const locale = language && runtimes.has(language) ? language : conversationLocale;
+      const runtime = runtimes.get(locale) as LocaleRuntime;
+      const entities = runtime.extract(text, { now: context?.now ?? clock(), expectedEntity: context?.expectedEntity });
+      const sentiment = runtime.sentiment(text);
+      if (text.trim() === '' || !/[\p{L}\p{N}]/u.test(text)) {
+        return { intent: OUT_OF_SCOPE, confidence: 0, ranking: [], entities, language: undefined, sentiment };
+      }
+      const { ranking, predictedOutOfScope } = runtime.classifier.classify(text, 5);
+      return decide(ranking, predictedOutOfScope, runtime.threshold, context?.expectedIntents, { entities, language, sentiment });
+    },
+  };
+}
+
+function decide(
+  ranking: IntentScore[],
+  predictedOutOfScope: boolean,
+  threshold: number,
+  expectedIntents: string[] | undefined,
+  rest: Pick<NluResult, 'entities' | 'language' | 'sentiment'>,
+): NluResult {
+  const [first, second] = ranking;
+  if (!first) return { intent: OUT_OF_SCOPE, confidence: 0, ranking, ...rest };
+  const close = second !== undefined && first.confidence - second.confidence < AMBIGUITY_MARGIN && first.confidence + second.confidence >= threshold;
+  // A state that expects one of two close intents settles the tie.
+  if (close && expectedIntents?.length) {
+    const firstExpected = expectedIntents.includes(first.intent);
+    const secondExpected = expectedIntents.includes(second.intent);
+    if (firstExpected !== secondExpected) {
+      const chosen = firstExpected ? first : second;
+      return { intent: chosen.intent, confidence: chosen.confidence, ranking, ambiguous: false, ...rest };
+    }
+  }
+  const outOfScope = predictedOutOfScope || first.confidence < threshold;
+  return {
+    intent: outOfScope ? OUT_OF_SCOPE : first.intent,
+    confidence: first.confidence,
+    ranking,
+    ambiguous: close,
+    ...rest,
+  };
+}

@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Bump when the features or the model change, so old cache files are not read as new ones. */
+export const MODEL_VERSION = 'aspa-intent-v1';
+
+/** The cache key of a training set: a hash of everything that shapes the model. */
+export function trainingHash(payload: unknown): string {
+  return createHash('sha256').update(MODEL_VERSION).update(JSON.stringify(payload)).digest('hex').slice(0, 24);
+}
+
+export function cacheFile(cacheDir: string, locale: string, hash: string): string {
+  return join(cacheDir, `intent-model-${locale}-${hash}.bin`);
+}
+
+/** The cached bytes, or undefined when there are none (a missing or unreadable file just means: train). */
+export function readCache(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes atomically (temp file + rename) so a crash never leaves half a model behind. Returns false on failure. */
+export function writeCache(file: string, bytes: Buffer): boolean {
+  try {
+    mkdirSync(join(file, '..'), { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, bytes);
+    renameSync(temporary, file);
+    return true;
+  } catch {
+    return false;
+  }
+}
