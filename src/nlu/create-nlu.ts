@@ -143,7 +143,8 @@ function decide(
 ): NluResult {
   const [first, second] = ranking;
   if (!first) return { intent: OUT_OF_SCOPE, confidence: 0, ranking, ...rest };
-  const close = second !== undefined && first.confidence - second.confidence < AMBIGUITY_MARGIN && first.confidence + second.confidence >= threshold;
+  const close = second !== undefined && second.confidence >= MIN_AMBIGUOUS && first.confidence - second.confidence < AMBIGUITY_MARGIN
+    && first.confidence + second.confidence >= threshold;
   // A state that expects one of two close intents settles the tie.
   if (close && expectedIntents?.length) {
     const firstExpected = expectedIntents.includes(first.intent);
