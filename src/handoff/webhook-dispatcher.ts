@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { silentLogger, type Logger } from '../core/logger';
 import type { Clock, Outbox, OutboxItem } from '../core/ports';
 import { HandoffConfigError } from './handoff-config-error';
@@ -55,6 +55,18 @@ const MAX_ROUNDS = 50;
 /** `sha256=<hex>`: HMAC-SHA256 of the exact body bytes with the shared secret (receivers recompute and compare). */
 export function signWebhookBody(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
+}
+
+/**
+ * For receivers (and tests): true when `signature` (the `X-Aspa-Signature` header) matches the raw body.
+ * Compares in constant time so the check leaks nothing about the expected value.
+ */
+export function verifyWebhookSignature(body: string | Buffer, signature: unknown, secret: string): boolean {
+  if (typeof signature !== 'string') return false;
+  const raw = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`);
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** Every problem in a webhook sink config; empty when valid. */

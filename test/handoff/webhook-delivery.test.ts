@@ -4,7 +4,6 @@
  * A real HTTP receiver on 127.0.0.1, the real embedded (SQLite) stores, Node's fetch as the sender; time is a
  * fake clock driven by hand, and the dispatcher runs by explicit `runOnce()` calls, so nothing sleeps.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +12,7 @@ import { join } from 'node:path';
 import type { Outbox, Stores } from '../../src/core/ports';
 import type { Ticket } from '../../src/core/ticket';
 import { createHandoffService } from '../../src/handoff/create-handoff-service';
-import { createWebhookDispatcher, type WebhookSend } from '../../src/handoff/webhook-dispatcher';
+import { createWebhookDispatcher, verifyWebhookSignature, type WebhookSend } from '../../src/handoff/webhook-dispatcher';
 import { createEmbeddedStores } from '../../src/stores/embedded/create-embedded-stores';
 import { billingConversation, createFakeClock, SECRET } from './support/handoff-fixtures';
 
@@ -43,9 +42,7 @@ async function startReceiver(): Promise<Receiver> {
         return;
       }
       const raw = Buffer.concat(chunks);
-      const expected = Buffer.from(`sha256=${createHmac('sha256', SECRET).update(raw).digest('hex')}`);
-      const given = Buffer.from(String(request.headers['x-aspa-signature'] ?? ''));
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      if (!verifyWebhookSignature(raw, request.headers['x-aspa-signature'], SECRET)) {
         state.badSignatures += 1;
         response.writeHead(401).end();
         return;

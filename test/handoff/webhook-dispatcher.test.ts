@@ -3,7 +3,7 @@ import type { Logger } from '../../src/core/logger';
 import type { Outbox } from '../../src/core/ports';
 import { HandoffConfigError } from '../../src/handoff/handoff-config-error';
 import {
-  createWebhookDispatcher, retryDelay, signWebhookBody, type WebhookDispatcherDeps, type WebhookRequest,
+  createWebhookDispatcher, retryDelay, signWebhookBody, verifyWebhookSignature, type WebhookDispatcherDeps, type WebhookRequest,
 } from '../../src/handoff/webhook-dispatcher';
 import { createMemoryStores } from '../../src/stores/memory/create-memory-stores';
 import { createFakeClock, SECRET } from './support/handoff-fixtures';
@@ -59,6 +59,11 @@ describe('createWebhookDispatcher', () => {
     const expected = createHmac('sha256', SECRET).update(Buffer.from(request.body, 'utf8')).digest('hex');
     expect(request.headers['X-Aspa-Signature']).toBe(`sha256=${expected}`);
     expect(signWebhookBody(request.body, SECRET)).toBe(`sha256=${expected}`);
+    expect(verifyWebhookSignature(request.body, request.headers['X-Aspa-Signature'], SECRET)).toBe(true);
+    expect(verifyWebhookSignature(`${request.body} `, request.headers['X-Aspa-Signature'], SECRET)).toBe(false);
+    expect(verifyWebhookSignature(request.body, request.headers['X-Aspa-Signature'], `${SECRET}x`)).toBe(false);
+    expect(verifyWebhookSignature(request.body, undefined, SECRET)).toBe(false);
+    expect(verifyWebhookSignature(request.body, 'sha256=00', SECRET)).toBe(false);
     expect(await dispatcher.runOnce()).toBe(0);
     expect(requests).toHaveLength(1);
   });
