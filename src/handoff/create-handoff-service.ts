@@ -52,8 +52,8 @@ function firstSlot(slots: Slots, names: string[], normalize: (raw: string) => st
 function contactOf(slots: Slots, customer: Customer | undefined): CustomerContact {
   const contact: CustomerContact = {};
   const name = firstSlot(slots, NAME_SLOTS, (raw) => raw.trim().slice(0, 200) || undefined) ?? customer?.name;
-  const phone = firstSlot(slots, PHONE_SLOTS, normalizePhone) ?? customer?.phones[0];
-  const email = firstSlot(slots, EMAIL_SLOTS, normalizeEmail) ?? customer?.emails[0];
+  const phone = firstSlot(slots, PHONE_SLOTS, normalizePhone) ?? customer?.phones?.[0];
+  const email = firstSlot(slots, EMAIL_SLOTS, normalizeEmail) ?? customer?.emails?.[0];
   if (name) contact.name = name;
   if (phone) contact.phone = phone;
   if (email) contact.email = email;
