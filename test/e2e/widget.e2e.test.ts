@@ -5,7 +5,7 @@ import { E2E_AGENT_TOKEN, ROOT, startE2eServer, type E2eServer } from './support
 
 const OUT = path.join(ROOT, 'test-output', 'e2e');
 const CHROMIUM = '/usr/bin/chromium';
-const CUSTOMER_INJECTION = '<img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script>';
+const CUSTOMER_INJECTION = 'Kiitos, odotan tässä. <img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> Sähkölaskuni on liian suuri.';
 const AGENT_REPLY = 'Hei, olen Maija! <b>Tarkistan</b> asian <script>window.__pwned=3</script> heti.';
 
 /**
@@ -32,8 +32,8 @@ describe('web widget and agent console in Chromium', () => {
     await server?.close();
   });
 
-  async function shot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: false });
+  async function shot(page: Page, name: string, fullPage = false): Promise<void> {
+    await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage });
   }
 
   it('FAQ, handoff with a ticket, live agent reply, back to the bot, 5-star rating', async () => {
@@ -77,11 +77,6 @@ describe('web widget and agent console in Chromium', () => {
     const ticketId = await ticketNotice.getAttribute('data-ticket-id');
     expect(ticketId).toMatch(/^[A-Z]+-\d+$/);
     await expect(ticketNotice.textContent()).resolves.toContain(ticketId);
-    // Something the customer writes while waiting, trying to inject markup.
-    await customer.locator('#aspa-input').fill(CUSTOMER_INJECTION);
-    await customer.locator('.aspa-send').click();
-    await customer.locator('.aspa-from-customer', { hasText: '<img src=x' }).waitFor();
-    await customer.locator('.aspa-from-customer.aspa-sending').waitFor({ state: 'detached' });
     await shot(customer, '02-widget-ticket-phone');
 
     // The agent logs in and finds the ticket in the queue.
@@ -107,15 +102,23 @@ describe('web widget and agent console in Chromium', () => {
     await agent.waitForURL(new RegExp(`/agent/tickets/${ticketId}$`));
     const transcript = agent.locator('.transcript');
     await transcript.locator('.line.from-customer', { hasText: 'milloin olette auki' }).waitFor();
-    await transcript.locator('.line.from-customer', { hasText: '<img src=x' }).waitFor();
     await agent.locator('.summary').waitFor();
 
     await agent.locator('#claim').click();
     await agent.locator('#reply').waitFor();
+    await customer.locator('.aspa-panel.aspa-with-agent').waitFor();
+    await expect(customer.locator('.aspa-subtitle').textContent()).resolves.toContain('Maija');
+    // The customer writes to the agent, trying to inject markup; the console shows it as text.
+    await customer.locator('#aspa-input').fill(CUSTOMER_INJECTION);
+    await customer.locator('.aspa-send').click();
+    await customer.locator('.aspa-from-customer', { hasText: '<img src=x' }).waitFor();
+    await customer.locator('.aspa-from-customer.aspa-sending').waitFor({ state: 'detached' });
+    await transcript.locator('.line.from-customer', { hasText: '<img src=x' }).waitFor();
     await agent.locator('#reply').fill(AGENT_REPLY);
     await agent.locator('#reply-send').click();
     await transcript.locator('.line.from-agent', { hasText: 'Tarkistan' }).waitFor();
-    await shot(agent, '04-console-ticket');
+    await agent.evaluate(() => window.scrollTo(0, 0));
+    await shot(agent, '04-console-ticket', true);
 
     // The customer sees the agent's reply with the agent's name; markup stays text.
     const agentBubble = customer.locator('.aspa-from-agent', { hasText: '<b>Tarkistan</b>' });

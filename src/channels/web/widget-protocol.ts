@@ -19,7 +19,7 @@ export type ClientMessage = z.infer<typeof clientMessageSchema>;
 /** A reply as the widget renders it: only what a browser needs, links limited to http(s). */
 export type WidgetReply =
   | { kind: 'message'; text: string; from: 'bot' | 'agent'; agentName?: string; quickReplies?: { label: string; payload: string }[]; links?: { title: string; url: string }[]; rating?: 'stars';
-      /** A system line from the catalogue (`system.*`, e.g. "Maija joined"): shown as a notice, not a bot bubble. */
+      /** An agent join/leave line from the catalogue (`system.agent_*`): shown as a notice, not a bot bubble. */
       notice?: true }
   | { kind: 'handoff'; ticketId: string; agentsAvailable: boolean }
   | { kind: 'end' };
@@ -67,7 +67,7 @@ export function toWidgetReplies(replies: readonly Reply[]): WidgetReply[] {
         ...(quickReplies && quickReplies.length > 0 ? { quickReplies } : {}),
         ...(links && links.length > 0 ? { links } : {}),
         ...(quickReplies && isStarScale(quickReplies) ? { rating: 'stars' as const } : {}),
-        ...(reply.key?.startsWith('system.') ? { notice: true as const } : {}),
+        ...(reply.key?.startsWith('system.agent_') ? { notice: true as const } : {}),
       });
     } else if (reply.kind === 'handoff') {
       out.push({ kind: 'handoff', ticketId: reply.ticketId, agentsAvailable: reply.agentsAvailable });

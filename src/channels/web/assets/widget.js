@@ -92,6 +92,22 @@
 
   // ---------- DOM ----------
 
+  // A speech-bubble icon drawn as SVG: emoji fonts are missing on many systems.
+  function chatIcon() {
+    var ns = 'http://www.w3.org/2000/svg';
+    var svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('width', '20');
+    svg.setAttribute('height', '20');
+    svg.setAttribute('aria-hidden', 'true');
+    svg.setAttribute('focusable', 'false');
+    var path = document.createElementNS(ns, 'path');
+    path.setAttribute('d', 'M4 4h16a2 2 0 0 1 2 2v9a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z');
+    path.setAttribute('fill', 'currentColor');
+    svg.appendChild(path);
+    return svg;
+  }
+
   function build() {
     var host = el('div');
     host.id = 'aspa-widget';
@@ -110,7 +126,7 @@
     ui.launcher.setAttribute('aria-expanded', 'false');
     ui.launcher.setAttribute('aria-controls', 'aspa-panel');
     ui.launcherLabel = el('span', null, t('open'));
-    ui.launcher.appendChild(el('span', 'aspa-launcher-icon', '💬')).setAttribute('aria-hidden', 'true');
+    ui.launcher.appendChild(chatIcon());
     ui.launcher.appendChild(ui.launcherLabel);
 
     ui.panel = el('section', 'aspa-panel');
