@@ -2,7 +2,13 @@
 export function editDistance(from: string, to: string): number {
   const rows = from.length + 1;
   const cols = to.length + 1;
-  const table: number[][] = Array.from({ length: rows }, (_, row) => Array.from({ length: cols }, (__, col) => (row === 0 ? col : col === 0 ? row : 0)));
+  const table: Uint16Array[] = [];
+  for (let row = 0; row < rows; row++) {
+    const line = new Uint16Array(cols);
+    line[0] = row;
+    if (row === 0) for (let col = 0; col < cols; col++) line[col] = col;
+    table.push(line);
+  }
   for (let row = 1; row < rows; row++) {
     for (let col = 1; col < cols; col++) {
       const cost = from[row - 1] === to[col - 1] ? 0 : 1;
@@ -26,6 +32,8 @@ export function suggestName(word: string, candidates: Iterable<string>): string 
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
+    // The distance is at least the difference in length: skip the work for names that cannot win.
+    if (Math.abs(candidate.length - word.length) > Math.min(limit, bestDistance)) continue;
     const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;
