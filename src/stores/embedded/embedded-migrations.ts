@@ -1,0 +1,71 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Schema of `aspa.db`, one entry per version. `PRAGMA user_version` records how many have run; a new
+ * release appends a migration and never edits an old one, so any older file upgrades in order.
+ */
+export const EMBEDDED_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE conversations (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    data TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX conversations_by_updated ON conversations (updated_at);
+  CREATE INDEX conversations_by_expiry ON conversations (expires_at) WHERE expires_at IS NOT NULL;
+
+  CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+  INSERT INTO counters (name, value) VALUES ('ticket', 0);
+
+  CREATE TABLE tickets (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX tickets_by_status ON tickets (status, created_at);
+  CREATE INDEX tickets_by_created ON tickets (created_at);
+
+  CREATE TABLE customers (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+  CREATE TABLE customer_keys (key TEXT PRIMARY KEY, customer_id TEXT NOT NULL) WITHOUT ROWID;
+
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX events_by_time ON events (at);
+  CREATE INDEX events_by_type ON events (type, at);
+
+  CREATE TABLE outbox (
+    id TEXT PRIMARY KEY,
+    due_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    delivered_at INTEGER,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX outbox_due ON outbox (due_at) WHERE delivered_at IS NULL;
+  CREATE INDEX outbox_delivered ON outbox (delivered_at) WHERE delivered_at IS NOT NULL;
+  `,
+];
+
+/** Brings the database to the newest schema; each step and its version bump commit together. */
+export function migrateEmbedded(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > EMBEDDED_MIGRATIONS.length) {
+    throw new Error(
+      `aspa.db has schema version ${current}, newer than this Aspa (${EMBEDDED_MIGRATIONS.length}); ` +
+        'upgrade Aspa or point ASPA_DATA_DIR at another folder',
+    );
+  }
+  for (let version = current; version < EMBEDDED_MIGRATIONS.length; version += 1) {
+    db.transaction(() => {
+      db.exec(EMBEDDED_MIGRATIONS[version]);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}
