@@ -166,7 +166,10 @@ export function createEngine(deps: EngineDeps): Engine {
   const understand = (text: string, record: ConversationRecord, meta: WaitingStateMeta | undefined, now: number): { result: NluResult; locale: Locale } => {
     let locale = record.locale;
     let result = nlu.understand(text, { locale, expectedIntents: meta?.expectedIntents, expectedEntity: meta?.expectedEntity, now });
-    const asked = result.intent === 'change_language' ? result.entities.find((entity) => entity.type === 'language')?.value : undefined;
+    // "på svenska tack", "in English please": a short utterance naming a language is a request to switch.
+    const named = result.entities.find((entity) => entity.type === 'language')?.value;
+    const short = text.trim().split(/\s+/).length <= 4;
+    const asked = named && (result.intent === 'change_language' || short) ? named : undefined;
     const switchTo = asked ?? result.language;
     if (switchTo && isLocale(switchTo) && switchTo !== locale && options.locales.includes(switchTo)) {
       locale = switchTo;
@@ -337,8 +340,9 @@ export function createEngine(deps: EngineDeps): Engine {
     // Two intents too close to call at a menu question: ask which one instead of guessing.
     if (dialogEvent?.type === 'USER' && input.kind === 'text' && nluResult?.ambiguous && metaBefore?.kind === 'ask' && nluResult.ranking.length >= 2) {
       const [first, second] = nluResult.ranking;
-      const expected = new Set(metaBefore.expectedIntents);
-      const offered = (intent: string) => expected.has(intent) || (intent.startsWith('faq.') && expected.has('faq.*'));
+      const routes = new Set(metaBefore.routes ?? []);
+      // Only between two answers this very question offers, and only when both have a readable label.
+      const offered = (intent: string) => (routes.has(intent) || (intent.startsWith('faq.') && routes.has('faq.*'))) && catalog.get(record.locale, `intents.${intent}`) !== undefined;
       if (offered(first.intent) && offered(second.intent) && catalog.get(record.locale, 'system.did_you_mean')) {
         record.snapshot = actor.getPersistedSnapshot();
         actor.stop();

@@ -328,8 +328,9 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
         actions: ['resetMisunderstood', 'rememberIntent', ...(globalIntents.includes(pattern) ? [] : [{ type: 'setTopic', params: {} }])],
       }));
       // A customer may change the subject at any question: intents the main menu routes lead there.
+      // A state with `otherwise` has said where everything else goes, so it gets no topic switches.
       const topicSwitches: Transition[] =
-        flow.id === MAIN_FLOW && stateId === main.start
+        (flow.id === MAIN_FLOW && stateId === main.start) || state.otherwise
           ? []
           : topicRoutes
               .filter(([pattern]) => !handled.has(pattern) && !globalIntents.includes(pattern))
@@ -344,7 +345,7 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
       return {
         entry: ask,
         tags: ['waiting'],
-        meta: waitingMeta(flow.id, stateId, 'ask', [...handled, ...globalIntents, ...topicSwitches.map((t) => firstPattern(t))], undefined, (replies ?? []).map((r) => r.payload)),
+        meta: { ...waitingMeta(flow.id, stateId, 'ask', [...handled, ...globalIntents, ...topicSwitches.map((t) => firstPattern(t))], undefined, (replies ?? []).map((r) => r.payload)), routes: [...handled] },
         on: {
           USER: [...intents, ...globalTransitions(flow.id, stateId, handled), ...topicSwitches, ...sentimentTransition(), ...fallbackTransition(), ...otherwise],
           NO_INPUT: { actions: sayActions([state.ask], replies) },

@@ -93,4 +93,6 @@ export interface WaitingStateMeta {
   expectedEntity?: string;
   quickReplyPayloads: string[];
   survey?: 'csat' | 'nps' | 'ces';
+  /** Ask states: the intents this state itself routes (its `on_intent` keys). */
+  routes?: string[];
 }

@@ -107,7 +107,8 @@ export async function runConversationScript(script: ConversationScript, harness:
     for (const expected of step.bot ?? []) {
       const found = messages.findIndex((message, at) => at >= position && matches(expected, message));
       if (found === -1) failures.push(`${where}: expected the bot to say ${describe(expected)}; it said: ${messages.map((m) => `[${m.key}] ${m.text}`).join(' | ') || 'nothing'}`);
-      else position = found + 1;
+      // Several expectations may match one message (its key and a fragment of its text).
+      else position = found;
     }
     for (const unexpected of step.not_bot ?? []) {
       if (messages.some((message) => matches(unexpected, message))) failures.push(`${where}: the bot must not say ${describe(unexpected)}`);
