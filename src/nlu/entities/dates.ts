@@ -43,7 +43,7 @@ function validDay(year: number, month: number, day: number): Day | undefined {
 
 // Prefixes, so inflected forms match ("maanantaina", "perjantaihin", "fredags").
 const WEEKDAYS: Record<Locale, string[]> = {
-  fi: ['maanantai', 'tiistai', 'keskiviiko', 'torstai', 'perjanta', 'lauanta', 'sunnunta'],
+  fi: ['maanantai', 'tiistai', 'keskiviik', 'torstai', 'perjanta', 'lauanta', 'sunnunta'],
   en: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'],
   sv: ['måndag', 'tisdag', 'onsdag', 'torsdag', 'fredag', 'lördag', 'söndag'],
 };

@@ -1,0 +1,168 @@
+/**
+ * `npm run bench:nlu`: our intent classifier against natural's BayesClassifier and node-nlp on the same CLINC150
+ * split (train on train.jsonl, test on val.jsonl, both from ../shared/datasets/clinc150 next to the repository).
+ * Prints the table and writes it into docs/benchmarks.md between the nlu-bench markers.
+ */
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { OUT_OF_SCOPE } from '../src/core/nlu';
+import { evaluateSplit } from '../src/nlu/evaluation/evaluate-split';
+import { readLabelledFile } from '../src/nlu/evaluation/read-labelled-file';
+import { quantile, scorePredictions, type Prediction } from '../src/nlu/evaluation/score-predictions';
+import type { LabelledText } from '../src/nlu/intent-classifier';
+
+const repoRoot = resolve(__dirname, '..');
+const datasetDir = resolve(repoRoot, '../shared/datasets/clinc150');
+const docsFile = join(repoRoot, 'docs', 'benchmarks.md');
+const START = '<!-- nlu-bench:start -->';
+const END = '<!-- nlu-bench:end -->';
+const load = createRequire(__filename);
+
+interface Row {
+  system: string;
+  accuracy: number;
+  oosRecall: number | null;
+  topOne: number;
+  macroF1: number;
+  trainS: number;
+  p50Us: number;
+  p99Us: number;
+}
+
+function timeIt<T>(work: () => T): { value: T; ms: number } {
+  const started = process.hrtime.bigint();
+  const value = work();
+  return { value, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+}
+
+function rowFrom(system: string, predictions: Prediction[], trainMs: number, latencies: number[]): Row {
+  const scores = scorePredictions(predictions);
+  return {
+    system, accuracy: scores.accuracy, oosRecall: scores.oosRecall, topOne: scores.topOneAccuracy, macroF1: scores.macroF1,
+    trainS: trainMs / 1000, p50Us: quantile(latencies, 0.5), p99Us: quantile(latencies, 0.99),
+  };
+}
+
+function runOurs(train: LabelledText[], test: LabelledText[]): Row {
+  const report = evaluateSplit(train, test, { locale: 'en' });
+  return {
+    system: 'aspa (TF-IDF stems + char n-grams, softmax, CV threshold)', accuracy: report.accuracy, oosRecall: report.oosRecall,
+    topOne: report.topOneAccuracy, macroF1: report.macroF1, trainS: report.trainMs / 1000, p50Us: report.p50Us, p99Us: report.p99Us,
+  };
+}
+
+interface BayesClassifier {
+  addDocument(text: string, label: string): void;
+  train(): void;
+  getClassifications(text: string): { label: string; value: number }[];
+}
+
+function runNaturalBayes(train: LabelledText[], test: LabelledText[]): Row {
+  const Bayes = load('natural/lib/natural/classifiers/bayes_classifier') as new () => BayesClassifier;
+  const classifier = new Bayes();
+  const trained = timeIt(() => {
+    for (const example of train) classifier.addDocument(example.text, example.intent);
+    classifier.train();
+  });
+  const latencies: number[] = [];
+  const predictions = test.map((example) => {
+    const started = process.hrtime.bigint();
+    const ranked = classifier.getClassifications(example.text);
+    latencies.push(Number(process.hrtime.bigint() - started) / 1000);
+    const top = ranked.find((entry) => entry.label !== OUT_OF_SCOPE)?.label ?? OUT_OF_SCOPE;
+    return { expected: example.intent, predicted: ranked[0]?.label ?? OUT_OF_SCOPE, top };
+  });
+  return rowFrom('natural BayesClassifier (oos as a class)', predictions, trained.ms, latencies);
+}
+
+interface NlpManager {
+  addDocument(locale: string, text: string, intent: string): void;
+  train(): Promise<void>;
+  process(locale: string, text: string): Promise<{ intent: string; score: number; classifications: { intent: string; score: number }[] }>;
+}
+
+async function runNodeNlp(train: LabelledText[], test: LabelledText[]): Promise<Row> {
+  const { NlpManager: Manager } = load('node-nlp') as { NlpManager: new (settings: object) => NlpManager };
+  const manager = new Manager({ languages: ['en'], forceNER: false, autoSave: false, autoLoad: false, nlu: { log: false } });
+  // nlp.js's own out-of-scope intent is "None".
+  for (const example of train) manager.addDocument('en', example.text, example.intent === OUT_OF_SCOPE ? 'None' : example.intent);
+  const started = process.hrtime.bigint();
+  await manager.train();
+  const trainMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const latencies: number[] = [];
+  const predictions: Prediction[] = [];
+  for (const example of test) {
+    const before = process.hrtime.bigint();
+    const result = await manager.process('en', example.text);
+    latencies.push(Number(process.hrtime.bigint() - before) / 1000);
+    const top = result.classifications.find((entry) => entry.intent !== 'None')?.intent ?? OUT_OF_SCOPE;
+    predictions.push({ expected: example.intent, predicted: result.intent === 'None' ? OUT_OF_SCOPE : result.intent, top });
+  }
+  return rowFrom('node-nlp 4 NlpManager (oos as None, its own threshold)', predictions, trainMs, latencies);
+}
+
+const pct = (value: number | null) => (value === null ? 'n/a' : `${(value * 100).toFixed(1)} %`);
+
+function table(rows: Row[]): string {
+  const lines = [
+    '| system | in-scope accuracy | out-of-scope recall | top-1, no threshold | macro-F1 | training | p50 | p99 |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((row) => `| ${row.system} | ${pct(row.accuracy)} | ${pct(row.oosRecall)} | ${pct(row.topOne)} | ${row.macroF1.toFixed(3)} | `
+      + `${row.trainS.toFixed(1)} s | ${Math.round(row.p50Us)} µs | ${Math.round(row.p99Us)} µs |`),
+  ];
+  return lines.join('\n');
+}
+
+function writeSection(body: string): void {
+  const section = `${START}\n${body}\n${END}`;
+  mkdirSync(join(repoRoot, 'docs'), { recursive: true });
+  if (!existsSync(docsFile)) {
+    writeFileSync(docsFile, `# Benchmarks\n\n## NLU: intent classification\n\n${section}\n`);
+    return;
+  }
+  const current = readFileSync(docsFile, 'utf8');
+  const startAt = current.indexOf(START);
+  const endAt = current.indexOf(END);
+  const next = startAt >= 0 && endAt > startAt
+    ? current.slice(0, startAt) + section + current.slice(endAt + END.length)
+    : `${current.trimEnd()}\n\n## NLU: intent classification\n\n${section}\n`;
+  writeFileSync(docsFile, next);
+}
+
+async function main(): Promise<number> {
+  const trainFile = join(datasetDir, 'train.jsonl');
+  const testFile = join(datasetDir, 'val.jsonl');
+  if (!existsSync(trainFile) || !existsSync(testFile)) {
+    console.error(`bench:nlu: the CLINC150 split is missing: expected ${trainFile} and ${testFile} (../shared/datasets relative to the repository root).`);
+    return 1;
+  }
+  const train = readLabelledFile(trainFile);
+  const test = readLabelledFile(testFile);
+  const only = process.argv.slice(2);
+  const rows: Row[] = [];
+  const want = (name: string) => only.length === 0 || only.includes(name);
+  if (want('aspa')) { rows.push(runOurs(train, test)); console.log(table(rows.slice(-1))); }
+  if (want('natural')) { rows.push(runNaturalBayes(train, test)); console.log(table(rows.slice(-1))); }
+  if (want('node-nlp')) { rows.push(await runNodeNlp(train, test)); console.log(table(rows.slice(-1))); }
+  const body = [
+    `CLINC150 (Larson et al. 2019), trained on \`train.jsonl\` (15,000 in-scope + 100 out-of-scope lines, 150 intents) and tested on`
+      + ` \`val.jsonl\` (3,000 in-scope + 100 out-of-scope), all systems in the same run. "In-scope accuracy" counts a line when the top intent`
+      + ` is right and is not rejected as out-of-scope; our threshold comes from the training data (cross-validation), not from the test data.`
+      + ` Latency is per utterance, in process.`,
+    '',
+    table(rows),
+    '',
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:nlu\`; Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'},`
+      + ` load average ${loadavg()[0].toFixed(1)} at the end (the machine is shared, so training times vary between runs).`,
+  ].join('\n');
+  console.log(`\n${table(rows)}`);
+  if (only.length === 0) {
+    writeSection(body);
+    console.log(`\nwritten to ${docsFile}`);
+  }
+  return 0;
+}
+
+main().then((code) => { process.exitCode = code; }, (error: unknown) => { console.error(error); process.exitCode = 1; });
