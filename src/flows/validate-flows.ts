@@ -156,7 +156,8 @@ export const checkIntents: Rule = (context) => {
     if (missing.length === 0) return [];
     const file = (locale: Locale): string => `locales/${locale}/${isFaq ? 'faq.yaml' : 'nlu.yaml'}`;
     if (missing.length === knowledge.locales.length) {
-      const all = new Set(knowledge.locales.flatMap(known));
+      // FAQ intents are listed by FAQ id elsewhere; mixing them in would bury the topic intents.
+      const all = new Set(knowledge.locales.flatMap(known).filter((name) => isFaq || !name.startsWith('faq.')));
       return [diagnosticAt(loaded, at, where, 'unknown-intent',
         `Unknown ${isFaq ? 'FAQ entry' : 'intent'} "${intent}" in ${place}.${didYouMean(intent, all)}`,
         isFaq ? `use an FAQ id from ${file(knowledge.locales[0])}, or add an entry with \`id: ${intent.slice(4)}\` to every locale's faq.yaml.`
