@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import express from 'express';
 import { createWebChannel } from '../../../src/channels/web/create-web-channel';
@@ -22,7 +23,26 @@ export function openingHoursClock(): Clock {
   return { now: () => start + (Date.now() - real) };
 }
 
-export interface E2eServer { baseUrl: string; close(): Promise<void> }
+export interface E2eServer {
+  baseUrl: string;
+  /** Cuts every WebSocket abruptly (as a network drop would); returns how many. */
+  dropSockets(): number;
+  close(): Promise<void>;
+}
+
+function trackSockets(server: http.Server): () => number {
+  const sockets = new Set<Duplex>();
+  server.on('upgrade', (_req, socket: Duplex) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  return () => {
+    const count = sockets.size;
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+    return count;
+  };
+}
 
 /**
  * The real server for browser tests: the lead's composition (`createAspa`) with memory stores when it
@@ -46,8 +66,9 @@ export async function startE2eServer(): Promise<E2eServer> {
   }
   if (composition) {
     const aspa = await composition.createAspa(config, { clock, stores, logger: silentLogger });
+    const dropSockets = trackSockets(aspa.server);
     const port = await aspa.listen(0, '127.0.0.1');
-    return { baseUrl: `http://127.0.0.1:${port}`, close: async () => { await aspa.close(); await stores.close(); } };
+    return { baseUrl: `http://127.0.0.1:${port}`, dropSockets, close: async () => { await aspa.close(); await stores.close(); } };
   }
 
   const { createEngine } = await import('../../../src/core/engine');
@@ -75,9 +96,11 @@ async function serveChannel(engine: ConversationEngine, stores: Stores, clock: C
   app.use(web.router);
   const server = http.createServer(app);
   server.on('upgrade', (req, socket, head) => { if (!web.handleUpgrade(req, socket, head)) socket.destroy(); });
+  const dropSockets = trackSockets(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    dropSockets,
     async close() {
       await web.close();
       server.closeAllConnections();

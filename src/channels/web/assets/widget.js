@@ -32,7 +32,8 @@
   var syncing = false;
   var buffered = [];     // socket messages that arrive while the transcript is loading
   var resyncSeq = -1;    // transcript length at the last rebuild: live messages at or below it are shown already
-  var pending = [];      // [{ id, message, bubble, resent }] not yet confirmed by the server
+  var knownSeq = 0;      // the transcript length this widget has shown, as far as it knows
+  var pending = [];      // [{ id, message, bubble, baseSeq, delivered, inflight }] not yet answered by the server
   var ended = false;
   var agentName = null;
   var starting = null;
@@ -356,12 +357,14 @@
       var entry = takePending(message.clientMessageId);
       if (entry) entry.bubble.classList.remove('aspa-sending');
       // A repeat of a message sent before a rebuild: the transcript already showed its answer.
-      var seen = message.seq <= resyncSeq || (message.duplicate && entry && entry.resent);
-      if (entry && entry.resent && message.duplicate) entry.bubble.remove();
+      // A message the rebuilt transcript already showed, with its answer: only its buttons are new.
+      var seen = entry ? entry.delivered : message.seq <= resyncSeq;
+      knownSeq = Math.max(knownSeq, message.seq);
       renderReplies(message.replies || [], seen);
       if (message.status === 'agent') setAgent(message.agentName); else if (message.status !== 'agent' && agentName) setAgent(null);
     } else if (message.type === 'agent') {
       if (message.seq <= resyncSeq) return;
+      knownSeq = Math.max(knownSeq, message.seq);
       var name = message.agentName || t('agent');
       var replies = message.replies || [];
       // The engine's own join/leave line (a catalogue notice) is shown; ours only when it sent none.
@@ -396,6 +399,7 @@
       conv = { conversationId: started.conversationId, token: started.token, locale: started.locale };
       store(conv);
       resyncSeq = started.seq;
+      knownSeq = started.seq;
       renderReplies(started.replies || [], false);
       setStatus('');
       connect();
@@ -463,12 +467,27 @@
       clearChoices();
       view.lines.forEach(function (line) { addBubble(line.from, line.text, { agentName: line.agentName }); });
       resyncSeq = view.seq;
+      knownSeq = view.seq;
       setAgent(view.status === 'agent' ? view.agentName : null);
       var lastLine = view.lines[view.lines.length - 1];
       if (view.ended) setEnded(true);
       else if (lastLine && lastLine.from === 'bot') renderReplies(view.replies || [], true);
-      // Unconfirmed messages go back to the end of the log and are sent again.
-      pending.forEach(function (entry) { entry.resent = true; ui.log.appendChild(entry.bubble); });
+      // Unanswered messages that the server did get show up in the transcript, in order, after the point
+      // they were sent at; the rest go back to the end of the log and are sent again.
+      var customerLines = view.lines.filter(function (line) { return line.from === 'customer'; });
+      var cursor = 0;
+      pending = pending.filter(function (entry) {
+        if (entry.delivered) return entry.inflight;
+        while (cursor < customerLines.length && (customerLines[cursor].index < entry.baseSeq || customerLines[cursor].text !== entry.serverText)) cursor++;
+        if (cursor < customerLines.length) {
+          cursor++;
+          entry.delivered = true;
+          entry.bubble.remove();
+          return entry.inflight; // keep it only to recognise the answer still on its way
+        }
+        ui.log.appendChild(entry.bubble);
+        return true;
+      });
       scrollDown();
     }).catch(function (error) {
       if (error.status === 401 || error.status === 403) restartConversation();
@@ -481,13 +500,14 @@
   }
 
   function flushPending() {
-    pending.forEach(function (entry) { if (!entry.inflight) transmit(entry); });
+    pending.forEach(function (entry) { if (!entry.inflight && !entry.delivered) transmit(entry); });
   }
 
   function send(message, shownText) {
     if (ended) return;
     clearChoices();
-    var entry = { id: newId(), message: message, bubble: addBubble('customer', shownText), resent: false };
+    var serverText = message.type === 'message' ? message.text : message.type === 'rating' ? String(message.value) : (message.text || message.payload);
+    var entry = { id: newId(), message: message, bubble: addBubble('customer', shownText), serverText: serverText, baseSeq: knownSeq, delivered: false, inflight: false };
     entry.bubble.classList.add('aspa-sending');
     message.clientMessageId = entry.id;
     pending.push(entry);
