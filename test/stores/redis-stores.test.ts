@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { createClient } from 'redis';
+import type { Stores } from '../../src/core/ports';
+import { createRedisStores } from '../../src/stores/redis/create-redis-stores';
+import { createManualClock, describeStoresContract } from '../contracts/stores.contract';
+
+const url = process.env.REDIS_URL;
+// One prefix per run, and one per test inside it, so runs and tests never see each other's keys.
+const runPrefix = `aspa-test:${randomUUID().slice(0, 8)}:`;
+let testNumber = 0;
+let currentPrefix = runPrefix;
+
+if (!url) {
+  // Visible in the jest output: the suite exists but needs a Redis.
+  describe.skip('redis stores contract (skipped: set REDIS_URL=redis://127.0.0.1:6379 to run it)', () => {
+    it('needs REDIS_URL', () => undefined);
+  });
+} else {
+  afterAll(async () => {
+    const client = createClient({ url });
+    await client.connect();
+    for await (const keys of client.scanIterator({ MATCH: `${runPrefix}*`, COUNT: 500 })) {
+      if (keys.length > 0) await client.del(keys);
+    }
+    await client.close();
+  });
+
+  describeStoresContract('redis', async (clock) => {
+    testNumber += 1;
+    currentPrefix = `${runPrefix}${testNumber}:`;
+    return createRedisStores({ url, keyPrefix: currentPrefix, clock, maxWaitMs: 10_000 });
+  }, {
+    ttlFollowsClock: false,
+    fifoLock: false,
+    // A second instance on the same Redis and prefix: another server process.
+    makePeer: (clock) => createRedisStores({ url, keyPrefix: currentPrefix, clock, maxWaitMs: 10_000 }),
+  });
+
+  describe('redis stores', () => {
+    let stores: Stores;
+    let raw: ReturnType<typeof createClient>;
+    const prefix = `${runPrefix}extra:`;
+
+    beforeAll(async () => {
+      stores = await createRedisStores({ url, keyPrefix: prefix });
+      raw = createClient({ url });
+      await raw.connect();
+    });
+    afterAll(async () => {
+      await stores.close();
+      await raw.close();
+    });
+
+    it('sets a Redis expiry on a conversation saved with a TTL, and clears it without one', async () => {
+      const clock = createManualClock();
+      const record = {
+        id: 'ttl', version: 1, createdAt: clock.now(), updatedAt: clock.now(), channel: 'web' as const, locale: 'fi' as const,
+        status: 'active' as const, snapshot: null, state: 'main.start', slots: {}, transcript: [], processed: [], misunderstood: 0,
+      };
+      await stores.conversations.save(record, { ttlMs: 60_000 });
+      const ttl = await raw.pTTL(`${prefix}conv:ttl`);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+      await stores.conversations.save({ ...record, version: 2 });
+      expect(await raw.pTTL(`${prefix}conv:ttl`)).toBe(-1);
+    });
+
+    it('holds a lock as a key with a lease, and fails clearly when it cannot get it in time', async () => {
+      await raw.set(`${prefix}lock:held`, 'someone-else', { PX: 60_000 });
+      const impatient = await createRedisStores({ url, keyPrefix: prefix, maxWaitMs: 50 });
+      await expect(impatient.lock.withLock('held', async () => 'never')).rejects.toThrow(/conversation held is busy/);
+      await impatient.close();
+      await stores.lock.withLock('mine', async () => {
+        expect(await raw.pTTL(`${prefix}lock:mine`)).toBeGreaterThan(0);
+      });
+      expect(await raw.exists(`${prefix}lock:mine`)).toBe(0);
+    });
+
+    it('reports an unreachable Redis clearly instead of hanging', async () => {
+      await expect(createRedisStores({ url: 'redis://127.0.0.1:1', connectTimeoutMs: 300 })).rejects.toThrow(/cannot connect to Redis at redis:\/\/127\.0\.0\.1:1/);
+      await expect(createRedisStores({ url: 'http://x' })).rejects.toThrow(/redis:\/\//);
+    });
+
+    it('ignores malformed messages on the bus channel', async () => {
+      const received: string[] = [];
+      const done = new Promise<void>((resolve) => {
+        void stores.bus.subscribe((message) => { received.push(message.event); resolve(); });
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      await stores.bus.subscribe(() => undefined);
+      await raw.publish(`${prefix}bus`, 'not json');
+      await raw.publish(`${prefix}bus`, JSON.stringify({ nope: true }));
+      await stores.bus.publish({ conversationId: 'c', replies: [], event: 'closed', at: 1 });
+      await done;
+      expect(received).toEqual(['closed']);
+    });
+  });
+}
