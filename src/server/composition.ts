@@ -85,6 +85,8 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
     hours: { timeZone: config.timeZone, weekly: config.openingHours as Partial<Record<WeekdayKey, string[]>> | undefined, holidays: config.holidays },
     routing: {},
     sinks: { webhook: config.ticketWebhook },
+    // Agents read Finnish: topic names in the ticket summary come from the fi button labels.
+    summary: { intentLabel: (intent) => { const label = loaded.catalog.get('fi', `intents.${intent}`); return label?.text[0]; } },
     logger,
   });
   const engine = createEngine({
@@ -107,7 +109,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
       clock,
       logger,
       send: async (request) => {
-        const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(10_000) });
+        const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body, signal: request.signal ?? AbortSignal.timeout(10_000) });
         return { status: response.status };
       },
     });
