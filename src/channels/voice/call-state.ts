@@ -31,6 +31,8 @@ export interface CallState {
   /** The last question(s) spoken, repeated on a reprompt. */
   lastPrompt: string[];
   listen?: ReplyListen;
+  /** Phrase hints of the question now open; the Media Streams recogniser gets them. */
+  hints?: string[];
   menu: MenuOption[];
   /** A low-confidence transcript waiting for the caller's yes/no. */
   pendingConfirm?: { text: string; confidence: number };

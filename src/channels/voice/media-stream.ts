@@ -39,6 +39,8 @@ export function attachMediaStream(socket: WebSocket, deps: MediaStreamDeps): voi
   let heardSomething = false;
   let silentBytes = 0;
   let done = false;
+  /** Frames that arrive while the call state is still loading; Twilio does not wait for us. */
+  let early: Buffer[] | undefined;
 
   const finish = (input: VoiceInput) => {
     if (done || !callSid) return;
@@ -57,6 +59,7 @@ export function attachMediaStream(socket: WebSocket, deps: MediaStreamDeps): voi
       return;
     }
     callSid = sid;
+    early = [];
     const state = await deps.loadCall(sid);
     if (!state) {
       logger.warn('voice.stream.unknown_call', { callSid: sid });
@@ -65,7 +68,7 @@ export function attachMediaStream(socket: WebSocket, deps: MediaStreamDeps): voi
     }
     recognition = deps.speech.startStream({
       languageCode: toLanguageCode(state.locale),
-      hints: state.pendingConfirm ? [] : [...(state.listen?.hints ?? [])],
+      hints: state.hints ?? [],
       model: config.speechModels[state.locale],
       sampleRateHertz: 8000,
       encoding: 'MULAW',
@@ -77,6 +80,18 @@ export function attachMediaStream(socket: WebSocket, deps: MediaStreamDeps): voi
       finish({ kind: 'silence' }); // the caller hears a reprompt instead of dead air
     });
     logger.info('voice.stream.started', { callSid: sid });
+    const buffered = early;
+    early = undefined;
+    for (const payload of buffered) onAudio(payload);
+  };
+
+  const onAudio = (payload: Buffer) => {
+    if (!recognition || done) return;
+    recognition.write(payload);
+    if (!heardSomething) {
+      silentBytes += payload.length;
+      if (silentBytes >= config.noInputTimeoutSeconds * BYTES_PER_SECOND) finish({ kind: 'silence' });
+    }
   };
 
   socket.on('message', (data, isBinary) => {
@@ -94,14 +109,13 @@ export function attachMediaStream(socket: WebSocket, deps: MediaStreamDeps): voi
         start(message).catch((error: Error) => logger.error('voice.stream.start_failed', { err: error.message }));
         break;
       case 'media': {
-        if (!recognition || done || (message.media?.track && message.media.track !== 'inbound')) return;
+        if (done || (message.media?.track && message.media.track !== 'inbound')) return;
         const payload = typeof message.media?.payload === 'string' ? Buffer.from(message.media.payload, 'base64') : undefined;
         if (!payload || payload.length === 0) return;
-        recognition.write(payload);
-        if (!heardSomething) {
-          silentBytes += payload.length;
-          if (silentBytes >= config.noInputTimeoutSeconds * BYTES_PER_SECOND) finish({ kind: 'silence' });
+        if (early) {
+          if (early.length < 500) early.push(payload); // at most 10 s while the call state loads
         }
+        else onAudio(payload);
         break;
       }
       case 'dtmf': {

@@ -85,6 +85,7 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
   async function serve(state: CallState, plan: VoicePlan): Promise<string> {
     state.step += 1;
     state.updatedAt = clock.now();
+    if (plan.next.kind === 'listen') state.hints = plan.next.hints;
     const twiml = renderTwiml(plan, renderContext(state));
     state.lastTwiml = twiml;
     await calls.set(state);
@@ -261,7 +262,7 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
         const state = await calls.get(callSid);
         if (!state || state.phase !== 'bot') return new twilio.twiml.VoiceResponse().hangup().toString();
         logger.info('voice.stream.reconnect', { callSid });
-        return serve(state, { locale: state.locale, spoken: [], next: { kind: 'listen', hints: state.listen?.hints ?? [] } });
+        return serve(state, { locale: state.locale, spoken: [], next: { kind: 'listen', hints: state.hints ?? [] } });
       });
       sendTwiml(res, twiml);
     } catch (error) {

@@ -42,6 +42,8 @@ export async function startFakeSpeechServer(known: KnownUtterance[]): Promise<Fa
   });
   const speechPackage = (grpc.loadPackageDefinition(definition) as any).google.cloud.speech.v1;
   const streams: ReceivedStream[] = [];
+  // Leading silence is dropped frame by frame, so the utterance may start a few frames into the recording.
+  const identify = (audio: Buffer) => (audio.length < 1600 ? undefined : known.find((entry) => entry.audio.indexOf(audio.subarray(0, 1600)) >= 0));
   let pendingFailure: { code: grpc.status; details: string; afterBytes: number } | undefined;
 
   const unimplemented = (_call: unknown, callback: (error: grpc.ServiceError) => void) =>
@@ -67,7 +69,7 @@ export async function startFakeSpeechServer(known: KnownUtterance[]): Promise<Fa
         utterance = [];
         speechSeen = false;
         interimSent = false;
-        const match = known.find((entry) => audio.length >= 1600 && audio.subarray(0, 1600).equals(entry.audio.subarray(0, 1600)));
+        const match = identify(audio);
         const transcript = match?.transcript ?? '';
         if (!transcript) return;
         received.finals.push(transcript);
@@ -93,7 +95,7 @@ export async function startFakeSpeechServer(known: KnownUtterance[]): Promise<Fa
         if (speechSeen && !interimSent && Buffer.concat(utterance).length >= 1600) {
           interimSent = true;
           const audio = Buffer.concat(utterance);
-          const match = known.find((entry) => audio.subarray(0, 1600).equals(entry.audio.subarray(0, 1600)));
+          const match = identify(audio);
           if (match) call.write({ results: [{ alternatives: [{ transcript: match.transcript.split(' ')[0] }], isFinal: false, stability: 0.5 }] });
         }
         if (speechSeen && silentRun >= SILENCE_BYTES_FOR_END) finish();
