@@ -177,7 +177,8 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
     const said = keysOf(state.say);
     const nextTarget = state.next ? local(state.next) : undefined;
 
-    if (state.end) {
+    // `survey` + `end` and `flow` + `end` end after their work (see the `_end` states below).
+    if (state.end && !state.survey && !state.flow) {
       return {
         entry: [...sayActions(said, replies), { type: 'finish', params: { outcome: state.end } }],
         tags: ['waiting', 'ended'],

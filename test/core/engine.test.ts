@@ -165,3 +165,19 @@ describe('engine', () => {
     expect(published).toEqual(expect.arrayContaining(['agent_joined', 'customer_message', 'agent_message', 'agent_left']));
   });
 });
+
+describe('compiler', () => {
+  it('runs the survey of a survey + end state before ending', async () => {
+    const { compileFlows } = await import('../../src/flows/compile-flow');
+    const { parseFlowSource } = await import('../../src/flows/load-flows');
+    const parsed = parseFlowSource('id: main\nstart: rate\nstates:\n  rate:\n    survey: csat\n    ask: main.rate\n    end: resolved\n', 'main.yaml');
+    const bot = compileFlows({ flows: [parsed.flow!.flow] });
+    const { createActor } = await import('xstate');
+    const actor = createActor(bot.machine, { input: { conversationId: 'x', env: { channel: 'test', locale: 'fi', now: 0, open: true, sentiment: 0 } } });
+    actor.start();
+    expect(actor.getSnapshot().value).toEqual({ main: 'rate' });
+    actor.send({ type: 'USER', intent: 'oos', confidence: 1, entities: [{ type: 'number', value: '4', text: '4', start: 0, end: 1 }], text: '4', sentiment: 0 });
+    expect(actor.getSnapshot().value).toEqual({ main: 'rate_end' });
+    expect(actor.getSnapshot().hasTag('ended')).toBe(true);
+  });
+});
