@@ -181,3 +181,19 @@ describe('compiler', () => {
     expect(actor.getSnapshot().hasTag('ended')).toBe(true);
   });
 });
+
+describe('idle expiry', () => {
+  it('forgets an idle conversation but keeps the customer history', async () => {
+    const { engine, stores, clock } = build();
+    const customer = { phone: '040 123 4567' };
+    await say(engine, 'idle-1', 'tilaus', { customer });
+    expect((await engine.getConversation('idle-1'))?.state).toBe('order.ask_number');
+    clock.advance(31 * 60 * 1000);
+    expect(await engine.getConversation('idle-1')).toBeUndefined();
+    const fresh = await say(engine, 'idle-1', 'ihminen', { customer });
+    expect(fresh.state).toBe('main.menu_again');
+    const known = await stores.customers.find({ phone: '+358401234567' });
+    expect(known?.contacts.map((contact) => contact.conversationId)).toContain('idle-1');
+    expect(known?.contacts.some((contact) => contact.ticketId === fresh.ticketId)).toBe(true);
+  });
+});
