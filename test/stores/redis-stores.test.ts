@@ -12,6 +12,7 @@ let currentPrefix = runPrefix;
 
 if (!url) {
   // Visible in the jest output: the suite exists but needs a Redis.
+  console.warn('redis stores contract skipped: set REDIS_URL=redis://127.0.0.1:6379 to run it');
   describe.skip('redis stores contract (skipped: set REDIS_URL=redis://127.0.0.1:6379 to run it)', () => {
     it('needs REDIS_URL', () => undefined);
   });
