@@ -102,6 +102,7 @@ describe('web config and assets', () => {
     expect(resolveAssetsDir(path.join(ROOT, 'src/channels/web'))).toBe(assets);
     expect(resolveAssetsDir(path.join(ROOT, 'dist/src/channels/web'))).toBe(assets);
     expect(() => resolveAssetsDir(os.tmpdir())).toThrow(/assets not found/);
+    expect(resolveAssetsDir(path.join(ROOT, "test-output/dist-check/src/channels/web"))).toBe(assets);
   });
 
   it('has every widget and console string in fi, en and sv', () => {
