@@ -34,6 +34,8 @@ export interface CallState {
   /** Phrase hints of the question now open; the Media Streams recogniser gets them. */
   hints?: string[];
   menu: MenuOption[];
+  /** The caller was offered to continue a recent matter from another channel; waiting for yes/no. */
+  pendingContinue?: { intent: string; slots: Record<string, string | number | boolean | null> };
   /** A low-confidence transcript waiting for the caller's yes/no. */
   pendingConfirm?: { text: string; confidence: number };
   phase: 'bot' | 'transferring' | 'ended';

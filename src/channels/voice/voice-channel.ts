@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import express, { type Request, type Response } from 'express';
 import twilio from 'twilio';
 import { WebSocketServer } from 'ws';
-import type { Clock } from '../../core/ports';
+import type { Clock, CustomerStore } from '../../core/ports';
 import { systemClock } from '../../core/ports';
 import type { ConversationEngine } from '../../core/services';
 import type { SpeechToText } from '../../speech/speech-to-text';
@@ -40,6 +40,8 @@ export interface VoiceChannelDeps {
   /** `voice.*` texts from the locale files; built-in texts otherwise. */
   messages?: MessageLookup;
   onCallEnded?: (event: CallEndedEvent) => void;
+  /** Cross-channel memory (the deployment's `stores.customers`): recognised callers are offered to continue a recent chat. */
+  customers?: CustomerStore;
 }
 
 export interface VoiceChannel {
@@ -68,7 +70,7 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
   const clock = deps.clock ?? systemClock;
   const calls = deps.calls ?? createMemoryCallStateStore();
   const messages = createVoiceMessages(deps.messages);
-  const dialog = createVoiceDialog({ engine: deps.engine, config, calls, messages, clock, logger });
+  const dialog = createVoiceDialog({ engine: deps.engine, config, calls, messages, clock, logger, customers: deps.customers });
   const renderContext = (state: CallState): RenderContext => ({ config, state, messages });
 
   /** Webhooks of one call run one at a time, so a status callback never overwrites a turn's state. */
@@ -136,7 +138,8 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
       const twiml = await serial(callSid, async () => {
         const existing = await calls.get(callSid);
         if (existing?.lastTwiml && existing.step === 1) return existing.lastTwiml; // Twilio retried the webhook
-        const { state, plan } = await dialog.startCall({ callSid, from: from && /^\+?[0-9]{3,20}$/.test(from) ? from : undefined });
+        const to = field(req, 'To');
+        const { state, plan } = await dialog.startCall({ callSid, from: from && /^\+?[0-9]{3,20}$/.test(from) ? from : undefined, to });
         logger.info('voice.call.started', { callSid, conversationId: state.conversationId, mode: config.mode });
         return serve(state, plan);
       });

@@ -45,6 +45,10 @@ export interface VoiceConfig {
   humanPayload: string;
   /** The caller stayed silent this many times in a row: goodbye with a callback ticket. */
   maxNoInputs: number;
+  /** A contact on another channel this recent (hours) is offered for continuing ("Soitatko äskeisen chat-keskustelun…?"). */
+  recentContactHours: number;
+  /** The dialled number (`To`) decides the call's language, e.g. `{ "+46812345678": "sv" }`; otherwise `defaultLocale`. */
+  localeByNumber: Record<string, Locale>;
   /** Inline TwiML for live-call updates is capped by Twilio at 4000 characters. */
   maxInlineTwimlChars: number;
 }
@@ -66,6 +70,8 @@ export const defaultVoiceConfig: VoiceConfig = {
   humanPayload: 'human_agent',
   maxNoInputs: 3,
   maxInlineTwimlChars: 4000,
+  recentContactHours: 72,
+  localeByNumber: {},
 };
 
 const LANGUAGE_CODES: Record<Locale, 'fi-FI' | 'sv-SE' | 'en-US'> = { fi: 'fi-FI', sv: 'sv-SE', en: 'en-US' };

@@ -1,7 +1,8 @@
-import type { Clock } from '../../core/ports';
+import type { Clock, CustomerStore } from '../../core/ports';
+import type { ContactRecord } from '../../core/ticket';
 import type { Reply, ReplyHandoff, ReplyListen, ReplyMessage, TurnResult } from '../../core/reply';
 import type { ConversationEngine } from '../../core/services';
-import type { Locale, TurnInput } from '../../core/turn';
+import type { ChannelKind, Locale, TurnInput } from '../../core/turn';
 import type { CallState, CallStateStore, MenuOption } from './call-state';
 import type { VoiceConfig } from './voice-config';
 import type { VoiceLogger } from './voice-logger';
@@ -45,7 +46,18 @@ export interface VoiceDialogDeps {
   messages: VoiceMessages;
   clock: Clock;
   logger: VoiceLogger;
+  /** Cross-channel memory: lets the greeting offer to continue a recent chat. */
+  customers?: CustomerStore;
 }
+
+/** Intents that are no topic worth continuing. */
+const NOT_A_TOPIC = new Set(['greeting', 'goodbye', 'help', 'restart', 'change_language', 'oos']);
+
+const CHANNEL_WORDS: Record<Locale, Partial<Record<ChannelKind, string>>> = {
+  fi: { web: 'chat', api: 'chat', botframework: 'Teams', cli: 'chat', voice: 'puhelu' },
+  sv: { web: 'chatt', api: 'chatt', botframework: 'Teams', cli: 'chatt', voice: 'samtal' },
+  en: { web: 'chat', api: 'chat', botframework: 'Teams', cli: 'chat', voice: 'phone' },
+};
 
 /** Entity types a caller says as a run of digits: Google's digit-sequence class improves them. */
 const DIGIT_ENTITIES = new Set(['order_number', 'phone', 'number', 'iban', 'hetu', 'money']);
@@ -58,7 +70,7 @@ const DIGIT_ENTITIES = new Set(['order_number', 'phone', 'number', 'iban', 'hetu
 export function createVoiceDialog(deps: VoiceDialogDeps) {
   const { engine, config, messages, clock, logger } = deps;
 
-  async function runTurn(state: CallState, input: TurnInput): Promise<VoicePlan> {
+  async function runTurn(state: CallState, input: TurnInput, locale?: Locale): Promise<VoicePlan> {
     state.turn += 1;
     let result: TurnResult;
     try {
@@ -68,6 +80,7 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
         input,
         clientMessageId: `${state.callSid}:${state.turn}`,
         customer: state.from ? { phone: state.from } : undefined,
+        ...(locale ? { locale } : {}),
         timestamp: clock.now(),
       });
     } catch (error) {
@@ -229,16 +242,68 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
     return runTurn(state, { kind: 'text', text, ...(confidence !== undefined ? { sttConfidence: confidence } : {}) });
   }
 
+  /** A recent matter from another channel, found by the caller's number. */
+  async function recentContact(state: CallState): Promise<{ contact: ContactRecord; name?: string } | undefined> {
+    if (!deps.customers || !state.from || state.phase !== 'bot') return undefined;
+    try {
+      const customer = await deps.customers.find({ phone: state.from });
+      const since = clock.now() - config.recentContactHours * 3_600_000;
+      const contact = [...(customer?.contacts ?? [])]
+        .filter((entry) => entry.conversationId !== state.conversationId && entry.at >= since && entry.intent && !NOT_A_TOPIC.has(entry.intent))
+        .sort((a, b) => b.at - a.at)[0];
+      return contact ? { contact, name: customer?.name } : undefined;
+    } catch (error) {
+      logger.warn('voice.customer.lookup_failed', { callSid: state.callSid, err: (error as Error).message });
+      return undefined;
+    }
+  }
+
+  async function offerToContinue(state: CallState, plan: VoicePlan): Promise<VoicePlan> {
+    if (plan.next.kind !== 'listen') return plan;
+    const recent = await recentContact(state);
+    if (!recent) return plan;
+    const { contact, name } = recent;
+    const locale = plan.locale;
+    const slots = contact.slots ?? {};
+    const vars = Object.fromEntries(Object.entries(slots).map(([key, value]) => [key, toSpeechSafeText(String(value ?? ''), locale)]));
+    const topicKey = contact.intent === 'order_status' && slots.order_number ? 'voice.topic.order_status'
+      : contact.intent === 'billing_dispute' ? 'voice.topic.billing_dispute' : 'voice.topic.other';
+    const offer = messages('voice.continue_offer', locale, {
+      name: name ? ` ${name}` : '',
+      channel: CHANNEL_WORDS[locale][contact.channel] ?? contact.channel,
+      topic: messages(topicKey, locale, vars),
+    });
+    state.pendingContinue = { intent: contact.intent as string, slots };
+    logger.info('voice.customer.offered_continue', { callSid: state.callSid, intent: contact.intent, channel: contact.channel });
+    // Keep the greeting, replace the open question with the offer.
+    const greeting = plan.spoken.slice(0, Math.max(1, plan.spoken.length - 1)).filter((item) => item.key !== undefined && item.key.endsWith('greeting'));
+    return { locale, spoken: [...greeting, { say: offer, key: 'voice.continue_offer' }], next: { kind: 'listen', hints: yesNoHints(locale), maxDigits: 1 } };
+  }
+
+  async function answerContinue(state: CallState, answer: 'yes' | 'no'): Promise<VoicePlan> {
+    const pending = state.pendingContinue;
+    state.pendingContinue = undefined;
+    if (!pending || answer === 'no') {
+      return { locale: state.locale, spoken: state.lastPrompt.map((say) => ({ say })), next: listenPlan(state.listen, state.menu) };
+    }
+    const topic = await runTurn(state, { kind: 'payload', payload: pending.intent });
+    // The topic asks for what the caller already told us on the other channel: answer it for them.
+    const entity = state.listen?.expectedEntity;
+    const known = entity ? pending.slots[entity] : undefined;
+    if (state.phase === 'bot' && (typeof known === 'string' || typeof known === 'number')) return runTurn(state, { kind: 'text', text: String(known) });
+    return topic;
+  }
+
   return {
     /** A call arrives: the engine greets (and may recognise the caller by the number). */
-    async startCall(call: { callSid: string; from?: string }): Promise<{ state: CallState; plan: VoicePlan }> {
+    async startCall(call: { callSid: string; from?: string; to?: string }): Promise<{ state: CallState; plan: VoicePlan }> {
       const existing = await deps.calls.get(call.callSid);
       const now = clock.now();
       const state: CallState = existing ?? {
         callSid: call.callSid,
         conversationId: `voice-${call.callSid}`,
         from: call.from,
-        locale: config.defaultLocale,
+        locale: (call.to && config.localeByNumber[call.to]) || config.defaultLocale,
         turn: 0,
         step: 0,
         noInputs: 0,
@@ -250,12 +315,17 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
       };
       // A repeated "incoming" for the same call is answered from the engine's stored turn 1.
       state.turn = 0;
-      const plan = await runTurn(state, { kind: 'start' });
-      return { state, plan };
+      const plan = await runTurn(state, { kind: 'start' }, state.locale);
+      return { state, plan: await offerToContinue(state, plan) };
     },
 
     /** One caller input on a live call. */
     async handleInput(state: CallState, input: VoiceInput): Promise<VoicePlan> {
+      if (state.pendingContinue && input.kind !== 'silence') {
+        const answer = input.kind === 'digits' ? (input.digits === '1' ? 'yes' : input.digits === '2' ? 'no' : undefined) : readYesNo(input.text, state.locale);
+        if (answer) return answerContinue(state, answer);
+        state.pendingContinue = undefined;
+      }
       if (input.kind === 'silence') return onSilence(state);
       if (input.kind === 'digits') return onDigits(state, input.digits);
       return onSpeech(state, input.text, input.confidence);

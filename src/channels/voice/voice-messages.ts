@@ -15,7 +15,11 @@ export type VoiceMessageKey =
   | 'voice.transferring'
   | 'voice.transfer_failed'
   | 'voice.whisper'
-  | 'voice.error';
+  | 'voice.error'
+  | 'voice.continue_offer'
+  | 'voice.topic.order_status'
+  | 'voice.topic.billing_dispute'
+  | 'voice.topic.other';
 
 /**
  * Built-in texts; `locales/<lang>/messages.yaml` may override any of them under `voice:`.
@@ -37,6 +41,10 @@ export const DEFAULT_VOICE_MESSAGES: Record<Locale, Record<VoiceMessageKey, stri
     'voice.transfer_failed': 'Asiakaspalvelijat ovat juuri nyt varattuina. Asiasi on kirjattu tunnuksella {ticketId}, ja soitamme sinulle takaisin. Näkemiin!',
     'voice.whisper': 'Botilta puhelu. {summary}',
     'voice.error': 'Pahoittelen, jokin meni vikaan. Yhdistän sinut asiakaspalveluun.',
+    'voice.continue_offer': 'Hei{name}! Soitatko äskeisen {channel}-keskustelun {topic}? Sano kyllä tai ei.',
+    'voice.topic.order_status': 'tilauksesta {order_number}',
+    'voice.topic.billing_dispute': 'laskusta',
+    'voice.topic.other': 'asiasta',
   },
   sv: {
     'voice.reprompt': 'Förlåt, jag hörde inte. {prompt}',
@@ -53,6 +61,10 @@ export const DEFAULT_VOICE_MESSAGES: Record<Locale, Record<VoiceMessageKey, stri
     'voice.transfer_failed': 'Alla medarbetare är upptagna just nu. Ditt ärende har nummer {ticketId}, och vi ringer upp dig. Hej då!',
     'voice.whisper': 'Samtal från boten. {summary}',
     'voice.error': 'Förlåt, något gick fel. Jag kopplar dig till kundtjänst.',
+    'voice.continue_offer': 'Hej{name}! Ringer du om ditt ärende från {channel} nyss, {topic}? Säg ja eller nej.',
+    'voice.topic.order_status': 'beställning {order_number}',
+    'voice.topic.billing_dispute': 'fakturan',
+    'voice.topic.other': 'samma ärende',
   },
   en: {
     'voice.reprompt': "Sorry, I didn't hear you. {prompt}",
@@ -69,6 +81,10 @@ export const DEFAULT_VOICE_MESSAGES: Record<Locale, Record<VoiceMessageKey, stri
     'voice.transfer_failed': 'Everyone is busy right now. Your reference is {ticketId}, and we will call you back. Goodbye!',
     'voice.whisper': 'Call from the bot. {summary}',
     'voice.error': "Sorry, something went wrong. I'll connect you to our customer service.",
+    'voice.continue_offer': 'Hi{name}! Are you calling about your {channel} conversation just now, {topic}? Please say yes or no.',
+    'voice.topic.order_status': 'order {order_number}',
+    'voice.topic.billing_dispute': 'the invoice',
+    'voice.topic.other': 'the same matter',
   },
 };
 
