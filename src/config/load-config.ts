@@ -47,6 +47,10 @@ const envSchema = z.object({
   VOICE_MODE: z.enum(['gather', 'stream']).default('gather'),
   VOICE_TRANSFER_NUMBER: optionalText,
   VOICE_TRANSFER_SIP: optionalText,
+  MICROSOFT_APP_ID: optionalText,
+  MICROSOFT_APP_PASSWORD: optionalText,
+  MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).optional(),
+  MICROSOFT_APP_TENANT_ID: optionalText,
   GOOGLE_SPEECH: z.enum(['on', 'off']).default('off'),
   GOOGLE_SPEECH_MODEL: optionalText,
 });
@@ -79,6 +83,7 @@ export interface AspaConfig {
   voiceTransfer: { number?: string; sip?: string };
   googleSpeech: boolean;
   googleSpeechModel?: string;
+  botFramework: { appId?: string; appPassword?: string; appType?: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI'; tenantId?: string };
 }
 
 export class ConfigError extends Error {
@@ -100,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (!values.ASPA_LOCALES.includes(values.ASPA_DEFAULT_LOCALE)) problems.push(`ASPA_DEFAULT_LOCALE: ${values.ASPA_DEFAULT_LOCALE} is not in ASPA_LOCALES (${values.ASPA_LOCALES.join(',')})`);
   if (values.ASPA_STORE === 'redis' && !values.REDIS_URL) problems.push('ASPA_STORE=redis needs REDIS_URL (e.g. redis://127.0.0.1:6379)');
   if (values.TICKET_WEBHOOK_URL && !values.TICKET_WEBHOOK_SECRET) problems.push('TICKET_WEBHOOK_URL needs TICKET_WEBHOOK_SECRET (the HMAC key the receiver checks)');
+  if (values.MICROSOFT_APP_ID && !values.MICROSOFT_APP_PASSWORD && values.MICROSOFT_APP_TYPE !== 'UserAssignedMSI') problems.push('MICROSOFT_APP_ID needs MICROSOFT_APP_PASSWORD (the bot registration\'s client secret)');
   if (values.TWILIO_AUTH_TOKEN && !values.PUBLIC_URL) problems.push('TWILIO_AUTH_TOKEN needs PUBLIC_URL (the https address Twilio calls; signatures cover it)');
   let openingHours: Record<string, string[]> | undefined;
   if (values.ASPA_OPENING_HOURS) {
@@ -140,5 +146,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     voiceTransfer: { number: values.VOICE_TRANSFER_NUMBER, sip: values.VOICE_TRANSFER_SIP },
     googleSpeech: values.GOOGLE_SPEECH === 'on',
     googleSpeechModel: values.GOOGLE_SPEECH_MODEL,
+    botFramework: { appId: values.MICROSOFT_APP_ID, appPassword: values.MICROSOFT_APP_PASSWORD, appType: values.MICROSOFT_APP_TYPE, tenantId: values.MICROSOFT_APP_TENANT_ID },
   });
 }

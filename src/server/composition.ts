@@ -13,6 +13,7 @@ import type { WeekdayKey } from '../handoff/business-hours';
 import { createHandoffService } from '../handoff/create-handoff-service';
 import { createWebhookDispatcher, type WebhookDispatcher } from '../handoff/webhook-dispatcher';
 import { createDemoOrderLookup } from '../integrations/demo-orders';
+import { createBotFrameworkChannel } from '../channels/botframework/create-botframework-channel';
 import { createWebChannel, type WebChannel } from '../channels/web/create-web-channel';
 import { createEmbeddedStores } from '../stores/embedded/create-embedded-stores';
 import { createMemoryStores } from '../stores/memory/create-memory-stores';
@@ -138,6 +139,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
     res.json({ status: 'ok', store: config.store, flows: loaded.bot.flows, locales: config.locales });
   });
   app.use(createApiRouter({ engine, logger, isAgent: (req) => web.isAgentRequest(req) }));
+  app.use(createBotFrameworkChannel({ engine, config: config.botFramework, logger }));
   app.use(web.router);
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'No such endpoint.' } });
