@@ -19,6 +19,8 @@ import { createEmbeddedStores } from '../stores/embedded/create-embedded-stores'
 import { createMemoryStores } from '../stores/memory/create-memory-stores';
 import { createApiRouter, createErrorHandler } from './create-api-router';
 import { createLogger } from './create-logger';
+import { createMetrics } from './create-metrics';
+import { computeServiceMetrics } from '../analytics/service-metrics';
 import { loadBot, type LoadedBot } from './load-bot';
 
 export interface AspaOverrides {
@@ -90,7 +92,8 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
     summary: { intentLabel: (intent) => { const label = loaded.catalog.get('fi', `intents.${intent}`); return label?.text[0]; } },
     logger,
   });
-  const engine = createEngine({
+  const metrics = createMetrics(stores.events, clock);
+  const engine = metrics.instrument(createEngine({
     bot: loaded.bot,
     catalog: loaded.catalog,
     nlu: loaded.nlu,
@@ -100,7 +103,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
     clock,
     logger,
     options: { locales: config.locales, defaultLocale: config.defaultLocale, idleTimeoutMs: config.idleTimeoutMs, maxTextLength: config.maxTextLength },
-  });
+  }));
 
   let dispatcher: WebhookDispatcher | undefined;
   if (config.ticketWebhook) {
@@ -137,6 +140,19 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', store: config.store, flows: loaded.bot.flows, locales: config.locales });
+  });
+  app.use(metrics.router);
+  app.get('/api/analytics/summary', async (req, res, next) => {
+    try {
+      if (!web.isAgentRequest(req)) {
+        res.status(401).json({ error: { code: 'login_required', message: 'Log in to the agent console first.' } });
+        return;
+      }
+      const days = Math.min(Math.max(Number(req.query.days ?? 7) || 7, 1), 90);
+      res.json({ days, ...computeServiceMetrics(await stores.events.query({ since: clock.now() - days * 86_400_000, limit: 200_000 })) });
+    } catch (error) {
+      next(error);
+    }
   });
   app.use(createApiRouter({ engine, logger, isAgent: (req) => web.isAgentRequest(req) }));
   app.use(createBotFrameworkChannel({ engine, config: config.botFramework, logger }));
