@@ -111,7 +111,9 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
       state.ticketId = handoff.ticketId;
       state.summary = summaryFor(handoff, state);
     }
-    if (handoff && handoff.agentsAvailable) {
+    // The on-call line answers emergencies around the clock, so they go through even outside opening hours.
+    const onCall = handoff?.reason === 'emergency' && Boolean(config.transfer.emergencyNumber);
+    if (handoff && (handoff.agentsAvailable || onCall)) {
       // Transfer now: speak what led to the handoff and its own confirmation, not the next question
       // (the agent takes it from there). An emergency goes through without any extra words.
       const before = result.replies.slice(0, handoffIndex).filter(isMessage);
@@ -249,13 +251,22 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
       const customer = await deps.customers.find({ phone: state.from });
       const since = clock.now() - config.recentContactHours * 3_600_000;
       const contact = [...(customer?.contacts ?? [])]
-        .filter((entry) => entry.conversationId !== state.conversationId && entry.at >= since && entry.intent && !NOT_A_TOPIC.has(entry.intent))
+        .filter((entry) => entry.conversationId !== state.conversationId && entry.at >= since)
+        .map((entry) => ({ ...entry, intent: topicOf(entry) }))
+        .filter((entry) => entry.intent !== undefined)
         .sort((a, b) => b.at - a.at)[0];
       return contact ? { contact, name: customer?.name } : undefined;
     } catch (error) {
       logger.warn('voice.customer.lookup_failed', { callSid: state.callSid, err: (error as Error).message });
       return undefined;
     }
+  }
+
+  /** The matter of a contact: its intent when that is a topic, else what its slots show (an order number → order status). */
+  function topicOf(contact: ContactRecord): string | undefined {
+    if (contact.intent && !NOT_A_TOPIC.has(contact.intent)) return contact.intent;
+    if (contact.slots?.order_number) return 'order_status';
+    return undefined;
   }
 
   async function offerToContinue(state: CallState, plan: VoicePlan): Promise<VoicePlan> {
