@@ -24,14 +24,7 @@ export function createFeaturizer(locale: Locale, options: FeatureOptions = DEFAU
   const wordFeatures = (word: string): string[] => {
     const known = cache.get(word);
     if (known) return known;
-    const isNumber = /^\d+$/.test(word);
-    const features = [`w${isNumber ? '#' : stem(word)}`];
-    if (!isNumber && word.length > 2) {
-      const padded = ` ${word} `;
-      for (let size = options.charMin; size <= options.charMax; size++) {
-        for (let at = 0; at + size <= padded.length; at++) features.push(`c${padded.slice(at, at + size)}`);
-      }
-    }
+    const features = wordFeatureKeys(word, stem, options);
     if (cache.size > 50_000) cache.clear();
     cache.set(word, features);
     return features;
@@ -50,6 +43,19 @@ export function createFeaturizer(locale: Locale, options: FeatureOptions = DEFAU
     if (tokens.length > 0) features.push(`b${previous} $`);
     return features;
   };
+}
+
+/** The word-level feature keys of one word: its stem first, then its character n-grams. */
+export function wordFeatureKeys(word: string, stem: Stemmer, options: FeatureOptions): string[] {
+  const isNumber = /^\d+$/.test(word);
+  const features = [`w${isNumber ? '#' : stem(word)}`];
+  if (!isNumber && word.length > 2) {
+    const padded = ` ${word} `;
+    for (let size = options.charMin; size <= options.charMax; size++) {
+      for (let at = 0; at + size <= padded.length; at++) features.push(`c${padded.slice(at, at + size)}`);
+    }
+  }
+  return features;
 }
 
 export function groupOf(feature: string): FeatureGroup {

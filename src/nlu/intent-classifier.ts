@@ -89,7 +89,11 @@ function crossValidate(
   const random = createRandom(options.seed + 1);
   const foldOf = new Int32Array(vectors.length);
   const byClass = new Map<number, number[]>();
-  labels.forEach((label, example) => byClass.set(label, [...(byClass.get(label) ?? []), example]));
+  labels.forEach((label, example) => {
+    const members = byClass.get(label);
+    if (members) members.push(example);
+    else byClass.set(label, [example]);
+  });
   let offset = 0;
   for (const members of byClass.values()) {
     shuffleInPlace(members, random).forEach((example, position) => { foldOf[example] = (position + offset) % folds; });
@@ -114,14 +118,16 @@ function crossValidate(
 function fitTemperature(heldOut: Float32Array[], labels: Int32Array): number {
   let best = 1;
   let bestLoss = Infinity;
-  const probabilities = new Float32Array(heldOut[0].length);
+  const probabilities = new Float64Array(heldOut[0].length);
+  // A few thousand examples pin one scalar down well enough; big data sets are subsampled evenly.
+  const stride = Math.max(1, Math.floor(heldOut.length / 3000));
   for (let step = -12; step <= 12; step++) {
     const temperature = Math.pow(1.15, step);
     let loss = 0;
-    heldOut.forEach((logits, example) => {
-      softmax(logits, temperature, probabilities);
+    for (let example = 0; example < heldOut.length; example += stride) {
+      softmax(heldOut[example], temperature, probabilities);
       loss -= Math.log(Math.max(probabilities[labels[example]], 1e-12));
-    });
+    }
     if (loss < bestLoss) {
       bestLoss = loss;
       best = temperature;
@@ -131,7 +137,7 @@ function fitTemperature(heldOut: Float32Array[], labels: Int32Array): number {
 }
 
 function toHeldOut(logits: Float32Array, label: number, oosIndex: number, temperature: number): HeldOutPrediction {
-  const probabilities = softmax(logits, temperature, new Float32Array(logits.length));
+  const probabilities = softmax(logits, temperature, new Float64Array(logits.length));
   let best = -1;
   for (let c = 0; c < probabilities.length; c++) if (c !== oosIndex && (best < 0 || probabilities[c] > probabilities[best])) best = c;
   return {
@@ -146,8 +152,8 @@ function createClassifier(
   locale: Locale, classes: string[], vectorizer: TextVectorizer, model: SoftmaxModel, temperature: number, threshold: number,
 ): IntentClassifier {
   const oosIndex = classes.indexOf(OUT_OF_SCOPE);
-  const logits = new Float32Array(classes.length);
-  const probabilities = new Float32Array(classes.length);
+  const logits = new Float64Array(classes.length);
+  const probabilities = new Float64Array(classes.length);
   return {
     locale,
     intents: classes.filter((intent) => intent !== OUT_OF_SCOPE),

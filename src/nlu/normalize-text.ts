@@ -14,8 +14,10 @@ const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu;
  * the same. Keeps å, ä, ö (they carry meaning in fi/sv) and the string length (offsets stay valid).
  */
 export function foldText(text: string): string {
+  const lower = text.toLowerCase();
+  if (/^[ -~\t\n\råäö]*$/.test(lower)) return lower;
   let out = '';
-  for (const char of text.toLowerCase()) {
+  for (const char of lower) {
     if (char === 'å' || char === 'ä' || char === 'ö') out += char;
     else if (char.length === 1 && char.charCodeAt(0) > 127) {
       const base = char.normalize('NFD').replace(/\p{M}/gu, '');
@@ -38,5 +40,6 @@ export function tokenize(text: string): Token[] {
 
 /** The words of a text, normalised, for classifiers and lexicons. */
 export function words(text: string): string[] {
-  return tokenize(text).map((token) => token.norm);
+  const found = foldText(text).match(WORD);
+  return found ? found.map((word) => word.replace(/’/g, "'")) : [];
 }

@@ -1,5 +1,7 @@
 import type { Locale } from '../core/turn';
-import { createFeaturizer, DEFAULT_FEATURE_OPTIONS, groupOf, type FeatureOptions } from './featurize';
+import { createFeaturizer, DEFAULT_FEATURE_OPTIONS, groupOf, wordFeatureKeys, type FeatureOptions } from './featurize';
+import { words } from './normalize-text';
+import { stemmerFor } from './stem-word';
 
 /** A sparse vector: feature ids and their weights, unit length. */
 export interface SparseVector {
@@ -47,36 +49,61 @@ export function fitVectorizer(locale: Locale, texts: string[], options: FeatureO
 }
 
 export function vectorizerFromState(state: VectorizerState): TextVectorizer {
-  const featurize = createFeaturizer(state.locale, state.options);
+  const stem = stemmerFor(state.locale);
   const ids = new Map<string, number>();
   state.features.forEach((feature, index) => ids.set(feature, index));
   const groups = Uint8Array.from(state.features, (feature) => groupOf(feature));
   const idf = Float32Array.from(state.idf);
+  // Per word: its stem and the ids of its known word-level features. Classifying then costs a few map
+  // lookups per word instead of building every n-gram string again.
+  const wordCache = new Map<string, { stem: string; ids: number[] }>();
+  const analyse = (word: string) => {
+    let known = wordCache.get(word);
+    if (!known) {
+      const keys = wordFeatureKeys(word, stem, state.options);
+      known = { stem: keys[0].slice(1), ids: keys.map((key) => ids.get(key)).filter((id): id is number => id !== undefined) };
+      if (wordCache.size > 100_000) wordCache.clear();
+      wordCache.set(word, known);
+    }
+    return known;
+  };
+  const counts = new Map<number, number>();
   return {
     size: state.features.length,
     state: () => state,
     vectorize(text) {
-      const counts = new Map<number, number>();
-      for (const feature of featurize(text)) {
-        const id = ids.get(feature);
+      counts.clear();
+      const bump = (id: number | undefined) => {
         if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
+      };
+      let previous = '^';
+      const tokens = words(text);
+      for (const word of tokens) {
+        const analysed = analyse(word);
+        for (const id of analysed.ids) bump(id);
+        bump(ids.get(`b${previous} ${analysed.stem}`));
+        previous = analysed.stem;
       }
-      const indices = Int32Array.from(counts.keys());
-      const values = new Float32Array(indices.length);
+      if (tokens.length > 0) bump(ids.get(`b${previous} $`));
+      const indices = new Int32Array(counts.size);
+      const values = new Float32Array(counts.size);
       const groupNorms = [0, 0, 0];
-      indices.forEach((id, at) => {
-        const value = (1 + Math.log(counts.get(id) ?? 1)) * idf[id];
+      let at = 0;
+      for (const [id, count] of counts) {
+        const value = (count === 1 ? 1 : 1 + Math.log(count)) * idf[id];
+        indices[at] = id;
         values[at] = value;
         groupNorms[groups[id]] += value * value;
-      });
+        at++;
+      }
       let total = 0;
-      indices.forEach((id, at) => {
-        const group = groups[id];
+      for (at = 0; at < indices.length; at++) {
+        const group = groups[indices[at]];
         values[at] = (values[at] / Math.sqrt(groupNorms[group])) * GROUP_WEIGHTS[group];
         total += values[at] * values[at];
-      });
+      }
       const norm = Math.sqrt(total) || 1;
-      for (let at = 0; at < values.length; at++) values[at] /= norm;
+      for (at = 0; at < values.length; at++) values[at] /= norm;
       return { indices, values };
     },
   };
