@@ -28,6 +28,7 @@ export interface MemoryStoresOptions extends LocalLockOptions {
  */
 export function createMemoryStores(options: MemoryStoresOptions = {}): Stores {
   const clock = options.clock ?? systemClock;
+  const bus = createLocalBus();
   return {
     conversations: createMemoryConversationStore(clock),
     lock: createLocalLock(options),
@@ -35,9 +36,10 @@ export function createMemoryStores(options: MemoryStoresOptions = {}): Stores {
     customers: createMemoryCustomerStore(),
     events: createMemoryEventLog(),
     outbox: createMemoryOutbox(),
-    bus: createLocalBus(),
+    bus,
     async close() {
-      // Nothing to release: timers of the lock are unref'd and cleared when work ends.
+      // Lock timers are unref'd and cleared when work ends; only subscribers need letting go.
+      await bus.close();
     },
   };
 }
