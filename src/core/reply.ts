@@ -84,4 +84,9 @@ export interface TurnResult {
   ticketId?: string;
   /** True when this turn was a repeat of an already handled client message id. */
   duplicate?: boolean;
+  /**
+   * The transcript's length right after this turn was saved (for a repeat: now). The web widget uses it
+   * to tell which messages a transcript it re-read already holds; without it the channel reads the record again.
+   */
+  transcriptLength?: number;
 }

@@ -1,3 +1,4 @@
+import { createFakeEngine } from './support/fake-engine';
 import { handshakeStatus, openSocket, startWebServer, type TestServer } from './support/start-web-server';
 
 interface Started { conversationId: string; token: string; seq: number; replies: { kind: string; text?: string }[] }
@@ -135,5 +136,20 @@ describe('web channel: customer side over real HTTP and WebSocket', () => {
     expect(html).toContain('data-locale="fi"');
     expect(html).not.toContain('<script>alert');
     expect(demo.headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+
+  it('takes the transcript length from the engine when it reports one (no second read)', async () => {
+    const reporting = await startWebServer({ engine: (stores, clock) => createFakeEngine(stores, clock, { reportTranscriptLength: true }) });
+    try {
+      const c = await startConversation(reporting);
+      const read = jest.spyOn(reporting.engine, 'getConversation');
+      const res = await post(reporting, `/api/web/conversations/${c.conversationId}/messages`, { type: 'message', text: 'milloin olette auki', clientMessageId: 'lenlen001' }, { Authorization: `Bearer ${c.token}` });
+      const body = (await res.json()) as { seq: number; status?: string };
+      expect(body.seq).toBe(c.seq + 2);
+      expect(body.status).toBeUndefined();
+      expect(read).toHaveBeenCalledTimes(1); // the token check only
+    } finally {
+      await reporting.close();
+    }
   });
 });

@@ -87,6 +87,14 @@ export function createWebConversations(deps: { engine: ConversationEngine; store
       const result = await engine.handleTurn({
         conversationId, channel: 'web', input: toTurnInput(message), clientMessageId: message.clientMessageId, timestamp: clock.now(),
       });
+      if (result.transcriptLength !== undefined) {
+        // The engine said where the transcript stands: no second read of the record.
+        return {
+          type: 'replies', replies: toWidgetReplies(result.replies), seq: result.transcriptLength, clientMessageId: message.clientMessageId,
+          ...(result.duplicate ? { duplicate: true } : {}),
+        };
+      }
+      // Older engines: read the record for the transcript length, and pass the status and agent name along.
       const record = await engine.getConversation(conversationId);
       return {
         type: 'replies',
@@ -94,7 +102,7 @@ export function createWebConversations(deps: { engine: ConversationEngine; store
         seq: record?.transcript.length ?? 0,
         clientMessageId: message.clientMessageId,
         ...(result.duplicate ? { duplicate: true } : {}),
-        status: record?.status ?? 'active',
+        ...(record ? { status: record.status } : {}),
         ...(record?.agentName ? { agentName: record.agentName } : {}),
       };
     },

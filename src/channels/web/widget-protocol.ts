@@ -26,7 +26,7 @@ export type WidgetReply =
 
 /** What the server sends to the widget. `seq` is the conversation's transcript length after the message. */
 export type ServerMessage =
-  | { type: 'replies'; replies: WidgetReply[]; seq: number; clientMessageId?: string; duplicate?: boolean; status: string; agentName?: string }
+  | { type: 'replies'; replies: WidgetReply[]; seq: number; clientMessageId?: string; duplicate?: boolean; status?: string; agentName?: string }
   | { type: 'agent'; event: string; agentName?: string; replies: WidgetReply[]; seq: number }
   | { type: 'typing' }
   | { type: 'error'; code: string; message: string; clientMessageId?: string };

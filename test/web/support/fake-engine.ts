@@ -8,7 +8,7 @@ import type { Turn } from '../../../src/core/turn';
  * A tiny stand-in for the engine with the same contract: records in the store, transcript, dedupe by
  * client message id, tickets on `human_agent`, a quiet bot while an agent talks, agent events on the bus.
  */
-export function createFakeEngine(stores: Stores, clock: Clock): ConversationEngine & { lastTurns: Turn[] } {
+export function createFakeEngine(stores: Stores, clock: Clock, options: { reportTranscriptLength?: boolean } = {}): ConversationEngine & { lastTurns: Turn[] } {
   const lastTurns: Turn[] = [];
 
   async function update(id: string, change: (record: ConversationRecord) => void): Promise<ConversationRecord> {
@@ -39,7 +39,7 @@ export function createFakeEngine(stores: Stores, clock: Clock): ConversationEngi
           };
         }
         const seen = record.processed.find((p) => p.clientMessageId === turn.clientMessageId);
-        if (turn.clientMessageId && seen) return { ...seen.result, duplicate: true };
+        if (turn.clientMessageId && seen) return { ...seen.result, duplicate: true, ...(options.reportTranscriptLength ? { transcriptLength: record.transcript.length } : {}) };
         const replies: Reply[] = [];
         const input = turn.input;
         const said = input.kind === 'text' ? input.text : input.kind === 'payload' ? (input.text ?? input.payload) : '';
@@ -74,7 +74,7 @@ export function createFakeEngine(stores: Stores, clock: Clock): ConversationEngi
         record.version += 1;
         record.updatedAt = now;
         await stores.conversations.save(record);
-        return result;
+        return options.reportTranscriptLength ? { ...result, transcriptLength: record.transcript.length } : result;
       });
     },
     getConversation: (id) => stores.conversations.get(id),

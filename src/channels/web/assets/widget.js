@@ -361,7 +361,7 @@
       var seen = entry ? entry.delivered : message.seq <= resyncSeq;
       knownSeq = Math.max(knownSeq, message.seq);
       renderReplies(message.replies || [], seen);
-      if (message.status === 'agent') setAgent(message.agentName); else if (message.status !== 'agent' && agentName) setAgent(null);
+      if (message.status === 'agent') setAgent(message.agentName); else if (message.status && agentName) setAgent(null);
     } else if (message.type === 'agent') {
       if (message.seq <= resyncSeq) return;
       knownSeq = Math.max(knownSeq, message.seq);
