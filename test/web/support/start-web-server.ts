@@ -24,9 +24,9 @@ export interface TestServer {
 }
 
 /** The web channel on an ephemeral loopback port, with memory stores and (by default) the fake engine. */
-export async function startWebServer(options: { config?: Partial<WebConfig>; clock?: Clock; engine?: (stores: Stores, clock: Clock) => ConversationEngine } = {}): Promise<TestServer> {
+export async function startWebServer(options: { config?: Partial<WebConfig>; clock?: Clock; engine?: (stores: Stores, clock: Clock) => ConversationEngine; stores?: Stores } = {}): Promise<TestServer> {
   const clock = options.clock ?? { now: () => Date.now() };
-  const stores = createMemoryStores({ clock });
+  const stores = options.stores ?? createMemoryStores({ clock });
   const engine = (options.engine ?? createFakeEngine)(stores, clock);
   const channel = createWebChannel({
     engine, stores, clock, logger: silentLogger, localesDir: path.join(ROOT, 'locales'),
