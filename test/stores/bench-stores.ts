@@ -10,6 +10,7 @@ import type { ConversationRecord } from '../../src/core/conversation';
 import type { Stores } from '../../src/core/ports';
 import { createEmbeddedStores } from '../../src/stores/embedded/create-embedded-stores';
 import { createMemoryStores } from '../../src/stores/memory/create-memory-stores';
+import { createClient } from 'redis';
 import { createRedisStores } from '../../src/stores/redis/create-redis-stores';
 
 const TURNS = Number(process.argv[2] ?? 20_000);
@@ -62,8 +63,16 @@ async function main(): Promise<void> {
     await bench(`embedded ${synchronous}`, createEmbeddedStores({ dataDir: dir, synchronous }));
     rmSync(dir, { recursive: true, force: true });
   }
-  if (process.env.REDIS_URL) {
-    await bench('redis', await createRedisStores({ url: process.env.REDIS_URL, keyPrefix: `aspa-bench:${process.pid}:` }));
+  const url = process.env.REDIS_URL;
+  if (url) {
+    const keyPrefix = `aspa-bench:${process.pid}:`;
+    await bench('redis', await createRedisStores({ url, keyPrefix }));
+    const client = createClient({ url });
+    await client.connect();
+    for await (const keys of client.scanIterator({ MATCH: `${keyPrefix}*`, COUNT: 500 })) {
+      if (keys.length > 0) await client.del(keys);
+    }
+    await client.close();
   }
 }
 
