@@ -166,3 +166,8 @@ function readSentimentYaml(yaml: YamlFile): SentimentLexicon {
   }
   return lexicon;
 }
+
+/** Reads one `sentiment.yaml`; throws an `NluDataError` naming file and line on malformed data. */
+export function loadSentimentLexicon(file: string): SentimentLexicon {
+  return readSentimentYaml(readYaml(file));
+}

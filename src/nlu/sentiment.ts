@@ -76,6 +76,8 @@ export function createSentimentScorer(lexicon: SentimentLexicon): (text: string)
         const boost = lookup(intensifiers, previous);
         if (boost !== undefined) value *= boost;
       }
+      // Swedish puts the negation after the verb: "fungerar inte", "är inte nöjd" (the latter is caught above).
+      if (negations.has(tokens[at + 1] ?? '') && !negations.has(tokens[at - 1] ?? '')) value *= NEGATION_FACTOR;
       clause += value;
     }
     total += clause;
