@@ -149,4 +149,19 @@ describe('agent console', () => {
     expect(queue.tickets.map((t) => t.id)).toEqual(['ASPA-000002', 'ASPA-000003', 'ASPA-000001', 'ASPA-000004']);
     expect(queue.tickets[0].timeLeftMs).toBeLessThan(0);
   });
+
+  it('slows down guessing: after 10 failed logins from one address, 429 until the window passes', async () => {
+    let now = Date.UTC(2026, 10, 24, 8);
+    const limited = await startWebServer({ clock: { now: () => now } });
+    try {
+      for (let i = 0; i < 10; i++) expect((await login(limited, 'Maija', `wrong-${i}`)).status).toBe(401);
+      const blocked = await fetch(`${limited.baseUrl}/api/agent/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'Maija', password: AGENT_TOKEN }) });
+      expect(blocked.status).toBe(429);
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+      now += 15 * 60_000;
+      expect((await login(limited)).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
 });

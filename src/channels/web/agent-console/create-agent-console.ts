@@ -32,6 +32,10 @@ const ticketIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 type AgentRequest = Request & { agent?: AgentSession };
 
+/** Failed logins allowed per client address in one window, before answering 429. */
+const MAX_FAILED_LOGINS = 10;
+const FAILED_LOGIN_WINDOW_MS = 15 * 60_000;
+
 /** Open tickets first by priority, then by the SLA due time (soonest first). */
 export function compareTickets(a: Ticket, b: Ticket): number {
   return PRIORITIES.indexOf(a.priority) - PRIORITIES.indexOf(b.priority) || a.dueAt - b.dueAt || a.createdAt - b.createdAt;
@@ -138,7 +142,18 @@ export function createAgentConsole(deps: {
   // ---- API ----
   router.use('/api/agent', express.json({ limit: '16kb' }), guardWrites);
 
+  // Guessing the token or a password is slowed down per client address (kept in memory, like the sessions).
+  const failedLogins = new Map<string, { count: number; since: number }>();
   router.post('/api/agent/login', async (req, res) => {
+    const client = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const now = clock.now();
+    const failures = failedLogins.get(client);
+    if (failures && now - failures.since >= FAILED_LOGIN_WINDOW_MS) failedLogins.delete(client);
+    else if (failures && failures.count >= MAX_FAILED_LOGINS) {
+      res.setHeader('Retry-After', String(Math.ceil((failures.since + FAILED_LOGIN_WINDOW_MS - now) / 1000)));
+      res.status(429).json({ error: 'too_many_attempts', message: 'Too many failed logins; wait a while and try again.' });
+      return;
+    }
     if (!sessions.configured()) {
       res.status(503).json({ error: 'login_not_configured', message: 'Set AGENT_TOKEN or AGENT_USERS_FILE to enable the agent console.' });
       return;
@@ -147,10 +162,15 @@ export function createAgentConsole(deps: {
     if (!body) return;
     const result = await sessions.login(body.name, body.password);
     if (!result.ok) {
+      const current = failedLogins.get(client);
+      if (current) current.count += 1;
+      else failedLogins.set(client, { count: 1, since: now });
+      if (failedLogins.size > 10_000) failedLogins.clear(); // a flood of addresses must not grow memory without bound
       logger.warn('web.agent.login_failed', {});
       res.status(401).json({ error: 'login_failed', message: result.message });
       return;
     }
+    failedLogins.delete(client);
     setSessionCookie(res, result.session.id, deps.sessionTtlMs);
     logger.info('web.agent.logged_in', {});
     res.json({ name: result.session.name });
