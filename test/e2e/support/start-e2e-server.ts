@@ -49,13 +49,17 @@ function trackSockets(server: http.Server): () => number {
  * loads; otherwise the same pieces assembled here (engine, handoff, demo flows, web channel).
  * `ASPA_E2E_FAKE_ENGINE=1` swaps in the small fake engine of test/web, to work on the UI alone.
  */
-export async function startE2eServer(): Promise<E2eServer> {
+export async function startE2eServer(options: { allowedOrigins?: string[] } = {}): Promise<E2eServer> {
   const clock = openingHoursClock();
   const stores = createMemoryStores({ clock });
-  if (process.env.ASPA_E2E_FAKE_ENGINE === '1') return serveChannel(createFakeEngine(stores, clock), stores, clock, path.join(ROOT, 'locales'));
+  const allowedOrigins = options.allowedOrigins ?? [];
+  if (process.env.ASPA_E2E_FAKE_ENGINE === '1') return serveChannel(createFakeEngine(stores, clock), stores, clock, path.join(ROOT, 'locales'), allowedOrigins);
 
   const { loadConfig } = await import('../../../src/config/load-config');
-  const env = { ASPA_STORE: 'memory', LOG_LEVEL: 'silent', AGENT_TOKEN: E2E_AGENT_TOKEN, ASPA_DATA_DIR: path.join(ROOT, 'test-output', 'e2e-data') };
+  const env = {
+    ASPA_STORE: 'memory', LOG_LEVEL: 'silent', AGENT_TOKEN: E2E_AGENT_TOKEN, ASPA_DATA_DIR: path.join(ROOT, 'test-output', 'e2e-data'),
+    WEB_ALLOWED_ORIGINS: (options.allowedOrigins ?? []).join(','),
+  };
   const config = loadConfig(env, ROOT);
 
   let composition: typeof import('../../../src/server/composition') | undefined;
@@ -84,13 +88,13 @@ export async function startE2eServer(): Promise<E2eServer> {
     bot: loaded.bot, catalog: loaded.catalog, nlu: loaded.nlu, stores, handoff, clock, logger: silentLogger,
     integrations: { 'orders.lookup': createDemoOrderLookup(path.join(config.flowsDir, 'data', 'orders.yaml')) },
   });
-  return serveChannel(engine, stores, clock, config.localesDir);
+  return serveChannel(engine, stores, clock, config.localesDir, allowedOrigins);
 }
 
-async function serveChannel(engine: ConversationEngine, stores: Stores, clock: Clock, localesDir: string): Promise<E2eServer> {
+async function serveChannel(engine: ConversationEngine, stores: Stores, clock: Clock, localesDir: string, allowedOrigins: string[]): Promise<E2eServer> {
   const web = createWebChannel({
     engine, stores, clock, logger: silentLogger, localesDir,
-    config: { allowedOrigins: [], agentToken: E2E_AGENT_TOKEN, defaultLocale: 'fi', secureCookies: false, agentSessionTtlMs: 3_600_000 },
+    config: { allowedOrigins, agentToken: E2E_AGENT_TOKEN, defaultLocale: 'fi', secureCookies: false, agentSessionTtlMs: 3_600_000 },
   });
   const app = express();
   app.use(web.router);

@@ -274,6 +274,7 @@
       group.appendChild(button);
     });
     ui.choices.appendChild(group);
+    scrollDown(); // the buttons took room from the log
   }
 
   function showStars() {
@@ -297,6 +298,7 @@
       })(n);
     }
     ui.choices.appendChild(group);
+    scrollDown();
   }
 
   function setAgent(name) {
@@ -543,10 +545,16 @@
   }
 
   function start() {
+    // Without its texts the widget cannot talk to this server (down, or this site is not on its
+    // WEB_ALLOWED_ORIGINS list): it stays hidden rather than showing a chat that cannot work.
     fetch(base + '/api/web/strings/' + locale, { credentials: 'omit' })
-      .then(function (res) { return res.ok ? res.json() : {}; })
-      .catch(function () { return {}; })
-      .then(init);
+      .then(function (res) {
+        if (!res.ok) throw new Error('HTTP ' + res.status);
+        return res.json();
+      })
+      .then(init, function (error) {
+        if (window.console) console.warn('Aspa chat is not available on this page (' + error.message + '). Is ' + location.origin + ' in WEB_ALLOWED_ORIGINS of ' + base + '?');
+      });
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
