@@ -330,8 +330,12 @@ export function createEngine(deps: EngineDeps): Engine {
         dialogEvent = { type: 'USER', intent: payload, confidence: 1, entities: [], text: payload, sentiment: 0, fromButton: true };
       } else {
         const understood = nlu.understand(payload, { locale: record.locale, expectedEntity: metaBefore?.expectedEntity, now });
-        nluResult = understood;
-        dialogEvent = { type: 'USER', intent: understood.intent, confidence: understood.confidence, entities: understood.entities, text: payload, sentiment: 0, fromButton: true };
+        // A button the question itself offered is its answer as it stands ("yes" on a yes/no question in any language).
+        const offeredAnswer = metaBefore?.expectedEntity && metaBefore.quickReplyPayloads.includes(payload)
+          ? [{ type: metaBefore.expectedEntity, value: payload, text: payload, start: 0, end: payload.length }]
+          : [];
+        nluResult = { ...understood, entities: [...offeredAnswer, ...understood.entities] };
+        dialogEvent = { type: 'USER', intent: understood.intent, confidence: understood.confidence, entities: nluResult.entities, text: payload, sentiment: 0, fromButton: true };
       }
     } else if (input.kind === 'no_input') {
       dialogEvent = { type: 'NO_INPUT' };

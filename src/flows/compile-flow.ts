@@ -117,6 +117,13 @@ function toNumberIfNumeric(value: string): SlotValue {
   return Number.isFinite(number) ? number : value;
 }
 
+/** "Missä on tilaus 12345?": the order number in the utterance that chose the topic fills the topic's slot. */
+function pendingSlotValue(spec: SlotSpec, context: DialogContext): SlotValue | undefined {
+  const pending = context.pendingEntities ?? [];
+  if (pending.length === 0 || spec.entity === 'any_text' || spec.entity === 'yes_no') return undefined;
+  return slotValueFrom(spec, { type: 'USER', intent: '', confidence: 1, entities: pending, text: '', sentiment: 0 });
+}
+
 export function surveyValueFrom(survey: keyof typeof SURVEY_RANGES, event: Extract<DialogEvent, { type: 'USER' }>): number | undefined {
   const [min, max] = SURVEY_RANGES[survey];
   const fromEntity = event.entities.find((entity) => entity.type === 'number');
@@ -173,6 +180,8 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
 
   const compileState = (flow: FlowFile, stateId: string, state: FlowState): StateConfig => {
     const local = (target: string): string => ref(flow.id, target);
+    /** Target plus `reenter` when it is this very state, so its messages are said again. */
+    const go = (target: string): { target: string; reenter?: boolean } => (target === stateId ? { target: local(target), reenter: true } : { target: local(target) });
     const replies = quickReplies(state.quick_replies);
     const said = keysOf(state.say);
     const nextTarget = state.next ? local(state.next) : undefined;
@@ -268,7 +277,7 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
       const askKeys = [...said, ...(state.ask ? [state.ask] : [])];
       const onward = nextTarget ?? ref(flow.id, stateId) + '_end';
       return {
-        entry: ['resetRetries', ...sayActions(askKeys, buttons)],
+        entry: ['resetRetries', 'clearPending', ...sayActions(askKeys, buttons)],
         tags: ['waiting'],
         meta: waitingMeta(flow.id, stateId, 'survey', [], 'number', buttons.map((b) => b.payload), survey),
         on: {
@@ -291,7 +300,7 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
       const failure = state.on_failure ? local(state.on_failure) : global.fallback ? globalRef(global.fallback.goto) : ref(MAIN_FLOW, main.start);
       const fill: Transition = { guard: { type: 'slotAnswered', params: { slot } }, target: nextTarget, actions: [{ type: 'fillSlot', params: { slot } }, 'resetMisunderstood'] };
       const intents: Transition[] = Object.entries(state.on_intent ?? {}).map(([pattern, target]) => ({
-        guard: { type: 'intentIs', params: { patterns: [pattern] } }, target: local(target), actions: ['resetMisunderstood', 'rememberIntent'],
+        guard: { type: 'intentIs', params: { patterns: [pattern] } }, ...go(target), actions: ['resetMisunderstood', 'rememberIntent'],
       }));
       const globals = globalTransitions(flow.id, stateId, handled);
       const retry: Transition[] = [
@@ -305,12 +314,13 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
         states: {
           check: {
             always: [
+              { guard: { type: 'slotInPending', params: { slot } }, target: nextTarget, actions: [{ type: 'fillSlotFromPending', params: { slot } }] },
               ...(slot.skip_if_filled ? [{ guard: { type: 'slotFilled', params: { name: slot.name } }, target: nextTarget }] : []),
               { target: 'asking' },
             ],
           },
           asking: {
-            entry: ['resetRetries', ...ask],
+            entry: ['resetRetries', 'clearPending', ...ask],
             tags: ['waiting'],
             meta: waitingMeta(flow.id, stateId, 'slot', [...handled, ...globalIntents], slot.entity, (replies ?? []).map((r) => r.payload)),
             on: { USER: user, NO_INPUT: retry },
@@ -325,7 +335,7 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
       const ask = sayActions([...said, state.ask], replies);
       const intents: Transition[] = Object.entries(state.on_intent ?? {}).map(([pattern, target]) => ({
         guard: { type: 'intentIs', params: { patterns: [pattern] } },
-        target: local(target),
+        ...go(target),
         actions: ['resetMisunderstood', 'rememberIntent', ...(globalIntents.includes(pattern) ? [] : [{ type: 'setTopic', params: {} }])],
       }));
       // A customer may change the subject at any question: intents the main menu routes lead there.
@@ -341,10 +351,10 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
                 actions: ['resetMisunderstood', 'rememberIntent', 'clearStack', { type: 'setTopic', params: {} }],
               }));
       const otherwise: Transition[] = state.otherwise
-        ? [{ target: local(state.otherwise), actions: ['countMisunderstood', 'rememberIntent'] }]
+        ? [{ ...go(state.otherwise), actions: ['countMisunderstood', 'rememberIntent'] }]
         : [{ actions: ['countMisunderstood', { type: 'say', params: { key: 'system.not_understood' } }, ...sayActions([state.ask], replies)] }];
       return {
-        entry: ask,
+        entry: ['clearPending', ...ask],
         tags: ['waiting'],
         meta: { ...waitingMeta(flow.id, stateId, 'ask', [...handled, ...globalIntents, ...topicSwitches.map((t) => firstPattern(t))], undefined, (replies ?? []).map((r) => r.payload)), routes: [...handled] },
         on: {
@@ -428,7 +438,13 @@ const baseActions = {
   countMisunderstood: assign(({ context, event }: Args) => ({
     misunderstood: userEvent(event)?.intent === OUT_OF_SCOPE ? context.misunderstood + 1 : context.misunderstood,
   })),
-  rememberIntent: assign(({ event }: Args) => ({ lastIntent: userEvent(event)?.intent })),
+  rememberIntent: assign(({ event }: Args) => ({ lastIntent: userEvent(event)?.intent, pendingEntities: userEvent(event)?.entities ?? [] })),
+  /** A question is being asked: entities of an earlier utterance no longer pre-fill anything. */
+  clearPending: assign({ pendingEntities: [] as EntityMatch[] }),
+  fillSlotFromPending: assign(({ context }: Args, params: { slot: SlotSpec }) => {
+    const value = pendingSlotValue(params.slot, context);
+    return { slots: { ...context.slots, [params.slot.name]: value ?? null }, pendingEntities: [] as EntityMatch[] };
+  }),
   setTopic: assign(({ context, event }: Args, params: { intent?: string }) => ({ topicIntent: params?.intent ?? userEvent(event)?.intent ?? context.topicIntent })),
   clearStack: assign({ stack: [] as string[] }),
   pushStack: assign(({ context }: Args, params: { caller: string }) => ({ stack: [...context.stack, params.caller] })),
@@ -470,6 +486,7 @@ const baseGuards = {
     return user !== undefined && slotValueFrom(params.slot, user) !== undefined;
   },
   retriesLeft: ({ context }: Args, params: { max: number }) => context.retries < params.max,
+  slotInPending: ({ context }: Args, params: { slot: SlotSpec }) => pendingSlotValue(params.slot, context) !== undefined,
   surveyAnswered: ({ event }: Args, params: { survey: 'csat' | 'nps' | 'ces' }) => {
     const user = userEvent(event);
     return user !== undefined && surveyValueFrom(params.survey, user) !== undefined;

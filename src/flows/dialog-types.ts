@@ -28,6 +28,8 @@ export interface DialogContext {
   ticketId?: string;
   outcome?: ConversationOutcome;
   env: DialogEnv;
+  /** Entities of the utterance that chose the current topic, until a question is asked. */
+  pendingEntities?: EntityMatch[];
 }
 
 export type DialogEvent =

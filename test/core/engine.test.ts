@@ -197,3 +197,11 @@ describe('idle expiry', () => {
     expect(known?.contacts.some((contact) => contact.ticketId === fresh.ticketId)).toBe(true);
   });
 });
+
+describe('slots from the topic utterance', () => {
+  it('fills the order number given with the question and skips asking it', async () => {
+    const { engine } = build();
+    const result = await say(engine, 'pre-1', 'missä on tilaukseni 12345');
+    expect(texts(result)[0]).toBe('Tilaus 12345: toimitettu (fi)');
+  });
+});
