@@ -1,0 +1,64 @@
+import { intentClassifierFromBuffer, trainIntentClassifier } from '../../src/nlu/intent-classifier';
+import { chooseThreshold, chooseThresholdForAccuracy } from '../../src/nlu/calibrate-threshold';
+import { stemFinnish } from '../../src/nlu/stem-word';
+
+describe('Finnish stemmer', () => {
+  test.each([
+    [['tilaus', 'tilauksen', 'tilaukseni', 'tilauksesta', 'tilauksenikin'], 'tilaus'],
+    [['lasku', 'laskun', 'laskussa', 'laskuni', 'laskuja'], 'lask'],
+    [['salasana', 'salasanan', 'salasanani'], 'salasan'],
+  ])('%j meet at %s', (forms, stem) => {
+    for (const form of forms) expect(stemFinnish(form)).toBe(stem);
+  });
+});
+
+describe('intent classifier', () => {
+  const examples = [
+    ...['where is my order', 'track my order', 'order status', 'has my order shipped', 'my order is late'].map((text) => ({ text, intent: 'order' })),
+    ...['my bill is wrong', 'bill too high', 'charged twice on my bill', 'dispute the bill', 'wrong bill amount'].map((text) => ({ text, intent: 'bill' })),
+    ...['forgot password', 'reset my password', 'password does not work', 'change my password', 'locked out password'].map((text) => ({ text, intent: 'password' })),
+  ];
+
+  test('survives a round trip through the model cache format', () => {
+    const classifier = trainIntentClassifier('en', examples);
+    const restored = intentClassifierFromBuffer(classifier.toBuffer());
+    expect(restored.threshold).toBe(classifier.threshold);
+    expect(restored.intents).toEqual(classifier.intents);
+    for (const text of ['where is my order', 'billing problem', 'new password']) {
+      expect(restored.classify(text)).toEqual(classifier.classify(text));
+    }
+  });
+
+  test('rejects damaged model bytes', () => {
+    const bytes = trainIntentClassifier('en', examples).toBuffer();
+    expect(() => intentClassifierFromBuffer(bytes.subarray(0, bytes.length - 4))).toThrow(/expected/);
+    expect(() => intentClassifierFromBuffer(Buffer.from('xx'))).toThrow(/too short/);
+  });
+
+  test('is deterministic', () => {
+    expect(trainIntentClassifier('en', examples).classify('bill')).toEqual(trainIntentClassifier('en', examples).classify('bill'));
+  });
+
+  test('refuses an empty training set', () => {
+    expect(() => trainIntentClassifier('fi', [])).toThrow(/no training examples/);
+  });
+});
+
+describe('threshold calibration', () => {
+  const right = (confidence: number) => ({ confidence, outOfScope: false, correct: true, predictedOutOfScope: false });
+  const oos = (confidence: number) => ({ confidence, outOfScope: true, correct: false, predictedOutOfScope: false });
+
+  test('separates clearly separable confidences', () => {
+    const predictions = [...[0.9, 0.8, 0.85, 0.95, 0.7].map(right), ...[0.2, 0.3, 0.1].map(oos)];
+    const threshold = chooseThreshold(predictions, 0.5);
+    expect(threshold).toBeGreaterThan(0.3);
+    expect(threshold).toBeLessThanOrEqual(0.7);
+    const accuracyThreshold = chooseThresholdForAccuracy(predictions);
+    expect(accuracyThreshold).toBeGreaterThan(0.3);
+    expect(accuracyThreshold).toBeLessThanOrEqual(0.7);
+  });
+
+  test('with no negatives at all it stays low', () => {
+    expect(chooseThreshold([right(0.9), right(0.8)])).toBeLessThanOrEqual(0.2);
+  });
+});
