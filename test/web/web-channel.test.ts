@@ -37,6 +37,9 @@ describe('web channel: customer side over real HTTP and WebSocket', () => {
     expect((await fetch(`${url}?token=wrong`)).status).toBe(403);
     expect((await fetch(`${url}?token=${b.token}`)).status).toBe(403);
     expect((await fetch(`${server.baseUrl}/api/web/conversations/nope/transcript?token=${a.token}`)).status).toBe(403);
+    for (const weird of ['a%20b', '%00', 'x'.repeat(300), '..%2F..%2Fetc']) {
+      expect((await fetch(`${server.baseUrl}/api/web/conversations/${weird}/transcript?token=${a.token}`)).status).toBe(403);
+    }
     const ok = await fetch(url, { headers: { Authorization: `Bearer ${a.token}` } });
     expect(ok.status).toBe(200);
     const view = (await ok.json()) as { seq: number; lines: { from: string; text: string }[] };

@@ -76,7 +76,8 @@ export function createWebConversations(deps: { engine: ConversationEngine; store
 
     async authorize(conversationId, token) {
       if (!token) return { ok: false, status: 401, code: 'token_missing', message: 'This conversation needs its token (Authorization: Bearer <token> or ?token=).' };
-      const record = await engine.getConversation(conversationId);
+      // Ids the server never makes are refused before they reach a store.
+      const record = /^[A-Za-z0-9_-]{1,128}$/.test(conversationId) ? await engine.getConversation(conversationId) : undefined;
       if (!record || !record.accessToken || !tokensEqual(record.accessToken, token)) {
         return { ok: false, status: 403, code: 'token_invalid', message: 'The token does not open this conversation. Start a new conversation.' };
       }
