@@ -66,6 +66,18 @@ if (!url) {
       expect(await raw.pTTL(`${prefix}conv:ttl`)).toBe(-1);
     });
 
+    it('reloads its Lua scripts after the server lost them (restart, SCRIPT FLUSH)', async () => {
+      const clock = createManualClock();
+      const record = {
+        id: 'flush', version: 1, createdAt: clock.now(), updatedAt: clock.now(), channel: 'web' as const, locale: 'fi' as const,
+        status: 'active' as const, snapshot: null, state: 'main.start', slots: {}, transcript: [], processed: [], misunderstood: 0,
+      };
+      await stores.conversations.save(record);
+      await raw.scriptFlush();
+      await stores.conversations.save({ ...record, version: 2 });
+      expect((await stores.conversations.get('flush'))?.version).toBe(2);
+    });
+
     it('holds a lock as a key with a lease, and fails clearly when it cannot get it in time', async () => {
       await raw.set(`${prefix}lock:held`, 'someone-else', { PX: 60_000 });
       const impatient = await createRedisStores({ url, keyPrefix: prefix, maxWaitMs: 50 });
