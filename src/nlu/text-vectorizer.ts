@@ -67,15 +67,20 @@ export function vectorizerFromState(state: VectorizerState): TextVectorizer {
     }
     return known;
   };
-  const counts = new Map<number, number>();
+  // Dense scratch counts plus the list of touched ids: cheaper than a Map per call. Not re-entrant, which is
+  // fine: classification is synchronous.
+  const counts = new Float64Array(state.features.length);
+  const touched: number[] = [];
+  const bump = (id: number | undefined) => {
+    if (id === undefined) return;
+    if (counts[id] === 0) touched.push(id);
+    counts[id]++;
+  };
   return {
     size: state.features.length,
     state: () => state,
     vectorize(text) {
-      counts.clear();
-      const bump = (id: number | undefined) => {
-        if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
-      };
+      touched.length = 0;
       let previous = '^';
       const tokens = words(text);
       for (const word of tokens) {
@@ -85,11 +90,13 @@ export function vectorizerFromState(state: VectorizerState): TextVectorizer {
         previous = analysed.stem;
       }
       if (tokens.length > 0) bump(ids.get(`b${previous} $`));
-      const indices = new Int32Array(counts.size);
-      const values = new Float32Array(counts.size);
+      const indices = new Int32Array(touched.length);
+      const values = new Float32Array(touched.length);
       const groupNorms = [0, 0, 0];
       let at = 0;
-      for (const [id, count] of counts) {
+      for (const id of touched) {
+        const count = counts[id];
+        counts[id] = 0;
         const value = (count === 1 ? 1 : 1 + Math.log(count)) * idf[id];
         indices[at] = id;
         values[at] = value;
