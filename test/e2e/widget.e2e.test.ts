@@ -143,6 +143,14 @@ describe('web widget and agent console in Chromium', () => {
     }, botLinesBefore);
     await shot(customer, '07-widget-rated-phone');
 
+    // The agent closes the ticket with a resolution note; it leaves the queue.
+    await agent.locator('#resolution').fill('Kerrottu aukioloajat, asiakas tyytyväinen (5/5).');
+    await agent.locator('#close-ticket').click();
+    await agent.locator('.card.closed', { hasText: 'Kerrottu aukioloajat' }).waitFor();
+    await agent.goto(`${server.baseUrl}/agent/queue`);
+    await agent.locator('.empty, table.queue').first().waitFor();
+    await expect(agent.locator(`tr[data-ticket-id="${ticketId}"]`).count()).resolves.toBe(0);
+
     // A wider screen, for the README.
     await customer.setViewportSize({ width: 1280, height: 800 });
     await shot(customer, '08-widget-desktop');
