@@ -6,6 +6,8 @@ import {
 import { defineRedisScript, type RedisClient } from './redis-script';
 
 const SAVED = -2;
+/** `listRecent` looks back at most this far; older entries leave the index so it stays bounded. */
+export const RECENT_WINDOW_MS = 30 * 24 * 3_600_000;
 const ABSENT = -1;
 
 /**
@@ -23,13 +25,14 @@ end
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2])
 if ARGV[3] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[3]) else redis.call('PERSIST', KEYS[1]) end
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (tonumber(ARGV[4]) - ${RECENT_WINDOW_MS}))
 return ${SAVED}
 `);
 
 /**
  * Conversations as one hash per conversation (`v` version, `d` JSON) that Redis expires itself, plus a
  * sorted set by updatedAt for `listRecent`. Entries of expired conversations are dropped from that set
- * lazily when a listing meets them.
+ * lazily when a listing meets them, and entries older than RECENT_WINDOW_MS on every save.
  */
 export function createRedisConversationStore(client: RedisClient, prefix: string): ConversationStore {
   const key = (id: string): string => `${prefix}conv:${id}`;
