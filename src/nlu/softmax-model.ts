@@ -56,7 +56,9 @@ export function softmax<T extends Float32Array | Float64Array>(logits: Float32Ar
   for (let c = 0; c < logits.length; c++) if (logits[c] > max) max = logits[c];
   let sum = 0;
   for (let c = 0; c < logits.length; c++) {
-    out[c] = Math.exp((logits[c] - max) / temperature);
+    // exp(-30) is 1e-13: skipping the call for hopeless classes saves most of the exp() work.
+    const scaled = (logits[c] - max) / temperature;
+    out[c] = scaled < -30 ? 0 : Math.exp(scaled);
     sum += out[c];
   }
   for (let c = 0; c < logits.length; c++) out[c] /= sum;
