@@ -464,6 +464,8 @@
 
   function resync() {
     syncing = true;
+    // aria-busy: screen readers should not read the whole rebuilt log out again.
+    ui.log.setAttribute('aria-busy', 'true');
     return api('GET', '/api/web/conversations/' + encodeURIComponent(conv.conversationId) + '/transcript').then(function (view) {
       while (ui.log.firstChild) ui.log.removeChild(ui.log.firstChild);
       clearChoices();
@@ -494,6 +496,7 @@
     }).catch(function (error) {
       if (error.status === 401 || error.status === 403) restartConversation();
     }).then(function () {
+      ui.log.removeAttribute('aria-busy');
       syncing = false;
       var queued = buffered;
       buffered = [];
