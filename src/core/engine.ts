@@ -170,7 +170,10 @@ export function createEngine(deps: EngineDeps): Engine {
     const named = result.entities.find((entity) => entity.type === 'language')?.value;
     const short = text.trim().split(/\s+/).length <= 4;
     const asked = named && (result.intent === 'change_language' || short) ? named : undefined;
-    const switchTo = asked ?? result.language;
+    // Switching on our own needs a real sentence; markup, codes and one-word replies keep the language.
+    const wordCount = (text.match(/\p{L}{2,}/gu) ?? []).length;
+    const detected = wordCount >= 3 && !/[<>{}]/.test(text) ? result.language : undefined;
+    const switchTo = asked ?? detected;
     if (switchTo && isLocale(switchTo) && switchTo !== locale && options.locales.includes(switchTo)) {
       locale = switchTo;
       const again = nlu.understand(text, { locale, expectedIntents: meta?.expectedIntents, expectedEntity: meta?.expectedEntity, now });
@@ -284,7 +287,7 @@ export function createEngine(deps: EngineDeps): Engine {
     if (record.status === 'agent' && input.kind !== 'start') {
       const text = input.kind === 'text' ? input.text : input.kind === 'payload' ? input.text ?? input.payload : input.kind === 'dtmf' ? input.digits : '';
       if (text) record.transcript.push({ at: now, from: 'customer', text, channel: turn.channel, locale: record.locale });
-      const result: TurnResult = { conversationId: record.id, replies: [], locale: record.locale, state: record.state, ended: false, ticketId: record.ticketId };
+      const result: TurnResult = { conversationId: record.id, replies: [], locale: record.locale, state: record.state, ended: false, ticketId: record.ticketId, transcriptLength: record.transcript.length };
       rememberProcessed(record, turn, result);
       await save(record, now);
       await stores.bus.publish({ conversationId: record.id, replies: [], event: 'customer_message', at: now, agentName: record.agentName }).catch(() => undefined);
@@ -423,7 +426,7 @@ export function createEngine(deps: EngineDeps): Engine {
     }
 
     await identifyCustomer(record, turn);
-    const result: TurnResult = { conversationId: record.id, replies, locale: record.locale, state: record.state, ended, ticketId: record.ticketId };
+    const result: TurnResult = { conversationId: record.id, replies, locale: record.locale, state: record.state, ended, ticketId: record.ticketId, transcriptLength: record.transcript.length };
     rememberProcessed(record, turn, result);
     await save(record, now);
     if (ended || handedOff || fresh) await rememberContact(record, ended ? (context.outcome ?? 'resolved') : handedOff ? 'handoff' : 'open', context.topicIntent);
@@ -447,7 +450,7 @@ export function createEngine(deps: EngineDeps): Engine {
     record.transcript.push({ at: now, from: 'bot', text: message.text, key: message.key, channel: turn.channel, locale: record.locale, state: record.state });
     const replies: Reply[] = [message, { kind: 'listen', expectedIntents: meta.expectedIntents, hints: intents }];
     await emitEvent('turn', record, now, { intent: nluResult.intent, confidence: round(nluResult.confidence), sentiment: round(nluResult.sentiment), state: record.state, ambiguous: true });
-    const result: TurnResult = { conversationId: record.id, replies, locale: record.locale, state: record.state, ended: false, ticketId: record.ticketId };
+    const result: TurnResult = { conversationId: record.id, replies, locale: record.locale, state: record.state, ended: false, ticketId: record.ticketId, transcriptLength: record.transcript.length };
     rememberProcessed(record, turn, result);
     await save(record, now);
     return result;
