@@ -7,8 +7,12 @@ import { quantile, scorePredictions, type Prediction, type Scores } from './scor
 
 export interface SplitReport extends Scores {
   trainMs: number;
+  /** CPU time of training: what the wall time would be on an idle machine (shared machines inflate wall time). */
+  trainCpuMs: number;
   p50Us: number;
   p99Us: number;
+  /** 99th percentile of the CPU time per utterance (excludes time the process waited for a core). */
+  p99CpuUs: number;
   threshold: number;
   thresholdSource: 'training data' | 'validation file';
   locale: Locale;
@@ -47,24 +51,32 @@ function heldOutOf(classifier: IntentClassifier, example: LabelledText): HeldOut
 export function evaluateSplit(train: LabelledText[], test: LabelledText[], options: { locale?: Locale; val?: LabelledText[] } = {}): SplitReport {
   const locale = options.locale && isLocale(options.locale) ? options.locale : guessLocale(train);
   const started = process.hrtime.bigint();
+  const cpuStarted = process.cpuUsage();
   const classifier = trainIntentClassifier(locale, train, { calibrate: options.val === undefined });
   const threshold = options.val ? chooseThresholdForAccuracy(options.val.map((example) => heldOutOf(classifier, example))) : classifier.threshold;
   const trainMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const cpuUsed = process.cpuUsage(cpuStarted);
+  const trainCpuMs = (cpuUsed.user + cpuUsed.system) / 1000;
   // Warm up the JIT so the latency is the steady state a running server sees.
   for (let at = 0; at < Math.min(200, test.length); at++) classifier.classify(test[at].text);
   const latencies: number[] = [];
+  const cpuLatencies: number[] = [];
   const predictions: Prediction[] = test.map((example) => {
+    const cpuBefore = process.cpuUsage();
     const before = process.hrtime.bigint();
     const { ranking, predictedOutOfScope } = classifier.classify(example.text, 5);
     const rejected = predictedOutOfScope || (ranking[0]?.confidence ?? 0) < threshold;
     latencies.push(Number(process.hrtime.bigint() - before) / 1000);
+    cpuLatencies.push(process.cpuUsage(cpuBefore).user);
     return { expected: example.intent, predicted: rejected ? OUT_OF_SCOPE : ranking[0].intent, top: ranking[0]?.intent ?? OUT_OF_SCOPE };
   });
   return {
     ...scorePredictions(predictions),
     trainMs,
+    trainCpuMs,
     p50Us: quantile(latencies, 0.5),
     p99Us: quantile(latencies, 0.99),
+    p99CpuUs: quantile(cpuLatencies, 0.99),
     threshold,
     thresholdSource: options.val ? 'validation file' : 'training data',
     locale,

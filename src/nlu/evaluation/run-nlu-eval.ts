@@ -97,12 +97,13 @@ function evalFiles(args: EvalArgs, write: (line: string) => void): number {
     }));
     return 0;
   }
-  write(`trained ${report.intents} intents on ${report.trainLines} lines (${report.locale}) in ${(report.trainMs / 1000).toFixed(1)} s`);
+  write(`trained ${report.intents} intents on ${report.trainLines} lines (${report.locale}) in ${(report.trainMs / 1000).toFixed(1)} s`
+    + ` (${(report.trainCpuMs / 1000).toFixed(1)} s CPU)`);
   write(`in-scope accuracy      ${percent(report.accuracy)}  (${report.inScopeLines} lines; ${percent(report.topOneAccuracy)} without the threshold)`);
   write(`macro-F1               ${report.macroF1.toFixed(3)}`);
   if (report.oosLines > 0) write(`out-of-scope recall    ${percent(report.oosRecall)}  precision ${percent(report.oosPrecision)}  (${report.oosLines} lines)`);
   write(`out-of-scope threshold ${report.threshold.toFixed(3)} (from the ${report.thresholdSource})`);
-  write(`latency per utterance  p50 ${round(report.p50Us)} µs  p99 ${round(report.p99Us)} µs`);
+  write(`latency per utterance  p50 ${round(report.p50Us)} µs  p99 ${round(report.p99Us)} µs  (p99 CPU time ${round(report.p99CpuUs)} µs)`);
   return 0;
 }
 
