@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { createEmbeddedStores } from '../../src/stores/embedded/create-embedded-stores';
 import { createManualClock, describeStoresContract } from '../contracts/stores.contract';
 
@@ -44,14 +45,25 @@ describe('embedded stores', () => {
 
   it('purges expired conversations from the file', async () => {
     const clock = createManualClock();
-    const stores = createEmbeddedStores({ dataDir: tempDir(), clock });
+    const dataDir = tempDir();
+    const stores = createEmbeddedStores({ dataDir, clock });
     const record = {
       id: 'gone', version: 1, createdAt: clock.now(), updatedAt: clock.now(), channel: 'web' as const, locale: 'fi' as const,
       status: 'active' as const, snapshot: null, state: 'main.start', slots: {}, transcript: [], processed: [], misunderstood: 0,
     };
     await stores.conversations.save(record, { ttlMs: 10 });
+    await stores.conversations.save({ ...record, id: 'forever' });
     clock.advance(10);
     expect(await stores.conversations.get('gone')).toBeUndefined();
+    clock.advance(50_000);
+    await stores.conversations.save({ ...record, id: 'kept', updatedAt: clock.now() }, { ttlMs: 60_000 });
     await stores.close();
+
+    // Reopening purges (as the periodic timer does) rows expired for longer than the longest TTL in use.
+    clock.advance(10_000);
+    await createEmbeddedStores({ dataDir, clock }).close();
+    const db = new Database(join(dataDir, 'aspa.db'), { readonly: true });
+    expect(db.prepare('SELECT id FROM conversations ORDER BY id').pluck().all()).toEqual(['forever', 'kept']);
+    db.close();
   });
 });

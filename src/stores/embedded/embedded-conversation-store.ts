@@ -27,7 +27,14 @@ export function createEmbeddedConversationStore(db: Database.Database, clock: Cl
   const recent = db.prepare<[number, number, number], string>(
     `SELECT id FROM conversations WHERE updated_at >= ? AND (expires_at IS NULL OR expires_at > ?)
      ORDER BY updated_at DESC LIMIT ?`).pluck();
-  const purge = db.prepare<[number]>('DELETE FROM conversations WHERE expires_at IS NOT NULL AND expires_at <= ?');
+  // A row saved with a TTL of at most maxTtl has updated_at <= now - maxTtl once it can have expired
+  // (updatedAt is the save time), so the purge walks the updated_at index instead of the whole table.
+  // Rows whose updatedAt lags their save are purged later; `get` hides every expired row regardless.
+  const purge = db.prepare<[number, number]>(
+    'DELETE FROM conversations WHERE updated_at <= ? AND expires_at IS NOT NULL AND expires_at <= ?');
+  const readMaxTtl = db.prepare("SELECT value FROM counters WHERE name = 'max_ttl_ms'").pluck();
+  const writeMaxTtl = db.prepare<[number]>("UPDATE counters SET value = ? WHERE name = 'max_ttl_ms'");
+  let maxTtlMs = Number(readMaxTtl.get() ?? 0);
 
   return {
     async get(id) {
@@ -44,6 +51,10 @@ export function createEmbeddedConversationStore(db: Database.Database, clock: Cl
         expiresAt: ttlMs === undefined ? null : now + ttlMs,
         data: toStored(record, `conversation ${record.id}`),
       };
+      if (ttlMs !== undefined && ttlMs > maxTtlMs) {
+        writeMaxTtl.run(ttlMs);
+        maxTtlMs = ttlMs;
+      }
       const changes = (record.version === 1 ? create : update).run(row).changes;
       if (changes === 0) {
         throw new VersionConflictError(record.id, record.version - 1, selectLiveVersion.get(record.id, now));
@@ -59,7 +70,8 @@ export function createEmbeddedConversationStore(db: Database.Database, clock: Cl
       return recent.all(since, clock.now(), limit);
     },
     purgeExpired() {
-      return purge.run(clock.now()).changes;
+      const now = clock.now();
+      return purge.run(now - maxTtlMs, now).changes;
     },
   };
 }
