@@ -63,12 +63,14 @@ export function loadBotFor(config: AspaConfig): LoadedBot {
   });
 }
 
-async function createStores(config: AspaConfig, clock: Clock): Promise<Stores> {
+async function createStores(config: AspaConfig, clock: Clock, logger: Logger): Promise<Stores> {
   if (config.store === 'memory') return createMemoryStores({ clock });
   if (config.store === 'redis') {
     // Loaded only when used: a default install never touches the Redis client.
     const { createRedisStores } = await import('../stores/redis/create-redis-stores');
-    return createRedisStores({ url: config.redisUrl as string, keyPrefix: config.redisKeyPrefix, clock });
+    return createRedisStores({ url: config.redisUrl as string, keyPrefix: config.redisKeyPrefix, clock,
+      onError: (error: unknown) => logger.error('stores.redis.connection_error', { error: String(error) }),
+    });
   }
   fs.mkdirSync(config.dataDir, { recursive: true });
   return createEmbeddedStores({ dataDir: config.dataDir, clock });
@@ -79,7 +81,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const loaded = overrides.loaded ?? loadBotFor(config);
-  const stores = overrides.stores ?? (await createStores(config, clock));
+  const stores = overrides.stores ?? (await createStores(config, clock, logger));
   const handoff = createHandoffService({
     tickets: stores.tickets,
     customers: stores.customers,
