@@ -57,14 +57,25 @@ export function createLanguageIdentifier(samples: Partial<Record<Locale, string[
     }
     models.set(locale, { counts, total });
   }
+  // One lookup per n-gram: the log-probabilities of all locales side by side, unseen n-grams get the floor.
+  const logProbabilities = new Map<string, Float64Array>();
+  const unseen = Float64Array.from(locales, (locale) => Math.log(0.5 / ((models.get(locale)?.total ?? 0) + 0.5 * vocabulary.size)));
+  for (const gram of vocabulary) {
+    logProbabilities.set(gram, Float64Array.from(locales, (locale) => {
+      const model = models.get(locale);
+      return Math.log(((model?.counts.get(gram) ?? 0) + 0.5) / ((model?.total ?? 0) + 0.5 * vocabulary.size));
+    }));
+  }
+  const sums = new Float64Array(locales.length);
   const scores = (text: string): Partial<Record<Locale, number>> => {
     const textGrams = grams(text);
-    const result: Partial<Record<Locale, number>> = {};
-    for (const [locale, model] of models) {
-      let sum = 0;
-      for (const gram of textGrams) sum += Math.log(((model.counts.get(gram) ?? 0) + 0.5) / (model.total + 0.5 * vocabulary.size));
-      result[locale] = textGrams.length ? sum / textGrams.length : 0;
+    sums.fill(0);
+    for (const gram of textGrams) {
+      const row = logProbabilities.get(gram) ?? unseen;
+      for (let at = 0; at < row.length; at++) sums[at] += row[at];
     }
+    const result: Partial<Record<Locale, number>> = {};
+    locales.forEach((locale, at) => { result[locale] = textGrams.length ? sums[at] / textGrams.length : 0; });
     return result;
   };
   return {

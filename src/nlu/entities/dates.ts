@@ -16,10 +16,25 @@ export interface DateSpan {
 }
 
 /** The calendar day of `now` in `timeZone`. */
+// Building an Intl.DateTimeFormat costs far more than using one: keep one per time zone.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+let lastDay: { key: string; day: Day } | undefined;
+
 export function dayOf(now: number, timeZone: string): Day {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(now));
+  // formatToParts is slow too; the day changes at most once a minute as far as any caller can tell.
+  const key = `${timeZone} ${Math.floor(now / 60_000)}`;
+  if (lastDay?.key === key) return lastDay.day;
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    formatters.set(timeZone, formatter);
+  }
+  const parts = formatter.formatToParts(new Date(now));
   const get = (type: string) => Number(parts.find((part) => part.type === type)?.value);
-  return { year: get('year'), month: get('month'), day: get('day') };
+  const day = { year: get('year'), month: get('month'), day: get('day') };
+  lastDay = { key, day };
+  return day;
 }
 
 function addDays(day: Day, days: number): Day {
