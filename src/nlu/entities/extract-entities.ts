@@ -119,26 +119,28 @@ export function createEntityExtractor(options: EntityExtractorOptions): (text: s
     };
     const slice = (start: number, end: number) => input.slice(start, end);
 
-    for (const match of input.matchAll(EMAIL_PATTERN)) {
+    // Most utterances have no digits and no @: the pattern families that need them are skipped outright.
+    const hasDigits = /\d/.test(input);
+    if (input.includes('@')) for (const match of input.matchAll(EMAIL_PATTERN)) {
       const start = match.index ?? 0;
       add({ type: 'email', value: match[0].toLowerCase(), text: match[0], start, end: start + match[0].length, sensitive: true });
     }
-    for (const iban of findIbans(input)) {
+    if (hasDigits) for (const iban of findIbans(input)) {
       if (!isClaimed(iban.start, iban.end)) add({ type: 'iban', value: iban.value, text: slice(iban.start, iban.end), start: iban.start, end: iban.end, sensitive: true });
     }
-    for (const match of input.matchAll(HETU_PATTERN)) {
+    if (hasDigits) for (const match of input.matchAll(HETU_PATTERN)) {
       const start = match.index ?? 0;
       const end = start + match[0].length;
       if (!isClaimed(start, end) && isValidHetu(match[0])) add({ type: 'hetu', value: match[0].toUpperCase(), text: match[0], start, end, sensitive: true });
     }
-    for (const match of input.matchAll(PHONE_PATTERN)) {
+    if (hasDigits) for (const match of input.matchAll(PHONE_PATTERN)) {
       const start = match.index ?? 0;
       const phone = toE164(match[0]);
       if (phone && !isClaimed(start, start + phone.length)) {
         add({ type: 'phone', value: phone.value, text: slice(start, start + phone.length).trim(), start, end: start + phone.length, sensitive: true });
       }
     }
-    for (const time of findTimes(input)) {
+    if (hasDigits) for (const time of findTimes(input)) {
       if (!isClaimed(time.start, time.end)) add({ type: 'time', value: time.value, text: slice(time.start, time.end), start: time.start, end: time.end });
     }
     const now = context.now ?? Date.now();
