@@ -166,7 +166,7 @@ async function main(): Promise<number> {
       + ` \`val.jsonl\` (3,000 in-scope + 100 out-of-scope), all systems in the same run. "In-scope accuracy" counts a line when the top intent`
       + ` is right and is not rejected as out-of-scope; our threshold comes from the training data (cross-validation), not from the test data.`
       + ` Latency is per utterance, in process. Wall times on this shared 2-core machine include time spent waiting for a core;`
-      + ` the CPU figures (process CPU time) are what an idle machine would show. node-nlp trains partly in parallel, so its CPU time can exceed its wall time.`,
+      + ` the CPU figures (process CPU time) are what an idle machine would show.`,
     '',
     table(rows),
     '',
