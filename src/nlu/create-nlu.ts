@@ -5,7 +5,7 @@ import { BUILT_IN_ENTITIES, createEntityExtractor, type ExtractContext } from '.
 import { intentClassifierFromBuffer, trainIntentClassifier, type IntentClassifier, type LabelledText } from './intent-classifier';
 import { createLanguageIdentifier } from './language-id';
 import type { LocaleNluData, NluData } from './load-nlu-data';
-import { cacheFile, readCache, trainingHash, writeCache } from './model-cache';
+import { cacheFile, pruneCache, readCache, trainingHash, writeCache } from './model-cache';
 import { createSentimentScorer } from './sentiment';
 
 export interface CreateNluOptions {
@@ -70,7 +70,7 @@ function loadOrTrain(data: LocaleNluData, cacheDir: string | undefined): { class
   }
   const fromCache = classifier !== undefined;
   classifier ??= trainIntentClassifier(data.locale, examples);
-  if (!fromCache && file) writeCache(file, classifier.toBuffer());
+  if (!fromCache && file && writeCache(file, classifier.toBuffer())) pruneCache(file, data.locale);
   return {
     classifier,
     info: {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 /** Bump when the features or the model change, so old cache files are not read as new ones. */
 export const MODEL_VERSION = 'aspa-intent-v1';
@@ -33,5 +33,17 @@ export function writeCache(file: string, bytes: Buffer): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** Removes the locale's older model files next to `keep`, so a changing data set does not fill the disk. */
+export function pruneCache(keep: string, locale: string): void {
+  try {
+    const prefix = `intent-model-${locale}-`;
+    for (const name of readdirSync(dirname(keep))) {
+      if (name.startsWith(prefix) && name.endsWith('.bin') && name !== basename(keep)) unlinkSync(join(dirname(keep), name));
+    }
+  } catch {
+    // Best effort: a file we cannot remove costs disk space, nothing else.
   }
 }

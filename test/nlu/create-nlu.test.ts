@@ -93,6 +93,8 @@ describe('createNlu', () => {
     const info = createNlu(changed, { cacheDir }).modelInfo();
     expect(info.find((entry) => entry.locale === 'en')?.fromCache).toBe(false);
     expect(info.find((entry) => entry.locale === 'fi')?.fromCache).toBe(true);
+    // The old en model is pruned: one file per locale stays.
+    expect(readdirSync(cacheDir).filter((name) => name.startsWith('intent-model-en-'))).toHaveLength(1);
     for (const file of readdirSync(cacheDir)) writeFileSync(join(cacheDir, file), 'garbage');
     const recovered = createNlu(data, { cacheDir });
     expect(recovered.modelInfo().every((entry) => !entry.fromCache)).toBe(true);
