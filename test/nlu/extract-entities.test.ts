@@ -291,3 +291,13 @@ describe('entity extraction', () => {
     expect(() => extractors.sv('€€€ ... ((( +++ ', { now: NOW })).not.toThrow();
   });
 });
+
+describe('entity extraction on hostile input', () => {
+  test('long repetitive inputs finish and find nothing odd', () => {
+    const extract = createEntityExtractor({ locale: 'fi' });
+    expect(() => extract('kaksi'.repeat(500))).not.toThrow();
+    expect(() => extract('FI21 '.repeat(400))).not.toThrow();
+    expect(() => extract('a@b.'.repeat(500))).not.toThrow();
+    expect(() => createEntityExtractor({ locale: 'sv' })('ettettett'.repeat(200))).not.toThrow();
+  });
+});

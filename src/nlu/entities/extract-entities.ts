@@ -54,7 +54,8 @@ export function findIbans(text: string): { value: string; start: number; end: nu
   const found: { value: string; start: number; end: number }[] = [];
   for (const match of text.matchAll(/(?<![\w])[A-Z]{2}\d{2}(?=[\s\dA-Z])/gi)) {
     const start = match.index ?? 0;
-    const rest = text.slice(start);
+    // An IBAN is at most 34 characters plus the spaces between its groups.
+    const rest = text.slice(start, start + 48);
     const groups = /^[A-Z0-9]+(?:\s[A-Z0-9]+)*/i.exec(rest)?.[0] ?? '';
     const parts = groups.split(/\s/);
     for (let count = parts.length; count >= 1; count--) {

@@ -35,10 +35,17 @@ const PARTS: Record<Locale, Record<string, Part>> = {
 };
 
 /** Splits a word into number morphemes, longest first; undefined when it is not a number word. */
+const SORTED_KEYS = new Map<Record<string, Part>, string[]>();
+
 function splitParts(word: string, parts: Record<string, Part>): Part[] | undefined {
   if (word === '') return [];
-  const keys = Object.keys(parts).filter((key) => word.startsWith(key)).sort((a, b) => b.length - a.length);
-  for (const key of keys) {
+  let sorted = SORTED_KEYS.get(parts);
+  if (!sorted) {
+    sorted = Object.keys(parts).sort((a, b) => b.length - a.length);
+    SORTED_KEYS.set(parts, sorted);
+  }
+  for (const key of sorted) {
+    if (!word.startsWith(key)) continue;
     const rest = splitParts(word.slice(key.length), parts);
     if (rest) return [parts[key], ...rest];
   }
@@ -89,7 +96,8 @@ export interface NumberSpan {
 /** Finds numbers written as words in the tokens, longest first. */
 export function findNumberWords(tokens: Token[], locale: Locale): NumberSpan[] {
   const parts = PARTS[locale];
-  const wordParts = tokens.map((token) => (/^\d/.test(token.norm) ? undefined : splitParts(token.norm.replace(/['-]/g, ''), parts)));
+  // No number word is longer than 40 letters; the cap also bounds the backtracking split.
+  const wordParts = tokens.map((token) => (/^\d/.test(token.norm) || token.norm.length > 40 ? undefined : splitParts(token.norm.replace(/['-]/g, ''), parts)));
   const spans: NumberSpan[] = [];
   let at = 0;
   while (at < tokens.length) {
