@@ -85,7 +85,7 @@ function smallDataDefaults(count: number): Partial<SoftmaxTrainOptions> {
 /** Held-out logits of every example from k-fold cross-validation (stratified by intent). */
 function crossValidate(
   vectors: SparseVector[], labels: Int32Array, classes: number, features: number, folds: number, options: SoftmaxTrainOptions,
-): { heldOut: Float32Array[]; averaged: SoftmaxModel } {
+): { heldOut: Float64Array[]; averaged: SoftmaxModel } {
   const random = createRandom(options.seed + 1);
   const foldOf = new Int32Array(vectors.length);
   const byClass = new Map<number, number[]>();
@@ -99,14 +99,14 @@ function crossValidate(
     shuffleInPlace(members, random).forEach((example, position) => { foldOf[example] = (position + offset) % folds; });
     offset += members.length;
   }
-  const heldOut: Float32Array[] = new Array(vectors.length);
+  const heldOut: Float64Array[] = new Array(vectors.length);
   const averaged: SoftmaxModel = { classes, features, weights: new Float32Array(features * classes), bias: new Float32Array(classes) };
   for (let fold = 0; fold < folds; fold++) {
     const trainIndices = [];
     for (let example = 0; example < vectors.length; example++) if (foldOf[example] !== fold) trainIndices.push(example);
-    const model = trainSoftmax(trainIndices.map((example) => vectors[example]), trainIndices.map((example) => labels[example]), classes, features, options);
+    const model = trainSoftmax(trainIndices.map((example) => vectors[example]), Int32Array.from(trainIndices, (example) => labels[example]), classes, features, options);
     for (let example = 0; example < vectors.length; example++) {
-      if (foldOf[example] === fold) heldOut[example] = computeLogits(model, vectors[example], new Float32Array(classes));
+      if (foldOf[example] === fold) heldOut[example] = computeLogits(model, vectors[example], new Float64Array(classes));
     }
     for (let at = 0; at < model.weights.length; at++) averaged.weights[at] += model.weights[at] / folds;
     for (let c = 0; c < classes; c++) averaged.bias[c] += model.bias[c] / folds;
@@ -115,7 +115,7 @@ function crossValidate(
 }
 
 /** The softmax temperature that minimises the held-out negative log-likelihood (a grid is plenty). */
-function fitTemperature(heldOut: Float32Array[], labels: Int32Array): number {
+function fitTemperature(heldOut: Float64Array[], labels: Int32Array): number {
   let best = 1;
   let bestLoss = Infinity;
   const probabilities = new Float64Array(heldOut[0].length);
@@ -136,7 +136,7 @@ function fitTemperature(heldOut: Float32Array[], labels: Int32Array): number {
   return best;
 }
 
-function toHeldOut(logits: Float32Array, label: number, oosIndex: number, temperature: number): HeldOutPrediction {
+function toHeldOut(logits: Float64Array, label: number, oosIndex: number, temperature: number): HeldOutPrediction {
   const probabilities = softmax(logits, temperature, new Float64Array(logits.length));
   let best = -1;
   for (let c = 0; c < probabilities.length; c++) if (c !== oosIndex && (best < 0 || probabilities[c] > probabilities[best])) best = c;

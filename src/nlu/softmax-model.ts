@@ -37,8 +37,8 @@ export function shuffleInPlace<T>(items: T[], random: () => number): T[] {
   return items;
 }
 
-/** Writes the logits of `vector` into `out` (length = classes). */
-export function computeLogits<T extends Float32Array | Float64Array>(model: SoftmaxModel, vector: SparseVector, out: T): T {
+/** Writes the logits of `vector` into `out` (length = classes). Always a Float64Array: one array type keeps V8's code monomorphic. */
+export function computeLogits(model: SoftmaxModel, vector: SparseVector, out: Float64Array): Float64Array {
   const { classes, weights } = model;
   out.set(model.bias);
   const { indices, values } = vector;
@@ -51,7 +51,7 @@ export function computeLogits<T extends Float32Array | Float64Array>(model: Soft
 }
 
 /** Softmax of `logits / temperature` into `out`, numerically safe. */
-export function softmax<T extends Float32Array | Float64Array>(logits: Float32Array | Float64Array, temperature: number, out: T): T {
+export function softmax(logits: Float64Array, temperature: number, out: Float64Array): Float64Array {
   let max = -Infinity;
   for (let c = 0; c < logits.length; c++) if (logits[c] > max) max = logits[c];
   let sum = 0;
@@ -71,7 +71,7 @@ export function softmax<T extends Float32Array | Float64Array>(logits: Float32Ar
  */
 export function trainSoftmax(
   vectors: SparseVector[],
-  labels: Int32Array | number[],
+  labels: Int32Array,
   classes: number,
   features: number,
   options: SoftmaxTrainOptions = DEFAULT_SOFTMAX_OPTIONS,
