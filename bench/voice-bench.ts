@@ -41,8 +41,9 @@ async function main(): Promise<void> {
   const app = express();
   app.use((req, res, next) => {
     const arrived = process.hrtime.bigint();
+    const isGather = req.path === '/voice/gather';
     res.on('finish', () => {
-      if (req.path === '/voice/gather') serverSide.push(Number(process.hrtime.bigint() - arrived) / 1e6);
+      if (isGather) serverSide.push(Number(process.hrtime.bigint() - arrived) / 1e6);
     });
     next();
   });
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
     call += 1;
     const callSid = `CA${call.toString(16).padStart(32, '0')}`;
     let twiml = await post('/voice/incoming', { CallSid: callSid, From: `+35840${String(call).padStart(7, '0')}` });
+    if (!actionOf(twiml)) throw new Error(`the call was not answered with a Gather: ${twiml}`);
     for (let turn = 0; turn < 10 && samples.length < TURNS; turn++) {
       const action = actionOf(twiml);
       if (!action) break;
