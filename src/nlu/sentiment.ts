@@ -26,6 +26,7 @@ const ALPHA = 4;
 interface CompiledTable {
   exact: Map<string, number>;
   prefixes: [string, number][];
+  misses: Set<string>;
 }
 
 function compile(table: Record<string, number>): CompiledTable {
@@ -36,13 +37,22 @@ function compile(table: Record<string, number>): CompiledTable {
     else exact.set(word, weight);
   }
   prefixes.sort((a, b) => b[0].length - a[0].length);
-  return { exact, prefixes };
+  return { exact, prefixes, misses: new Set() };
 }
 
 function lookup(table: CompiledTable, word: string): number | undefined {
   const exact = table.exact.get(word);
   if (exact !== undefined) return exact;
-  for (const [prefix, weight] of table.prefixes) if (word.startsWith(prefix)) return weight;
+  if (table.misses.has(word)) return undefined;
+  for (const [prefix, weight] of table.prefixes) {
+    if (word.startsWith(prefix)) {
+      table.exact.set(word, weight);
+      return weight;
+    }
+  }
+  // Remember words that match nothing, so the prefix scan runs once per word (bounded for long-running servers).
+  if (table.misses.size > 50_000) table.misses.clear();
+  table.misses.add(word);
   return undefined;
 }
 

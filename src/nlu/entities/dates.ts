@@ -88,8 +88,10 @@ function weekdayIndex(word: string, locale: Locale): number {
   return WEEKDAYS[locale].findIndex((prefix) => word.startsWith(prefix));
 }
 
+const FI_MONTH_PREFIXES = MONTHS.fi.map((prefix) => `${prefix}ku`);
+
 function monthIndex(word: string, locale: Locale): number {
-  if (locale === 'fi') return MONTHS.fi.findIndex((prefix) => word.startsWith(`${prefix}ku`));
+  if (locale === 'fi') return FI_MONTH_PREFIXES.findIndex((prefix) => word.startsWith(prefix));
   return MONTHS[locale].findIndex((name) => word === name || (name.length > 4 && word.startsWith(name.slice(0, 3)) && word.length <= name.length));
 }
 
@@ -111,7 +113,7 @@ export function findDates(tokens: Token[], text: string, locale: Locale, now: nu
   const norms = tokens.map((token) => token.norm);
 
   // Numeric dates come straight from the text: 1.12.2026, 1.12., 2026-12-01.
-  for (const match of text.matchAll(/(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})?(?![\d])|(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)/g)) {
+  if (/\d/.test(text)) for (const match of text.matchAll(/(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})?(?![\d])|(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)/g)) {
     const at = match.index ?? 0;
     const startToken = tokens.findIndex((token) => token.end > at);
     const endToken = tokens.findIndex((token) => token.end >= at + match[0].length);

@@ -151,13 +151,13 @@ export function createEntityExtractor(options: EntityExtractorOptions): (text: s
     }
 
     // Money before plain numbers: "50 €", "12,50 euroa", "€ 9.90", "viisikymmentä euroa".
-    for (const match of input.matchAll(/(?:€|\beur\b|\beuro\b)\s?(\d+(?:[.,]\d{1,2})?)(?![\d])|(?<![\d.,])(\d+(?:[.,]\d{1,2})?)\s?(?:€|e\b|eur(?:o[a-z]*)?\b|euro[a-z]*\b)/giu)) {
+    const wordNumbers = findNumberWords(tokens, locale);
+    if (hasDigits) for (const match of input.matchAll(/(?:€|\beur\b|\beuro\b)\s?(\d+(?:[.,]\d{1,2})?)(?![\d])|(?<![\d.,])(\d+(?:[.,]\d{1,2})?)\s?(?:€|e\b|eur(?:o[a-z]*)?\b|euro[a-z]*\b)/giu)) {
       const start = match.index ?? 0;
       const end = start + match[0].length;
       if (isClaimed(start, end)) continue;
       add({ type: 'money', value: String(Number((match[1] ?? match[2]).replace(',', '.'))), text: match[0], start, end }, false);
     }
-    const wordNumbers = findNumberWords(tokens, locale);
     for (const span of wordNumbers) {
       const next = tokens[span.endToken + 1];
       if (next && /^(euro|eur|€)/.test(next.norm) && span.digits === undefined) {
@@ -167,8 +167,10 @@ export function createEntityExtractor(options: EntityExtractorOptions): (text: s
     }
 
     // Order numbers: a digit run (groups read apart, "123 45"), digits read as words, or a code the pattern allows.
+    // Every order number has a digit in it (or is read out as digit words): other tokens are not candidates.
     const candidates: { value: string; start: number; end: number }[] = [];
-    for (let at = 0; at < tokens.length; at++) {
+    for (let at = 0; hasDigits && at < tokens.length; at++) {
+      if (!/\d/.test(tokens[at].norm)) continue;
       candidates.push({ value: tokens[at].text, start: tokens[at].start, end: tokens[at].end });
       let joined = tokens[at].norm;
       for (let end = at + 1; end < tokens.length && /^\d+$/.test(tokens[end].norm) && /^\d+$/.test(tokens[end - 1].norm) && /^\s+$/.test(slice(tokens[end - 1].end, tokens[end].start)); end++) {
@@ -180,7 +182,7 @@ export function createEntityExtractor(options: EntityExtractorOptions): (text: s
       const range = tokenRange(tokens, span.startToken, span.endToken);
       candidates.push({ value: span.digits ?? String(span.value), ...range });
     }
-    const hyphenated = input.matchAll(/(?<![\w-])[\w]+(?:-[\w]+)+(?![\w-])/g);
+    const hyphenated = !hasDigits ? [] : input.matchAll(/(?<![\w-])[\w]+(?:-[\w]+)+(?![\w-])/g);
     for (const match of hyphenated) candidates.push({ value: match[0], start: match.index ?? 0, end: (match.index ?? 0) + match[0].length });
     const orders = candidates
       .filter((candidate) => orderPattern.test(candidate.value) && !isClaimed(candidate.start, candidate.end))
@@ -192,7 +194,7 @@ export function createEntityExtractor(options: EntityExtractorOptions): (text: s
       entities.push({ type: 'order_number', value: order.value.toUpperCase(), text: slice(order.start, order.end), start: order.start, end: order.end });
     }
 
-    for (const match of input.matchAll(/(?<![\d.,:\w])-?\d+(?:[.,]\d+)?(?![\d\w]|[.,:]\d)/g)) {
+    if (hasDigits) for (const match of input.matchAll(/(?<![\d.,:\w])-?\d+(?:[.,]\d+)?(?![\d\w]|[.,:]\d)/g)) {
       const start = match.index ?? 0;
       const end = start + match[0].length;
       if (isClaimed(start, end)) continue;

@@ -84,6 +84,20 @@ function evaluate(parts: Part[]): number | undefined {
   return total + group + (pending ?? 0);
 }
 
+const PARTS_CACHE: Record<Locale, Map<string, Part[] | undefined>> = { fi: new Map(), en: new Map(), sv: new Map() };
+
+/** The number morphemes of a word, memoised: customers use the same few hundred words again and again. */
+function partsOf(word: string, locale: Locale): Part[] | undefined {
+  // No number word is longer than 40 letters; the cap also bounds the backtracking split.
+  if (/^\d/.test(word) || word.length > 40) return undefined;
+  const cache = PARTS_CACHE[locale];
+  if (cache.has(word)) return cache.get(word);
+  const parts = splitParts(word.replace(/['-]/g, ''), PARTS[locale]);
+  if (cache.size > 20_000) cache.clear();
+  cache.set(word, parts);
+  return parts;
+}
+
 /** A number said in words, or digits said one by one ("yksi kaksi kolme" → digits "123"). */
 export interface NumberSpan {
   value: number;
@@ -95,9 +109,7 @@ export interface NumberSpan {
 
 /** Finds numbers written as words in the tokens, longest first. */
 export function findNumberWords(tokens: Token[], locale: Locale): NumberSpan[] {
-  const parts = PARTS[locale];
-  // No number word is longer than 40 letters; the cap also bounds the backtracking split.
-  const wordParts = tokens.map((token) => (/^\d/.test(token.norm) || token.norm.length > 40 ? undefined : splitParts(token.norm.replace(/['-]/g, ''), parts)));
+  const wordParts = tokens.map((token) => partsOf(token.norm, locale));
   const spans: NumberSpan[] = [];
   let at = 0;
   while (at < tokens.length) {
