@@ -144,7 +144,8 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
    * that are phrases; identifiers such as `order_status` or `faq.opening_hours` would only mislead the recogniser.
    */
   function listenPlan(listen: ReplyListen | undefined, menu: MenuOption[]): ListenPlan {
-    const phrases = (listen?.hints ?? []).filter((hint) => !/^[a-z0-9]+([_.][a-z0-9]+)+$/.test(hint));
+    const payloads = new Set(menu.map((option) => option.payload));
+    const phrases = (listen?.hints ?? []).filter((hint) => !payloads.has(hint) && !/^[a-z0-9]+([_.][a-z0-9]+)+$/.test(hint));
     const hints = [...menu.map((option) => option.label), ...phrases];
     if (listen?.expectedEntity && DIGIT_ENTITIES.has(listen.expectedEntity)) hints.push('$OOV_CLASS_DIGIT_SEQUENCE');
     return { kind: 'listen', hints, ...(listen?.dtmf ? { maxDigits: listen.dtmf.maxDigits } : {}) };
