@@ -9,6 +9,16 @@ export interface ProcessedMessage {
   result: TurnResult;
 }
 
+export interface WaitingInfo {
+  flow: string;
+  state: string;
+  kind: string;
+  expectedIntents: string[];
+  expectedEntity?: string;
+  quickReplyPayloads: string[];
+  routes?: string[];
+}
+
 export type ConversationStatus = 'active' | 'handoff' | 'agent' | 'ended';
 
 /** Everything persisted about one conversation. Plain JSON. */
@@ -34,6 +44,8 @@ export interface ConversationRecord {
   /** Name of the human agent who has taken over, when one has. */
   agentName?: string;
   processed: ProcessedMessage[];
+  /** What the state the conversation waits in expects (intents, entity, buttons); read before the NLU runs. */
+  waiting?: WaitingInfo;
   /** Misunderstood turns in a row, for the fallback path. */
   misunderstood: number;
 }

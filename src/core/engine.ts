@@ -37,6 +37,17 @@ export const defaultEngineOptions: EngineOptions = {
   turnTimeoutMs: 10_000,
 };
 
+interface PendingEvent {
+  type: AnalyticsEventType;
+  data: AnalyticsEvent['data'];
+}
+
+/** The parts of the dialog context the engine reads from a persisted snapshot. */
+interface DialogContextShape {
+  env: DialogEnv;
+  [key: string]: unknown;
+}
+
 export type Integration = (inputs: Record<string, unknown>) => Promise<IntegrationOutput>;
 
 export interface EngineDeps {
@@ -136,13 +147,22 @@ export function createEngine(deps: EngineDeps): Engine {
     }
   };
 
-  const variablesFor = (record: ConversationRecord, slots: Record<string, unknown>, now: number, extra: MessageVariables = {}): MessageVariables => ({
-    ...(slots as MessageVariables),
-    ticketId: record.ticketId,
-    agentName: record.agentName,
-    backAt: handoff.nextOpening(now, record.locale).text,
-    ...extra,
-  });
+  /** The turn's analytics in one write, after the conversation is saved (analytics never block a reply). */
+  const emitEvents = async (record: ConversationRecord, at: number, pending: PendingEvent[]): Promise<void> => {
+    if (pending.length === 0) return;
+    try {
+      await stores.events.appendMany(pending.map((event) => ({ type: event.type, at, conversationId: record.id, channel: record.channel, locale: record.locale, data: event.data })));
+    } catch (error) {
+      logger.warn('engine.analytics.append_failed', { conversationId: record.id, error: String(error) });
+    }
+  };
+
+  const variablesFor = (record: ConversationRecord, slots: Record<string, unknown>, now: number, extra: MessageVariables = {}): MessageVariables => {
+    const variables: MessageVariables = { ...(slots as MessageVariables), ticketId: record.ticketId, agentName: record.agentName, ...extra };
+    // Computed only for messages that use it: the opening-hours lookup is the costliest variable.
+    Object.defineProperty(variables, 'backAt', { enumerable: true, configurable: true, get: () => handoff.nextOpening(now, record.locale).text });
+    return variables;
+  };
 
   const say = (record: ConversationRecord, key: string, variables: MessageVariables, quickReplies?: QuickReply[]): ReplyMessage => {
     const template = catalog.get(record.locale, key) ?? catalog.get(options.defaultLocale, key);
@@ -295,17 +315,33 @@ export function createEngine(deps: EngineDeps): Engine {
     }
 
     const emitted: DialogEmitted[] = [];
+    const events: PendingEvent[] = [];
     const env = (locale: Locale, sentiment: number): DialogEnv => ({ channel: turn.channel, locale, now, open: handoff.isOpen(now), sentiment });
-    const actor = fresh || record.snapshot === undefined
-      ? createActor(machine, { input: { conversationId: record.id, env: env(record.locale, 0) } })
-      : createActor(machine, { snapshot: record.snapshot as Snapshot<unknown>, input: { conversationId: record.id, env: env(record.locale, 0) } });
-    for (const type of ['say', 'handoff', 'survey', 'end'] as const) actor.on(type, (event) => emitted.push(event as DialogEmitted));
-    actor.start();
-    if (fresh) await emitEvent('conversation_started', record, now);
-
-    // The greeting counts only when the customer opened the chat; if they already said something, answer that.
-    if (fresh && input.kind !== 'start') emitted.length = 0;
-    const metaBefore = waitingMeta(actor.getSnapshot());
+    const localeBefore = record.locale;
+    const startActor = (options: { snapshot?: Snapshot<unknown>; env: DialogEnv }) => {
+      const created = options.snapshot
+        ? createActor(machine, { snapshot: options.snapshot, input: {} })
+        : createActor(machine, { input: { conversationId: record.id, env: options.env } });
+      for (const type of ['say', 'handoff', 'survey', 'end'] as const) created.on(type, (event) => emitted.push(event as DialogEmitted));
+      created.start();
+      return created;
+    };
+    // A conversation in progress is restored only after the NLU has run, with the turn's facts (locale,
+    // sentiment, opening hours) written into the snapshot: one restore, no extra event.
+    let actor: ReturnType<typeof startActor> | undefined;
+    let metaBefore: WaitingStateMeta | undefined;
+    if (fresh || record.snapshot === undefined) {
+      actor = startActor({ env: env(record.locale, 0) });
+      events.push({ type: 'conversation_started', data: {} });
+      // The greeting counts only when the customer opened the chat; if they already said something, answer that.
+      if (input.kind !== 'start') emitted.length = 0;
+      metaBefore = waitingMeta(actor.getSnapshot());
+    } else if (record.waiting) {
+      metaBefore = record.waiting as WaitingStateMeta;
+    } else {
+      actor = startActor({ snapshot: record.snapshot as Snapshot<unknown>, env: env(record.locale, 0) });
+      metaBefore = waitingMeta(actor.getSnapshot());
+    }
 
     let nluResult: NluResult | undefined;
     let customerText: string | undefined;
@@ -324,7 +360,7 @@ export function createEngine(deps: EngineDeps): Engine {
       const payload = input.payload;
       const allowed = knownPayloads.has(payload) || payload.startsWith('faq.') || (metaBefore?.quickReplyPayloads ?? []).includes(payload);
       if (!allowed || (payload.startsWith('faq.') && !catalog.get(record.locale, payload))) {
-        actor.stop();
+        actor?.stop();
         throw new InvalidTurnError('unknown_payload', `Unknown quick-reply payload "${payload.slice(0, 100)}". Send one of the payloads the bot offered.`, record.id);
       }
       customerText = input.text ?? labelFor(record, `intents.${payload}`, payload);
@@ -351,21 +387,27 @@ export function createEngine(deps: EngineDeps): Engine {
       // Only between two answers this very question offers, and only when both have a readable label.
       const offered = (intent: string) => (routes.has(intent) || (intent.startsWith('faq.') && routes.has('faq.*'))) && catalog.get(record.locale, `intents.${intent}`) !== undefined;
       if (offered(first.intent) && offered(second.intent) && catalog.get(record.locale, 'system.did_you_mean')) {
-        record.snapshot = actor.getPersistedSnapshot();
-        actor.stop();
-        return clarify(turn, record, now, customerText ?? '', nluResult, [first.intent, second.intent], metaBefore);
+        if (actor) {
+          record.snapshot = actor.getPersistedSnapshot();
+          record.waiting = metaBefore;
+          actor.stop();
+        }
+        const clarified = await clarify(turn, record, now, customerText ?? '', nluResult, [first.intent, second.intent], metaBefore);
+        await emitEvents(record, now, events);
+        return clarified;
       }
     }
 
-    const localeSwitched = nluResult !== undefined && record.locale !== (actor.getSnapshot().context as { env: DialogEnv }).env.locale;
+    const turnEnv = env(record.locale, nluResult?.sentiment ?? 0);
+    if (!actor) {
+      const persisted = record.snapshot as { context: DialogContextShape };
+      actor = startActor({ snapshot: { ...persisted, context: { ...persisted.context, env: turnEnv } } as unknown as Snapshot<unknown>, env: turnEnv });
+    } else if (dialogEvent) {
+      actor.send({ type: 'ENV', env: turnEnv });
+    }
     if (dialogEvent) {
-      actor.send({ type: 'ENV', env: env(record.locale, nluResult?.sentiment ?? 0) });
-      if (localeSwitched && nluResult?.intent !== 'change_language') {
-        // The customer switched language on their own: say so once, then carry on with what they asked.
-        emitted.push({ type: 'say', key: 'system.language_changed', slots: {} });
-      } else if (localeSwitched) {
-        emitted.push({ type: 'say', key: 'system.language_changed', slots: {} });
-      }
+      // A new language is confirmed once; the dialog then carries on (a `repeat` asks the question again).
+      if (nluResult !== undefined && record.locale !== localeBefore) emitted.push({ type: 'say', key: 'system.language_changed', slots: {} });
       actor.send(dialogEvent);
     }
     let snapshot = actor.getSnapshot();
@@ -375,6 +417,7 @@ export function createEngine(deps: EngineDeps): Engine {
     const context = snapshot.context as { slots: Record<string, string | number | boolean | null>; ticketId?: string; outcome?: string; topicIntent?: string; misunderstood: number };
     record.snapshot = actor.getPersistedSnapshot();
     actor.stop();
+    record.waiting = waitingMeta(snapshot);
     record.slots = { ...context.slots };
     if (context.ticketId) record.ticketId = context.ticketId;
     record.state = stateName(snapshot.value);
@@ -401,9 +444,9 @@ export function createEngine(deps: EngineDeps): Engine {
         record.status = 'handoff';
         record.ticketId = event.ticketId;
         replies.push({ kind: 'handoff', ticketId: event.ticketId, queue: event.queue, priority: event.priority, reason: event.reason, agentsAvailable: event.agentsAvailable });
-        await emitEvent('handoff', record, now, { reason: event.reason, queue: event.queue, priority: event.priority, intent: context.topicIntent ?? null });
+        events.push({ type: 'handoff', data: { reason: event.reason, queue: event.queue, priority: event.priority, intent: context.topicIntent ?? null } });
       } else if (event.type === 'survey') {
-        await emitEvent('survey_answer', record, now, { survey: event.survey, value: event.value });
+        events.push({ type: 'survey_answer', data: { survey: event.survey, value: event.value } });
       }
     }
     if (snapshot.hasTag('ended')) {
@@ -411,8 +454,8 @@ export function createEngine(deps: EngineDeps): Engine {
       const outcome = context.outcome ?? (handedOff || record.ticketId ? 'handoff' : 'resolved');
       record.status = 'ended';
       replies.push({ kind: 'end', outcome: outcome as 'resolved' });
-      if (outcome === 'resolved') await emitEvent('resolved', record, now, { intent: context.topicIntent ?? null });
-      await emitEvent('conversation_ended', record, now, { outcome });
+      if (outcome === 'resolved') events.push({ type: 'resolved', data: { intent: context.topicIntent ?? null } });
+      events.push({ type: 'conversation_ended', data: { outcome } });
     }
     const meta = waitingMeta(snapshot);
     if (meta && !ended) {
@@ -420,15 +463,16 @@ export function createEngine(deps: EngineDeps): Engine {
     }
 
     if (nluResult) {
-      await emitEvent('turn', record, now, { intent: nluResult.intent, confidence: round(nluResult.confidence), sentiment: round(nluResult.sentiment), state: record.state });
-      if (nluResult.intent === OUT_OF_SCOPE) await emitEvent('fallback', record, now, { state: metaBefore ? `${metaBefore.flow}.${metaBefore.state}` : null, misunderstood: record.misunderstood });
-      else await emitEvent('intent', record, now, { intent: nluResult.intent });
+      events.push({ type: 'turn', data: { intent: nluResult.intent, confidence: round(nluResult.confidence), sentiment: round(nluResult.sentiment), state: record.state } });
+      if (nluResult.intent === OUT_OF_SCOPE) events.push({ type: 'fallback', data: { state: metaBefore ? `${metaBefore.flow}.${metaBefore.state}` : null, misunderstood: record.misunderstood } });
+      else events.push({ type: 'intent', data: { intent: nluResult.intent } });
     }
 
     await identifyCustomer(record, turn);
     const result: TurnResult = { conversationId: record.id, replies, locale: record.locale, state: record.state, ended, ticketId: record.ticketId, transcriptLength: record.transcript.length };
     rememberProcessed(record, turn, result);
     await save(record, now);
+    await emitEvents(record, now, events);
     if (ended || handedOff || fresh) await rememberContact(record, ended ? (context.outcome ?? 'resolved') : handedOff ? 'handoff' : 'open', context.topicIntent);
     logger.info('engine.turn.handled', { conversationId: record.id, channel: turn.channel, state: record.state, intent: nluResult?.intent, ms: clock.now() - now });
     return result;
@@ -540,6 +584,7 @@ export function createEngine(deps: EngineDeps): Engine {
         record.snapshot = actor.getPersistedSnapshot();
         actor.stop();
         record.state = stateName(snapshot.value);
+        record.waiting = waitingMeta(snapshot);
         const replies: Reply[] = [left];
         for (const event of emitted) {
           if (event.type !== 'say') continue;

@@ -68,6 +68,8 @@ export interface EventQuery {
 /** Append-only analytics log. */
 export interface EventLog {
   append(event: AnalyticsEvent): Promise<void>;
+  /** Several events of one turn in one write (one transaction where the store has them). */
+  appendMany(events: AnalyticsEvent[]): Promise<void>;
   query(query?: EventQuery): Promise<AnalyticsEvent[]>;
 }
 

@@ -6,12 +6,18 @@ export type MessageVariables = Record<string, string | number | boolean | null |
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const LOCALE_TAGS: Record<Locale, string> = { fi: 'fi-FI', en: 'en-GB', sv: 'sv-SE' };
 
+const dateFormats = new Map<Locale, Intl.DateTimeFormat>();
+
 /** Formats a variable for a reader of `locale` (ISO dates become local dates). */
 export function formatValue(value: MessageVariables[string], locale: Locale): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'string' && ISO_DATE.test(value)) {
-    const date = new Date(`${value}T12:00:00Z`);
-    return new Intl.DateTimeFormat(LOCALE_TAGS[locale], { day: 'numeric', month: 'numeric', year: 'numeric', timeZone: 'UTC' }).format(date);
+    let format = dateFormats.get(locale);
+    if (!format) {
+      format = new Intl.DateTimeFormat(LOCALE_TAGS[locale], { day: 'numeric', month: 'numeric', year: 'numeric', timeZone: 'UTC' });
+      dateFormats.set(locale, format);
+    }
+    return format.format(new Date(`${value}T12:00:00Z`));
   }
   return String(value);
 }

@@ -12,10 +12,18 @@ export function createEmbeddedEventLog(db: Database.Database): EventLog {
        AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
      ORDER BY at, seq LIMIT @limit`).pluck();
 
+  const insertAll = db.transaction((batch: { at: number; type: string; data: string }[]) => {
+    for (const row of batch) insert.run(row.at, row.type, row.data);
+  });
+
   return {
     async append(event) {
       assertEvent(event);
       insert.run(event.at, event.type, toStored(event, `event ${event.type}`));
+    },
+    async appendMany(batch) {
+      batch.forEach((event) => assertEvent(event));
+      insertAll(batch.map((event) => ({ at: event.at, type: event.type, data: toStored(event, `event ${event.type}`) })));
     },
     async query(query) {
       assertEventQuery(query);

@@ -197,6 +197,10 @@ function createMemoryEventLog(): EventLog {
       assertEvent(event);
       events.push(toStored(event, `event ${event.type}`));
     },
+    async appendMany(batch) {
+      batch.forEach((event) => assertEvent(event));
+      for (const event of batch) events.push(toStored(event, `event ${event.type}`));
+    },
     async query(query?: EventQuery) {
       assertEventQuery(query);
       const parsed = events.map((json) => parseStored<AnalyticsEvent>(json, 'event'));

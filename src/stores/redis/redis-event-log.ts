@@ -16,7 +16,12 @@ export function createRedisEventLog(client: RedisClient, prefix: string, maxLeng
   const key = `${prefix}events`;
   const trim = { TRIM: { strategy: 'MAXLEN' as const, strategyModifier: '~' as const, threshold: maxLength } };
 
-  return {
+  const log: EventLog = {
+    async appendMany(batch) {
+      batch.forEach((event) => assertEvent(event));
+      // Stream ids must grow, so the events of one turn go in order.
+      for (const event of batch) await log.append(event);
+    },
     async append(event) {
       assertEvent(event);
       const fields = { e: toStored(event, `event ${event.type}`) };
@@ -57,4 +62,5 @@ export function createRedisEventLog(client: RedisClient, prefix: string, maxLeng
       return found.slice(0, limit);
     },
   };
+  return log;
 }
