@@ -296,6 +296,15 @@ export function describeStoresContract(name: string, makeStores: MakeStores, opt
         expect(await stores.events.query({ types: ['intent', 'fallback'], since: start + 1500, limit: 1 })).toEqual([event('fallback', start + 2000)]);
         await expect(stores.events.append({ type: '', at: 1 } as unknown as AnalyticsEvent)).rejects.toThrow(/type/);
       });
+
+      it('appends the events of one turn together, in order, and all or none', async () => {
+        const start = clock.now();
+        await stores.events.appendMany([event('turn', start, 'm1'), event('intent', start, 'm1'), event('handoff', start + 1, 'm1')]);
+        expect((await stores.events.query({ since: start })).filter((e) => e.conversationId === 'm1').map((e) => e.type)).toEqual(['turn', 'intent', 'handoff']);
+        await expect(stores.events.appendMany([event('turn', start + 2, 'm2'), { type: '', at: 1 } as unknown as AnalyticsEvent])).rejects.toThrow(/type/);
+        expect((await stores.events.query({ since: start })).some((e) => e.conversationId === 'm2')).toBe(false);
+        await stores.events.appendMany([]);
+      });
     });
 
     describe('outbox', () => {
