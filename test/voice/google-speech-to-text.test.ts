@@ -4,6 +4,7 @@ import { createGoogleSpeechToText, type SpeechLogger } from '../../src/speech/go
 import type { SpeechResult, SpeechToText } from '../../src/speech/speech-to-text';
 import { startFakeSpeechServer, type FakeSpeechServer } from './support/fake-speech-server';
 import { frames, knownUtterances, loadAudio, silence } from './support/audio-fixtures';
+import { installLoopbackGuard } from './support/loopback-guard';
 
 /** The real `v1.SpeechClient`, always with the local endpoint options: nothing leaves loopback. */
 function localSpeech(port: number, extra: { reopenAfterSeconds?: number; logger?: SpeechLogger } = {}): SpeechToText {
@@ -32,14 +33,20 @@ async function waitFor(condition: () => boolean): Promise<void> {
 describe('Google speech-to-text adapter against a local StreamingRecognize server', () => {
   let server: FakeSpeechServer;
   let speech: SpeechToText;
+  let guard: ReturnType<typeof installLoopbackGuard>;
 
   beforeEach(async () => {
+    guard = installLoopbackGuard();
     server = await startFakeSpeechServer(knownUtterances());
     speech = localSpeech(server.port);
   });
   afterEach(async () => {
     await speech.close();
     await server.stop();
+    guard.restore();
+    // The client never looked for the cloud metadata server or any other host.
+    expect(guard.targets.length).toBeGreaterThan(0);
+    expect(guard.targets.filter((target) => !/^(dns:)?(127\.0\.0\.1|localhost)(:\d+)?$/.test(target))).toEqual([]);
   });
 
   it('streams μ-law audio with language, model and phrase hints, and returns interim and final results', async () => {
