@@ -47,12 +47,16 @@ const envSchema = z.object({
   VOICE_MODE: z.enum(['gather', 'stream']).default('gather'),
   VOICE_TRANSFER_NUMBER: optionalText,
   VOICE_TRANSFER_SIP: optionalText,
+  VOICE_TRANSFER_QUEUE: z.enum(['on', 'off']).default('off'),
+  VOICE_EMERGENCY_NUMBER: optionalText,
+  VOICE_CALLER_ID: optionalText,
   MICROSOFT_APP_ID: optionalText,
   MICROSOFT_APP_PASSWORD: optionalText,
   MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).optional(),
   MICROSOFT_APP_TENANT_ID: optionalText,
   GOOGLE_SPEECH: z.enum(['on', 'off']).default('off'),
-  GOOGLE_SPEECH_MODEL: optionalText,
+  /** Speech model per language: `fi=experimental_conversations,sv=googlev2_telephony` (Gather) or Google models (stream mode). */
+  VOICE_SPEECH_MODELS: z.string().regex(/^(fi|en|sv)=[\w.-]+(,(fi|en|sv)=[\w.-]+)*$/, 'use lang=model pairs, e.g. fi=experimental_conversations,sv=googlev2_telephony').optional(),
 });
 
 export interface AspaConfig {
@@ -80,9 +84,9 @@ export interface AspaConfig {
   publicUrl?: string;
   twilio?: { authToken: string; accountSid?: string };
   voiceMode: 'gather' | 'stream';
-  voiceTransfer: { number?: string; sip?: string };
+  voiceTransfer: { number?: string; sip?: string; enqueue: boolean; emergencyNumber?: string; callerId?: string };
   googleSpeech: boolean;
-  googleSpeechModel?: string;
+  speechModels: Partial<Record<Locale, string>>;
   botFramework: { appId?: string; appPassword?: string; appType?: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI'; tenantId?: string };
 }
 
@@ -106,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (values.ASPA_STORE === 'redis' && !values.REDIS_URL) problems.push('ASPA_STORE=redis needs REDIS_URL (e.g. redis://127.0.0.1:6379)');
   if (values.TICKET_WEBHOOK_URL && !values.TICKET_WEBHOOK_SECRET) problems.push('TICKET_WEBHOOK_URL needs TICKET_WEBHOOK_SECRET (the HMAC key the receiver checks)');
   if (values.MICROSOFT_APP_ID && !values.MICROSOFT_APP_PASSWORD && values.MICROSOFT_APP_TYPE !== 'UserAssignedMSI') problems.push('MICROSOFT_APP_ID needs MICROSOFT_APP_PASSWORD (the bot registration\'s client secret)');
+  if (values.VOICE_MODE === 'stream' && values.TWILIO_AUTH_TOKEN && (values.GOOGLE_SPEECH !== 'on' || !values.TWILIO_ACCOUNT_SID)) problems.push('VOICE_MODE=stream needs GOOGLE_SPEECH=on (speech-to-text) and TWILIO_ACCOUNT_SID (replies update the live call)');
   if (values.TWILIO_AUTH_TOKEN && !values.PUBLIC_URL) problems.push('TWILIO_AUTH_TOKEN needs PUBLIC_URL (the https address Twilio calls; signatures cover it)');
   let openingHours: Record<string, string[]> | undefined;
   if (values.ASPA_OPENING_HOURS) {
@@ -143,9 +148,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     publicUrl: values.PUBLIC_URL,
     twilio: values.TWILIO_AUTH_TOKEN ? { authToken: values.TWILIO_AUTH_TOKEN, accountSid: values.TWILIO_ACCOUNT_SID } : undefined,
     voiceMode: values.VOICE_MODE,
-    voiceTransfer: { number: values.VOICE_TRANSFER_NUMBER, sip: values.VOICE_TRANSFER_SIP },
+    voiceTransfer: { number: values.VOICE_TRANSFER_NUMBER, sip: values.VOICE_TRANSFER_SIP, enqueue: values.VOICE_TRANSFER_QUEUE === 'on', emergencyNumber: values.VOICE_EMERGENCY_NUMBER, callerId: values.VOICE_CALLER_ID },
     googleSpeech: values.GOOGLE_SPEECH === 'on',
-    googleSpeechModel: values.GOOGLE_SPEECH_MODEL,
+    speechModels: Object.fromEntries((values.VOICE_SPEECH_MODELS ?? '').split(',').filter(Boolean).map((pair) => pair.split('=') as [Locale, string])),
     botFramework: { appId: values.MICROSOFT_APP_ID, appPassword: values.MICROSOFT_APP_PASSWORD, appType: values.MICROSOFT_APP_TYPE, tenantId: values.MICROSOFT_APP_TENANT_ID },
   });
 }

@@ -63,6 +63,37 @@ export function loadBotFor(config: AspaConfig): LoadedBot {
   });
 }
 
+/**
+ * The phone channel, built only when Twilio is configured (the twilio and Google clients are loaded then, and
+ * the Google client is never built without credentials: it would probe the cloud metadata server).
+ */
+async function createVoice(config: AspaConfig, engine: Engine, stores: Stores, loaded: LoadedBot, clock: Clock, logger: Logger) {
+  const twilioConfig = config.twilio as { authToken: string; accountSid?: string };
+  const { createVoiceChannel } = await import('../channels/voice/voice-channel');
+  const { defaultVoiceConfig } = await import('../channels/voice/voice-config');
+  const speech = config.googleSpeech ? (await import('../speech/google-speech-to-text')).createGoogleSpeechToText({ logger }) : undefined;
+  const twilioClient = twilioConfig.accountSid ? (await import('twilio')).default(twilioConfig.accountSid, twilioConfig.authToken) : undefined;
+  return createVoiceChannel({
+    engine, clock, logger, customers: stores.customers,
+    messages: (key, locale) => {
+      const message = loaded.catalog.get(locale, key);
+      return message?.voice?.[0] ?? message?.text[0];
+    },
+    config: {
+      ...defaultVoiceConfig,
+      authToken: twilioConfig.authToken,
+      publicUrl: config.publicUrl as string,
+      mode: config.voiceMode,
+      defaultLocale: config.defaultLocale,
+      speechModels: { ...defaultVoiceConfig.speechModels, ...config.speechModels },
+      transfer: { ...defaultVoiceConfig.transfer, ...Object.fromEntries(Object.entries(config.voiceTransfer).filter(([, value]) => value !== undefined)) },
+    },
+    speech,
+    twilioClient,
+    onCallEnded: (event) => logger.info('voice.call.ended', { ...event }),
+  });
+}
+
 async function createStores(config: AspaConfig, clock: Clock, logger: Logger): Promise<Stores> {
   if (config.store === 'memory') return createMemoryStores({ clock });
   if (config.store === 'redis') {
@@ -138,6 +169,8 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
     },
   });
 
+  const voice = config.twilio && config.publicUrl ? await createVoice(config, engine, stores, loaded, clock, logger) : undefined;
+
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
@@ -157,6 +190,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
     }
   });
   app.use(createApiRouter({ engine, logger, isAgent: (req) => web.isAgentRequest(req) }));
+  if (voice) app.use('/voice', voice.router);
   app.use(createBotFrameworkChannel({ engine, config: config.botFramework, logger }));
   app.use(web.router);
   app.use((_req, res) => {
@@ -167,6 +201,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   const server = http.createServer(app);
   server.on('upgrade', (req, socket, head) => {
     if (web.handleUpgrade(req, socket, head)) return;
+    if (voice?.handleUpgrade(req, socket, head)) return;
     socket.destroy();
   });
 
@@ -180,6 +215,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
     async close() {
       await dispatcher?.stop();
       await web.close();
+      await voice?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       if (!overrides.stores) await stores.close();
