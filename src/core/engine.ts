@@ -398,6 +398,13 @@ export function createEngine(deps: EngineDeps): Engine {
       }
     }
 
+    // The customer's line goes into the transcript before the dialog runs, so a ticket made in this turn holds it.
+    if (customerText !== undefined) {
+      record.transcript.push({
+        at: now, from: 'customer', text: redactForTranscript(customerText, nluResult), channel: turn.channel, locale: record.locale,
+        intent: nluResult?.intent, confidence: nluResult ? round(nluResult.confidence) : undefined, sttConfidence,
+      });
+    }
     const turnEnv = env(record.locale, nluResult?.sentiment ?? 0);
     if (!actor) {
       const persisted = record.snapshot as { context: DialogContextShape };
@@ -423,13 +430,6 @@ export function createEngine(deps: EngineDeps): Engine {
     record.state = stateName(snapshot.value);
     record.misunderstood = context.misunderstood;
 
-    // Transcript: the customer's line first, then everything the bot says.
-    if (customerText !== undefined) {
-      record.transcript.push({
-        at: now, from: 'customer', text: redactForTranscript(customerText, nluResult), channel: turn.channel, locale: record.locale,
-        intent: nluResult?.intent, confidence: nluResult ? round(nluResult.confidence) : undefined, sttConfidence,
-      });
-    }
     const replies: Reply[] = [];
     let ended = false;
     let handedOff = false;
@@ -468,12 +468,14 @@ export function createEngine(deps: EngineDeps): Engine {
       else events.push({ type: 'intent', data: { intent: nluResult.intent } });
     }
 
+    const knownBefore = record.customerId;
     await identifyCustomer(record, turn);
+    const newlyKnown = record.customerId !== undefined && record.customerId !== knownBefore;
     const result: TurnResult = { conversationId: record.id, replies, locale: record.locale, state: record.state, ended, ticketId: record.ticketId, transcriptLength: record.transcript.length };
     rememberProcessed(record, turn, result);
     await save(record, now);
     await emitEvents(record, now, events);
-    if (ended || handedOff || fresh) await rememberContact(record, ended ? (context.outcome ?? 'resolved') : handedOff ? 'handoff' : 'open', context.topicIntent);
+    if (ended || handedOff || fresh || newlyKnown) await rememberContact(record, ended ? (context.outcome ?? 'resolved') : handedOff ? 'handoff' : 'open', context.topicIntent);
     logger.info('engine.turn.handled', { conversationId: record.id, channel: turn.channel, state: record.state, intent: nluResult?.intent, ms: clock.now() - now });
     return result;
   };

@@ -445,7 +445,10 @@ const baseActions = {
     const value = pendingSlotValue(params.slot, context);
     return { slots: { ...context.slots, [params.slot.name]: value ?? null }, pendingEntities: [] as EntityMatch[] };
   }),
-  setTopic: assign(({ context, event }: Args, params: { intent?: string }) => ({ topicIntent: params?.intent ?? userEvent(event)?.intent ?? context.topicIntent })),
+  /** A routed intent becomes the topic; a global one (goodbye, help, a person) only when there is none yet. */
+  setTopic: assign(({ context, event }: Args, params: { intent?: string }) => ({
+    topicIntent: params?.intent ? context.topicIntent ?? params.intent : userEvent(event)?.intent ?? context.topicIntent,
+  })),
   clearStack: assign({ stack: [] as string[] }),
   pushStack: assign(({ context }: Args, params: { caller: string }) => ({ stack: [...context.stack, params.caller] })),
   popStack: assign(({ context }: Args) => ({ stack: context.stack.slice(0, -1) })),
