@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -22,7 +23,8 @@ Usage:
   aspa chat [--locale fi|en|sv]      chat with the bot in the terminal
   aspa validate [--flows DIR] [--locales DIR]
                                      check flows, messages and NLU data; lists every problem
-  aspa test [FILE|DIR ...]           run conversation tests (default: test/conversations)
+  aspa test [FILE|DIR ...]           run conversation tests, chat and phone calls
+                                     (default: test/conversations and test/voice/conversations)
   aspa graph [FLOW] [--flows DIR]    print a Mermaid state diagram of a flow (default: main)
   aspa nlu eval [--train F --test F [--val F] [--lang fi] [--json]]
                                      evaluate the intent classifier
@@ -65,7 +67,7 @@ async function validate(args: string[]): Promise<number> {
 async function test(args: string[]): Promise<number> {
   const cfg = config();
   const loaded = loadBotFor(cfg);
-  const paths = args.length > 0 ? args : [path.resolve('test/conversations')];
+  const paths = args.length > 0 ? args : [path.resolve('test/conversations'), path.resolve('test/voice/conversations')].filter((dir) => fs.existsSync(dir));
   const { results, problems } = await runScripts(paths, loaded, createIntegrations(cfg));
   for (const problem of problems) console.log(`INVALID ${problem}`);
   for (const result of results) {

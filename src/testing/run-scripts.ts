@@ -14,7 +14,14 @@ export async function runScripts(paths: string[], loaded: LoadedBot, integration
       continue;
     }
     const harness = createScriptHarness(loaded, integrations, startAt);
-    results.push(await runConversationScript(script, harness));
+    // Phone calls replay through the voice channel's signed webhooks, so the channel's own steps (reprompts,
+    // keypad menu, "did I hear right?") are tested too.
+    if (script.channel === 'voice') {
+      const { runVoiceConversationScript } = await import('../channels/voice/run-voice-script');
+      results.push(await runVoiceConversationScript(script, harness, { transfer: { number: '+358290000000', emergencyNumber: '+358290000112' } }));
+    } else {
+      results.push(await runConversationScript(script, harness));
+    }
     await harness.stores.close();
   }
   return { results, problems };
