@@ -104,10 +104,8 @@ export function summarizeConversation(input: SummaryInput, options: SummaryOptio
     .filter((entry) => entry.from === 'bot' && typeof entry.text === 'string' && !(entry.key && skip.test(entry.key)))
     .slice(-(options.botAnswers ?? 3));
   if (answers.length > 0) {
-    const told = answers.map((entry) => {
-      const text = `"${shorten(redactText(entry.text), ANSWER_LENGTH)}"`;
-      return entry.key ? `${entry.key}: ${text}` : text;
-    });
+    // The agent reads what the customer saw; message keys stay in the transcript for whoever needs them.
+    const told = answers.map((entry) => `"${shorten(redactText(entry.text), ANSWER_LENGTH)}"`);
     lines.push(`Botti kertoi: ${told.join('; ')}.`);
   }
 
