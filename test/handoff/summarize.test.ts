@@ -70,8 +70,8 @@ describe('summarizeConversation', () => {
       'Aihe: laskuriita (billing_dispute).',
       'Syy: laskuriita.',
       'Asiakas: "Laskussani on virhe, veloititte kahdesti! Hetuni on [henkilötunnus]".',
-      'Botti kertoi: greeting.hello: "Hei! Olen Aspa. Miten voin auttaa?"; billing.ask_invoice: "Ikävä kuulla. Mikä on laskun numero?"; '
-        + 'billing.invoice_status: "Lasku 12345678 on eräpäivänä 15.3. ja sen summa on 45,90 euroa. Maksuaikaa voi…".',
+      'Botti kertoi: "Hei! Olen Aspa. Miten voin auttaa?"; "Ikävä kuulla. Mikä on laskun numero?"; '
+        + '"Lasku 12345678 on eräpäivänä 15.3. ja sen summa on 45,90 euroa. Maksuaikaa voi…".',
       'Kerätyt tiedot: laskunumero=12345678, amountOk=ei, puhelin=0401234567.',
       'Kanava: verkkochat, kieli: suomi.',
       'Aiemmat yhteydet (2): 20.2.2026 puhelu: order_status (resolved); 5.1.2026 verkkochat: billing_dispute (handoff, ASPA-000007).',
