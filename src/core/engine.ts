@@ -274,6 +274,9 @@ export function createEngine(deps: EngineDeps): Engine {
     const started = clock.now();
     const now = turn.timestamp ?? started;
     let record = await stores.conversations.get(turn.conversationId);
+    if (record && turn.accessToken !== undefined && (!record.accessToken || !turn.accessToken || !timingSafeEqualText(record.accessToken, turn.accessToken))) {
+      throw new AccessDeniedError('This conversation needs its access token.', turn.conversationId);
+    }
     if (record && turn.clientMessageId) {
       const seen = record.processed.find((entry) => entry.clientMessageId === turn.clientMessageId);
       if (seen) return { ...seen.result, duplicate: true };
@@ -293,7 +296,8 @@ export function createEngine(deps: EngineDeps): Engine {
     }
     currentRecords.set(record.id, record);
     try {
-      return await dialogTurn(turn, record, now, isNew || restarting, isNew);
+      const result = await dialogTurn(turn, record, now, isNew || restarting, isNew);
+      return isNew && turn.accessToken !== undefined ? { ...result, accessToken: record.accessToken } : result;
     } finally {
       currentRecords.delete(record.id);
     }

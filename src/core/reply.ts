@@ -89,4 +89,6 @@ export interface TurnResult {
    * to tell which messages a transcript it re-read already holds; without it the channel reads the record again.
    */
   transcriptLength?: number;
+  /** Set once, on the turn that created the conversation: the secret the client must send from now on. */
+  accessToken?: string;
 }

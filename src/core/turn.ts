@@ -40,4 +40,9 @@ export interface Turn {
   locale?: Locale;
   /** Milliseconds since the epoch; the engine's clock is used when absent. */
   timestamp?: number;
+  /**
+   * Channels whose clients hold the conversation's secret (the JSON API) pass it here: an existing
+   * conversation then answers only to its own token (checked inside the turn, under the lock).
+   */
+  accessToken?: string | null;
 }

@@ -17,6 +17,7 @@ import { createBotFrameworkChannel } from '../channels/botframework/create-botfr
 import { createWebChannel, type WebChannel } from '../channels/web/create-web-channel';
 import { createEmbeddedStores } from '../stores/embedded/create-embedded-stores';
 import { createMemoryStores } from '../stores/memory/create-memory-stores';
+import { createBufferedEventLog } from '../stores/shared/buffered-event-log';
 import { createApiRouter, createErrorHandler } from './create-api-router';
 import { createLogger } from './create-logger';
 import { createMetrics } from './create-metrics';
@@ -94,6 +95,19 @@ async function createVoice(config: AspaConfig, engine: Engine, stores: Stores, l
   });
 }
 
+/** Analytics are written in batches (a commit per turn is the store's cost to keep for conversations only). */
+function withBufferedAnalytics(stores: Stores, logger: Logger): Stores {
+  const events = createBufferedEventLog(stores.events, { onError: (error) => logger.warn('stores.analytics.flush_failed', { error: String(error) }) });
+  return {
+    ...stores,
+    events,
+    async close() {
+      await events.close();
+      await stores.close();
+    },
+  };
+}
+
 async function createStores(config: AspaConfig, clock: Clock, logger: Logger): Promise<Stores> {
   if (config.store === 'memory') return createMemoryStores({ clock });
   if (config.store === 'redis') {
@@ -112,7 +126,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const loaded = overrides.loaded ?? loadBotFor(config);
-  const stores = overrides.stores ?? (await createStores(config, clock, logger));
+  const stores = overrides.stores ?? withBufferedAnalytics(await createStores(config, clock, logger), logger);
   const handoff = createHandoffService({
     tickets: stores.tickets,
     customers: stores.customers,

@@ -66,9 +66,9 @@ export function createApiRouter(deps: ApiDeps): express.Router {
       const parsed = messageBody.safeParse(req.body);
       if (!parsed.success) throw new HttpError(400, 'invalid_body', parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '));
       const body = parsed.data;
-      const existing = await deps.engine.getConversation(id);
-      if (existing) await deps.engine.authorize(id, tokenFrom(req));
       const turn: Turn = {
+        // The engine checks it against an existing conversation, and answers a new one's token.
+        accessToken: tokenFrom(req) ?? null,
         conversationId: id,
         channel: 'api',
         input: body.text !== undefined ? { kind: 'text', text: body.text } : { kind: 'payload', payload: body.payload as string },
@@ -77,7 +77,6 @@ export function createApiRouter(deps: ApiDeps): express.Router {
         customer: body.customer,
       };
       const result = await deps.engine.handleTurn(turn);
-      const record = existing ? undefined : await deps.engine.getConversation(id);
       res.status(200).json({
         conversationId: result.conversationId,
         replies: result.replies.filter((reply) => reply.kind !== 'listen'),
@@ -86,7 +85,7 @@ export function createApiRouter(deps: ApiDeps): express.Router {
         ended: result.ended,
         ticketId: result.ticketId ?? null,
         duplicate: result.duplicate ?? false,
-        ...(record?.accessToken ? { accessToken: record.accessToken } : {}),
+        ...(result.accessToken ? { accessToken: result.accessToken } : {}),
       });
     } catch (error) {
       next(error);
