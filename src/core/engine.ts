@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createActor, waitFor, type AnyStateMachine, type Snapshot } from 'xstate';
+import { createActor, waitFor, type AnyActorRef, type AnyStateMachine, type Snapshot } from 'xstate';
 import { MAIN_FLOW, provideImplementations, type CompiledBot } from '../flows/compile-flow';
 import type { DialogEmitted, DialogEnv, DialogEvent, IntegrationOutput, WaitingStateMeta } from '../flows/dialog-types';
 import type { MessageCatalog } from '../i18n/message-catalog';
@@ -26,6 +26,8 @@ export interface EngineOptions {
   rememberMessages: number;
   /** Longest time a turn may wait for integrations and ticket creation. */
   turnTimeoutMs: number;
+  /** Dialog actors kept running for recently active conversations (0 = restore every turn). */
+  liveActors: number;
 }
 
 export const defaultEngineOptions: EngineOptions = {
@@ -35,6 +37,7 @@ export const defaultEngineOptions: EngineOptions = {
   maxTextLength: 2000,
   rememberMessages: 20,
   turnTimeoutMs: 10_000,
+  liveActors: 256,
 };
 
 interface PendingEvent {
@@ -112,6 +115,34 @@ export function createEngine(deps: EngineDeps): Engine {
   });
   /** The record of each conversation whose turn is running, for the handoff actor (it needs the transcript). */
   const currentRecords = new Map<string, ConversationRecord>();
+
+  /**
+   * Dialog actors of recently active conversations, kept running between turns so a hot conversation skips the
+   * snapshot restore. An entry is valid only for the record version it was saved with (another instance or an
+   * agent action makes it stale), and a turn takes it out while it runs, so a failed turn never leaves it behind.
+   */
+  interface LiveActor {
+    actor: AnyActorRef;
+    version: number;
+    sink: { emitted: DialogEmitted[] };
+  }
+  const liveActors = new Map<string, LiveActor>();
+  const takeLiveActor = (id: string, version: number): LiveActor | undefined => {
+    const live = liveActors.get(id);
+    if (!live) return undefined;
+    liveActors.delete(id);
+    if (live.version === version) return live;
+    live.actor.stop();
+    return undefined;
+  };
+  const keepLiveActor = (id: string, live: LiveActor): void => {
+    liveActors.set(id, live);
+    if (liveActors.size > options.liveActors) {
+      const [oldestId, oldest] = liveActors.entries().next().value as [string, LiveActor];
+      liveActors.delete(oldestId);
+      oldest.actor.stop();
+    }
+  };
   const knownPayloads = new Set<string>([...bot.intents, ...bot.globalIntents, ...GLOBAL_PAYLOADS_FALLBACK]);
 
   const ttl = { ttlMs: options.idleTimeoutMs };
@@ -318,7 +349,8 @@ export function createEngine(deps: EngineDeps): Engine {
       return result;
     }
 
-    const emitted: DialogEmitted[] = [];
+    const sink = { emitted: [] as DialogEmitted[] };
+    const emitted = sink.emitted;
     const events: PendingEvent[] = [];
     const env = (locale: Locale, sentiment: number): DialogEnv => ({ channel: turn.channel, locale, now, open: handoff.isOpen(now), sentiment });
     const localeBefore = record.locale;
@@ -326,10 +358,12 @@ export function createEngine(deps: EngineDeps): Engine {
       const created = options.snapshot
         ? createActor(machine, { snapshot: options.snapshot, input: {} })
         : createActor(machine, { input: { conversationId: record.id, env: options.env } });
-      for (const type of ['say', 'handoff', 'survey', 'end'] as const) created.on(type, (event) => emitted.push(event as DialogEmitted));
+      for (const type of ['say', 'handoff', 'survey', 'end'] as const) created.on(type, (event) => liveSink.emitted.push(event as DialogEmitted));
       created.start();
       return created;
     };
+    // The listeners of a kept actor write to whichever turn currently holds it.
+    let liveSink = sink;
     // A conversation in progress is restored only after the NLU has run, with the turn's facts (locale,
     // sentiment, opening hours) written into the snapshot: one restore, no extra event.
     let actor: ReturnType<typeof startActor> | undefined;
@@ -411,8 +445,17 @@ export function createEngine(deps: EngineDeps): Engine {
     }
     const turnEnv = env(record.locale, nluResult?.sentiment ?? 0);
     if (!actor) {
-      const persisted = record.snapshot as { context: DialogContextShape };
-      actor = startActor({ snapshot: { ...persisted, context: { ...persisted.context, env: turnEnv } } as unknown as Snapshot<unknown>, env: turnEnv });
+      const live = takeLiveActor(record.id, record.version);
+      if (live) {
+        actor = live.actor as ReturnType<typeof startActor>;
+        liveSink = live.sink;
+        liveSink.emitted = emitted;
+        // The actor is idle and ours alone: refresh the turn's facts in place instead of sending an event.
+        (actor.getSnapshot().context as DialogContextShape).env = turnEnv;
+      } else {
+        const persisted = record.snapshot as { context: DialogContextShape };
+        actor = startActor({ snapshot: { ...persisted, context: { ...persisted.context, env: turnEnv } } as unknown as Snapshot<unknown>, env: turnEnv });
+      }
     } else if (dialogEvent) {
       actor.send({ type: 'ENV', env: turnEnv });
     }
@@ -427,7 +470,7 @@ export function createEngine(deps: EngineDeps): Engine {
     }
     const context = snapshot.context as { slots: Record<string, string | number | boolean | null>; ticketId?: string; outcome?: string; topicIntent?: string; misunderstood: number };
     record.snapshot = actor.getPersistedSnapshot();
-    actor.stop();
+    const finishedActor = actor;
     record.waiting = waitingMeta(snapshot);
     record.slots = { ...context.slots };
     if (context.ticketId) record.ticketId = context.ticketId;
@@ -477,7 +520,14 @@ export function createEngine(deps: EngineDeps): Engine {
     const newlyKnown = record.customerId !== undefined && record.customerId !== knownBefore;
     const result: TurnResult = { conversationId: record.id, replies, locale: record.locale, state: record.state, ended, ticketId: record.ticketId, transcriptLength: record.transcript.length };
     rememberProcessed(record, turn, result);
-    await save(record, now);
+    try {
+      await save(record, now);
+    } catch (error) {
+      finishedActor.stop();
+      throw error;
+    }
+    if (ended || options.liveActors === 0) finishedActor.stop();
+    else keepLiveActor(record.id, { actor: finishedActor, version: record.version, sink: liveSink });
     await emitEvents(record, now, events);
     if (ended || handedOff || fresh || newlyKnown) await rememberContact(record, ended ? (context.outcome ?? 'resolved') : handedOff ? 'handoff' : 'open', context.topicIntent);
     logger.info('engine.turn.handled', { conversationId: record.id, channel: turn.channel, state: record.state, intent: nluResult?.intent, ms: clock.now() - now });

@@ -205,3 +205,24 @@ describe('slots from the topic utterance', () => {
     expect(texts(result)[0]).toBe('Tilaus 12345: toimitettu (fi)');
   });
 });
+
+describe('live dialog actors', () => {
+  it('give the same conversation whether kept running or restored from the store', async () => {
+    const run = async (liveActors: number) => {
+      let now = OPEN_TIME;
+      const clock = { now: () => (now += 1000) };
+      const stores = createMemoryStores({ clock });
+      const handoff = createHandoffService({ tickets: stores.tickets, customers: stores.customers, outbox: stores.outbox, clock, hours: {}, routing: {}, sinks: {} });
+      const engine = createEngine({ bot: loaded.bot, catalog: loaded.catalog, nlu: loaded.nlu, stores, handoff, clock, logger: silentLogger, options: { locales: ['fi', 'en'], liveActors },
+        integrations: { 'orders.lookup': async (): Promise<IntegrationOutput> => ({ outcome: 'found', result: { status: 'toimitettu' } }) } });
+      const said: string[][] = [];
+      for (const text of ['tilaus', 'en tiedä', '12345', 'milloin auki', 'ihminen']) said.push(texts(await say(engine, 'live', text)));
+      // An agent action changes the record behind the kept actor: the next turn must not use the stale one.
+      await engine.agentJoin('live', 'Liisa');
+      await engine.releaseToBot('live', 'Liisa');
+      said.push(texts(await say(engine, 'live', '5')));
+      return said;
+    };
+    expect(await run(256)).toEqual(await run(0));
+  });
+});
