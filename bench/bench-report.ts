@@ -2,7 +2,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-export const BENCHMARKS_FILE = path.resolve(__dirname, '..', 'docs', 'benchmarks.md');
+/** The repository root, whether this runs from `bench/` (tsx) or from `dist/bench/` (compiled). */
+export const REPO_ROOT = (() => {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
+
+export const BENCHMARKS_FILE = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
