@@ -74,8 +74,14 @@ async function createVoice(config: AspaConfig, engine: Engine, stores: Stores, l
   const { defaultVoiceConfig } = await import('../channels/voice/voice-config');
   const speech = config.googleSpeech ? (await import('../speech/google-speech-to-text')).createGoogleSpeechToText({ logger }) : undefined;
   const twilioClient = twilioConfig.accountSid ? (await import('twilio')).default(twilioConfig.accountSid, twilioConfig.authToken) : undefined;
-  return createVoiceChannel({
-    engine, clock, logger, customers: stores.customers,
+  // On Redis, any instance may take a call's next webhook; in one process the memory store is enough.
+  const calls = config.store === 'redis'
+    ? await (await import('../stores/redis/redis-call-state-store')).createRedisCallStateStore({
+        url: config.redisUrl as string, keyPrefix: config.redisKeyPrefix, onError: (error) => logger.error('voice.call_state.redis_error', { error: String(error) }),
+      })
+    : undefined;
+  const channel = createVoiceChannel({
+    engine, clock, logger, customers: stores.customers, calls,
     messages: (key, locale) => {
       const message = loaded.catalog.get(locale, key);
       return message?.voice?.[0] ?? message?.text[0];
@@ -93,6 +99,13 @@ async function createVoice(config: AspaConfig, engine: Engine, stores: Stores, l
     twilioClient,
     onCallEnded: (event) => logger.info('voice.call.ended', { ...event }),
   });
+  return {
+    ...channel,
+    async close() {
+      await channel.close();
+      await calls?.close();
+    },
+  };
 }
 
 /** Analytics are written in batches (a commit per turn is the store's cost to keep for conversations only). */
