@@ -58,6 +58,24 @@ export function signWebhookBody(body: string, secret: string): string {
 }
 
 /**
+ * `v2=<hex>`: HMAC-SHA256 of `<timestamp>.<body>`. Covering the timestamp lets a receiver refuse replays of an
+ * old request (reject when `X-Aspa-Timestamp` is more than a few minutes off).
+ */
+export function signWebhookBodyV2(body: string, timestamp: string, secret: string): string {
+  return `v2=${createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex')}`;
+}
+
+/** For receivers: checks `X-Aspa-Signature-V2` and that the timestamp is within `toleranceSeconds` of `nowSeconds`. */
+export function verifyWebhookSignatureV2(body: string | Buffer, timestamp: unknown, signature: unknown, secret: string, nowSeconds: number, toleranceSeconds = 300): boolean {
+  if (typeof signature !== 'string' || typeof timestamp !== 'string' || !/^\d{1,12}$/.test(timestamp)) return false;
+  if (Math.abs(nowSeconds - Number(timestamp)) > toleranceSeconds) return false;
+  const raw = typeof body === 'string' ? body : body.toString('utf8');
+  const expected = Buffer.from(signWebhookBodyV2(raw, timestamp, secret));
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
  * For receivers (and tests): true when `signature` (the `X-Aspa-Signature` header) matches the raw body.
  * Compares in constant time so the check leaks nothing about the expected value.
  */
@@ -116,10 +134,12 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
 
   async function post(item: OutboxItem): Promise<{ status?: number; error?: string }> {
     const body = JSON.stringify(item.payload ?? null);
+    const timestamp = String(Math.floor(deps.clock.now() / 1000));
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
       'X-Aspa-Signature': signWebhookBody(body, deps.secret),
-      'X-Aspa-Timestamp': String(Math.floor(deps.clock.now() / 1000)),
+      'X-Aspa-Signature-V2': signWebhookBodyV2(body, timestamp, deps.secret),
+      'X-Aspa-Timestamp': timestamp,
       'Idempotency-Key': item.idempotencyKey,
       'X-Aspa-Attempt': String(item.attempts),
     };

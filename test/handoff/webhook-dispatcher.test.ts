@@ -230,3 +230,17 @@ describe('createWebhookDispatcher', () => {
     expect(() => dispatcher.start(0)).toThrow(/positive number/);
   });
 });
+
+describe('webhook signature v2', () => {
+  it('covers the timestamp, so an old request cannot be replayed', async () => {
+    const { signWebhookBodyV2, verifyWebhookSignatureV2 } = await import('../../src/handoff/webhook-dispatcher');
+    const secret = 'a-long-shared-secret-for-tests';
+    const body = '{"ticket":{"id":"ASPA-000001"}}';
+    const signature = signWebhookBodyV2(body, '1700000000', secret);
+    expect(verifyWebhookSignatureV2(body, '1700000000', signature, secret, 1700000100)).toBe(true);
+    expect(verifyWebhookSignatureV2(body, '1700000000', signature, secret, 1700009999)).toBe(false);
+    expect(verifyWebhookSignatureV2(body, '1700000001', signature, secret, 1700000100)).toBe(false);
+    expect(verifyWebhookSignatureV2(`${body} `, '1700000000', signature, secret, 1700000100)).toBe(false);
+    expect(verifyWebhookSignatureV2(body, undefined, signature, secret, 1700000100)).toBe(false);
+  });
+});
