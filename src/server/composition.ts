@@ -196,6 +196,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
     },
   });
 
+  const botFramework = createBotFrameworkChannel({ engine, config: config.botFramework, logger, bus: stores.bus });
   const voice = config.twilio && config.publicUrl ? await createVoice(config, engine, stores, loaded, clock, logger) : undefined;
 
   const app = express();
@@ -218,7 +219,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   });
   app.use(createApiRouter({ engine, logger, isAgent: (req) => web.isAgentRequest(req) }));
   if (voice) app.use('/voice', voice.router);
-  app.use(createBotFrameworkChannel({ engine, config: config.botFramework, logger }));
+  app.use(botFramework.router);
   app.use(web.router);
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'No such endpoint.' } });
@@ -243,6 +244,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
       await dispatcher?.stop();
       await web.close();
       await voice?.close();
+      await botFramework.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       if (!overrides.stores) await stores.close();

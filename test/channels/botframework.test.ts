@@ -46,6 +46,35 @@ describe('Bot Framework channel', () => {
     expect(toActivities([{ kind: 'handoff', ticketId: 'ASPA-000001', queue: 'general', priority: 'normal', reason: 'customer_request', agentsAvailable: true }], 'u')).toEqual([]);
   });
 
+  it('delivers an agent\'s messages after a live takeover as proactive messages', async () => {
+    const http = await import('node:http');
+    const received: { path: string; text: string }[] = [];
+    const connector = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        received.push({ path: req.url ?? '', text: JSON.parse(body || '{}').text });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `r${received.length}` }));
+      });
+    });
+    await new Promise<void>((resolve) => connector.listen(0, '127.0.0.1', () => resolve()));
+    const serviceUrl = `http://127.0.0.1:${(connector.address() as { port: number }).port}/`;
+    try {
+      const first = activity({ text: 'haluan ihmisen', serviceUrl, conversation: { id: 'teams-conv-1' } });
+      const answered = await send(first);
+      expect(answered.activities[0].text).toMatch(/Tiketti ASPA-\d{6} luotu/);
+      const id = conversationIdFor(first);
+      await aspa.engine.agentJoin(id, 'Liisa');
+      await aspa.engine.agentSay(id, 'Liisa', 'Hei, Liisa täällä!');
+      for (let tries = 0; tries < 200 && received.length < 2; tries += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(received).toHaveLength(2);
+      for (const request of received) expect(request.path).toMatch(/^\/v3\/conversations\/teams-conv-1\/activities/);
+      expect(received[1].text).toBe('Liisa: Hei, Liisa täällä!');
+    } finally {
+      connector.close();
+    }
+  });
+
   it('answers a body that is not JSON with 400 and stays up', async () => {
     const response = await fetch(`${base}/api/messages`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
     expect(response.status).toBe(400);

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import express from 'express';
 import { InvalidTurnError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
-import type { ConversationEngine } from '../../core/services';
+import type { ConversationEngine, MessageBus, OutboundMessage } from '../../core/services';
 import { toActivities, toTurn, type IncomingActivity } from './activity-mapping';
 
 export interface BotFrameworkConfig {
@@ -18,8 +18,14 @@ export interface BotFrameworkConfig {
  * Bot Framework Emulator and `deliveryMode: "expectReplies"`. botbuilder is loaded on the first request so a
  * server that never sees Bot Framework traffic starts without it.
  */
-export function createBotFrameworkChannel(deps: { engine: ConversationEngine; config: BotFrameworkConfig; logger: Logger }): express.Router {
+export function createBotFrameworkChannel(deps: { engine: ConversationEngine; config: BotFrameworkConfig; logger: Logger; bus?: MessageBus }): { router: express.Router; close(): Promise<void> } {
   const router = express.Router();
+  /**
+   * Where to send messages that do not answer a turn (an agent's reply after a live takeover): the Bot Framework
+   * conversation reference of each conversation this instance has seen, most recent last.
+   */
+  const references = new Map<string, Partial<import('botbuilder').ConversationReference>>();
+  const MAX_REFERENCES = 10_000;
   type Adapter = import('botbuilder').CloudAdapter;
   let adapter: Promise<Adapter> | undefined;
   const getAdapter = (): Promise<Adapter> => {
@@ -50,6 +56,10 @@ export function createBotFrameworkChannel(deps: { engine: ConversationEngine; co
       const activity = context.activity as unknown as IncomingActivity;
       const turn = toTurn(activity);
       if (!turn) return;
+      const { TurnContext } = await import('botbuilder');
+      references.delete(turn.conversationId);
+      references.set(turn.conversationId, TurnContext.getConversationReference(context.activity));
+      if (references.size > MAX_REFERENCES) references.delete(references.keys().next().value as string);
       try {
         const result = await deps.engine.handleTurn({ ...turn, clientMessageId: (context.activity.id as string | undefined)?.slice(0, 100) });
         const activities = toActivities(result.replies, activity.from?.id);
@@ -63,5 +73,26 @@ export function createBotFrameworkChannel(deps: { engine: ConversationEngine; co
       }
     });
   });
-  return router;
+  // Agent messages and takeover notices published on the bus reach Teams / Web Chat as proactive messages.
+  const deliver = async (message: OutboundMessage): Promise<void> => {
+    const reference = references.get(message.conversationId);
+    if (!reference || message.event === 'customer_message') return;
+    const activities = toActivities(message.replies, reference.user?.id);
+    if (activities.length === 0) return;
+    const cloud = await getAdapter();
+    await cloud.continueConversationAsync(deps.config.appId ?? '', reference, async (context) => {
+      await context.sendActivities(activities);
+    });
+  };
+  const unsubscribe = deps.bus?.subscribe((message) => {
+    deliver(message).catch((error: unknown) => deps.logger.error('botframework.proactive.failed', { conversationId: message.conversationId, error: String(error) }));
+  });
+
+  return {
+    router,
+    async close() {
+      const stop = await unsubscribe;
+      await stop?.();
+    },
+  };
 }
