@@ -41,6 +41,7 @@ const envSchema = z.object({
   WEB_ALLOWED_ORIGINS: optionalText,
   AGENT_TOKEN: optionalText,
   AGENT_USERS_FILE: optionalText,
+  AGENT_SESSION_SECRET: z.string().min(16, 'use at least 16 random characters').optional(),
   PUBLIC_URL: z.url().optional(),
   TWILIO_AUTH_TOKEN: optionalText,
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits').optional(),
@@ -81,6 +82,7 @@ export interface AspaConfig {
   webAllowedOrigins: string[];
   agentToken?: string;
   agentUsersFile?: string;
+  agentSessionSecret?: string;
   publicUrl?: string;
   twilio?: { authToken: string; accountSid?: string };
   voiceMode: 'gather' | 'stream';
@@ -145,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     webAllowedOrigins: (values.WEB_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
     agentToken: values.AGENT_TOKEN,
     agentUsersFile: values.AGENT_USERS_FILE,
+    agentSessionSecret: values.AGENT_SESSION_SECRET,
     publicUrl: values.PUBLIC_URL,
     twilio: values.TWILIO_AUTH_TOKEN ? { authToken: values.TWILIO_AUTH_TOKEN, accountSid: values.TWILIO_ACCOUNT_SID } : undefined,
     voiceMode: values.VOICE_MODE,

@@ -190,6 +190,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
       allowedOrigins: config.webAllowedOrigins,
       agentToken: config.agentToken,
       agentUsersFile: config.agentUsersFile,
+      agentSessionSecret: config.agentSessionSecret,
       defaultLocale: config.defaultLocale,
       secureCookies: Boolean(config.publicUrl?.startsWith('https:')),
       agentSessionTtlMs: 12 * 3_600_000,

@@ -49,7 +49,7 @@ describe('agent console', () => {
     expect(ok.status).toBe(200);
     expect(ok.setCookie).toMatch(/HttpOnly/);
     expect(ok.setCookie).toMatch(/SameSite=Strict/);
-    expect(ok.cookie).toMatch(/^aspa_agent=[A-Za-z0-9_-]{43}$/);
+    expect(ok.cookie).toMatch(/^aspa_agent=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
     expect(server.channel.isAgentRequest({ headers: { cookie: ok.cookie } } as never)).toBe(true);
 
     const me = await fetch(`${server.baseUrl}/api/agent/me`, { headers: { Cookie: ok.cookie! } });

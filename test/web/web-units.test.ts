@@ -113,3 +113,25 @@ describe('web config and assets', () => {
     }
   });
 });
+
+describe('signed agent sessions', () => {
+  it('work on another instance with the same secret, survive a restart, and can be revoked', async () => {
+    const { createAgentSessions, SESSION_COOKIE } = await import('../../src/channels/web/agent-console/agent-sessions');
+    const clock = { now: () => 1_000_000 };
+    const make = (secret?: string) => createAgentSessions({ token: 'agent-token-for-tests-123', clock, ttlMs: 60_000, secret });
+    const a = make('shared-secret-of-the-deployment');
+    const login = await a.login('Maija', 'agent-token-for-tests-123');
+    if (!login.ok) throw new Error(login.message);
+    const request = (id: string) => ({ headers: { cookie: `${SESSION_COOKIE}=${id}` } }) as never;
+    expect(make('shared-secret-of-the-deployment').fromRequest(request(login.session.id))?.name).toBe('Maija');
+    expect(make('another-secret-entirely-here').fromRequest(request(login.session.id))).toBeUndefined();
+    const [payload, mac] = login.session.id.split('.');
+    const forged = Buffer.from(JSON.stringify({ n: 'Admin', e: 9e15, r: 'x' })).toString('base64url');
+    expect(a.fromRequest(request(`${forged}.${mac}`))).toBeUndefined();
+    expect(a.fromRequest(request(`${payload}.${mac}x`))).toBeUndefined();
+    a.logout(login.session.id);
+    expect(a.fromRequest(request(login.session.id))).toBeUndefined();
+    clock.now = () => 1_000_000 + 61_000;
+    expect(make('shared-secret-of-the-deployment').fromRequest(request(login.session.id))).toBeUndefined();
+  });
+});

@@ -52,6 +52,7 @@ export function createWebChannel(deps: WebChannelDeps): WebChannel {
 
   const conversations = createWebConversations({ engine, stores, clock, logger });
   const sessions = createAgentSessions({
+    secret: config.agentSessionSecret,
     token: config.agentToken,
     users: config.agentUsersFile ? loadAgentUsers(config.agentUsersFile) : undefined,
     clock,

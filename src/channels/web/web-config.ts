@@ -15,6 +15,8 @@ export interface WebConfig {
   secureCookies: boolean;
   /** Agent session lifetime in ms (default 12 h). */
   agentSessionTtlMs: number;
+  /** Signs agent session cookies (`AGENT_SESSION_SECRET`); share it between instances. Unset: random per process. */
+  agentSessionSecret?: string;
 }
 
 export const DEFAULT_WEB_CONFIG: WebConfig = {

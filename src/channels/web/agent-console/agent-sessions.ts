@@ -20,7 +20,7 @@ export interface AgentUser {
 
 export type LoginResult = { ok: true; session: AgentSession } | { ok: false; message: string };
 
-/** Agent logins and their server-side sessions (in memory: a restart logs agents out). */
+/** Agent logins and their sessions. */
 export interface AgentSessions {
   login(name: string, secret: string): Promise<LoginResult>;
   logout(sessionId: string): void;
@@ -71,17 +71,35 @@ export function cleanAgentName(name: string): string | undefined {
   return trimmed.length >= 1 && trimmed.length <= 60 && !hasControl && !/[<>]/.test(trimmed) ? trimmed : undefined;
 }
 
-export function createAgentSessions(options: { token?: string; users?: AgentUser[]; clock: Clock; ttlMs: number }): AgentSessions {
-  const sessions = new Map<string, AgentSession>();
+/**
+ * Sessions are signed, not stored: the cookie carries the agent's name and expiry with an HMAC, so any instance
+ * that shares `secret` (AGENT_SESSION_SECRET) accepts it and a restart does not log agents out. Without a secret
+ * a random one is made per process (one instance; a restart logs agents out). Logging out revokes the session on
+ * this instance until it expires; the cookie is cleared in the browser as well.
+ */
+export function createAgentSessions(options: { token?: string; users?: AgentUser[]; clock: Clock; ttlMs: number; secret?: string }): AgentSessions {
   const { clock } = options;
+  const key = options.secret ? crypto.createHash('sha256').update(`aspa-agent-session:${options.secret}`).digest() : crypto.randomBytes(32);
+  const revoked = new Map<string, number>();
+  const sign = (payload: string) => crypto.createHmac('sha256', key).update(payload).digest('base64url');
 
   function newSession(name: string): AgentSession {
-    // Drop expired sessions on the way so the map cannot grow without bound.
-    const now = clock.now();
-    for (const [id, session] of sessions) if (session.expiresAt <= now) sessions.delete(id);
-    const session = { id: crypto.randomBytes(32).toString('base64url'), name, expiresAt: now + options.ttlMs };
-    sessions.set(session.id, session);
-    return session;
+    const expiresAt = clock.now() + options.ttlMs;
+    const payload = Buffer.from(JSON.stringify({ n: name, e: expiresAt, r: crypto.randomBytes(12).toString('base64url') })).toString('base64url');
+    return { id: `${payload}.${sign(payload)}`, name, expiresAt };
+  }
+
+  function verify(id: string): AgentSession | undefined {
+    const [payload, mac, extra] = id.split('.');
+    if (!payload || !mac || extra !== undefined || !tokensEqual(sign(payload), mac)) return undefined;
+    try {
+      const data = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { n?: unknown; e?: unknown };
+      if (typeof data.n !== 'string' || typeof data.e !== 'number' || data.e <= clock.now()) return undefined;
+      if (revoked.has(id)) return undefined;
+      return { id, name: data.n, expiresAt: data.e };
+    } catch {
+      return undefined;
+    }
   }
 
   return {
@@ -102,19 +120,17 @@ export function createAgentSessions(options: { token?: string; users?: AgentUser
     },
 
     logout(sessionId) {
-      sessions.delete(sessionId);
+      const session = verify(sessionId);
+      if (!session) return;
+      // Forget revocations that have expired anyway, so the map stays small.
+      const now = clock.now();
+      for (const [id, expiresAt] of revoked) if (expiresAt <= now) revoked.delete(id);
+      revoked.set(sessionId, session.expiresAt);
     },
 
     fromRequest(req) {
       const id = parseCookies(req.headers.cookie)[SESSION_COOKIE];
-      if (!id) return undefined;
-      const session = sessions.get(id);
-      if (!session) return undefined;
-      if (session.expiresAt <= clock.now()) {
-        sessions.delete(id);
-        return undefined;
-      }
-      return session;
+      return id ? verify(id) : undefined;
     },
   };
 }
