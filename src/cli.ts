@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
@@ -38,11 +39,14 @@ function config(overrides: Record<string, string | undefined> = {}): AspaConfig 
 }
 
 async function serve(): Promise<number> {
+  const cfg = config();
+  if (cfg.workers > 1 && cluster.isPrimary) return servePrimary(cfg);
   const started = Date.now();
-  const aspa = await createAspa(config());
+  const aspa = await createAspa(cfg);
   const port = await aspa.listen();
-  aspa.logger.info('server.started', { port, store: aspa.config.store, ms: Date.now() - started });
-  console.log(`Aspa is serving on http://localhost:${port} (store: ${aspa.config.store}, started in ${Date.now() - started} ms)`);
+  aspa.logger.info('server.started', { port, store: aspa.config.store, ms: Date.now() - started, worker: cluster.isWorker ? cluster.worker?.id : undefined });
+  if (cluster.isPrimary) console.log(`Aspa is serving on http://localhost:${port} (store: ${aspa.config.store}, started in ${Date.now() - started} ms)`);
+  else process.send?.({ type: 'aspa.listening', port, ms: Date.now() - started });
   const stop = async (signal: string) => {
     aspa.logger.info('server.stopping', { signal });
     await aspa.close();
@@ -50,6 +54,47 @@ async function serve(): Promise<number> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  return new Promise<number>(() => undefined);
+}
+
+/**
+ * Several worker processes share the port (node:cluster). Everything a turn needs between requests lives in Redis
+ * (conversations, locks, tickets, call state, the agent bus) and agent sessions are signed cookies, so any worker
+ * may take any request. A worker that dies is replaced.
+ */
+async function servePrimary(cfg: AspaConfig): Promise<number> {
+  const started = Date.now();
+  let stopping = false;
+  let listening = 0;
+  const fork = () => {
+    const worker = cluster.fork();
+    worker.on('message', (message: { type?: string; port?: number }) => {
+      if (message?.type !== 'aspa.listening') return;
+      listening += 1;
+      if (listening === cfg.workers) console.log(`Aspa is serving on http://localhost:${message.port} (store: ${cfg.store}, ${cfg.workers} workers, started in ${Date.now() - started} ms)`);
+    });
+  };
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    // A worker that dies before it ever listened has a start-up problem (config, Redis down): do not loop on it.
+    if (listening < cfg.workers) {
+      console.error(`worker ${worker.id} failed to start (${signal ?? code}); stopping`);
+      stopping = true;
+      for (const other of Object.values(cluster.workers ?? {})) other?.kill('SIGTERM');
+      process.exitCode = 1;
+      return;
+    }
+    console.error(`worker ${worker.id} stopped (${signal ?? code}); starting another`);
+    fork();
+  });
+  for (let index = 0; index < cfg.workers; index += 1) fork();
+  const stop = () => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');
+    cluster.disconnect(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
   return new Promise<number>(() => undefined);
 }
 

@@ -17,6 +17,8 @@ const optionalText = z.string().trim().min(1).optional();
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
+  /** Server processes sharing the port; more than one needs Redis (ASPA_STORE=redis / REDIS_URL). */
+  ASPA_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   ASPA_DATA_DIR: z.string().default('./data'),
   ASPA_FLOWS_DIR: z.string().default('./flows'),
   ASPA_LOCALES_DIR: z.string().default('./locales'),
@@ -63,6 +65,7 @@ const envSchema = z.object({
 export interface AspaConfig {
   port: number;
   host: string;
+  workers: number;
   dataDir: string;
   flowsDir: string;
   localesDir: string;
@@ -109,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const values = parsed.data;
   const problems: string[] = [];
   if (!values.ASPA_LOCALES.includes(values.ASPA_DEFAULT_LOCALE)) problems.push(`ASPA_DEFAULT_LOCALE: ${values.ASPA_DEFAULT_LOCALE} is not in ASPA_LOCALES (${values.ASPA_LOCALES.join(',')})`);
+  if (values.ASPA_WORKERS > 1 && !(values.ASPA_STORE === 'redis' || (values.REDIS_URL && !values.ASPA_STORE))) problems.push('ASPA_WORKERS > 1 needs Redis (REDIS_URL): the embedded store is for one process');
   if (values.ASPA_STORE === 'redis' && !values.REDIS_URL) problems.push('ASPA_STORE=redis needs REDIS_URL (e.g. redis://127.0.0.1:6379)');
   if (values.TICKET_WEBHOOK_URL && !values.TICKET_WEBHOOK_SECRET) problems.push('TICKET_WEBHOOK_URL needs TICKET_WEBHOOK_SECRET (the HMAC key the receiver checks)');
   if (values.MICROSOFT_APP_ID && !values.MICROSOFT_APP_PASSWORD && values.MICROSOFT_APP_TYPE !== 'UserAssignedMSI') problems.push('MICROSOFT_APP_ID needs MICROSOFT_APP_PASSWORD (the bot registration\'s client secret)');
@@ -128,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   return Object.freeze({
     port: values.PORT,
     host: values.HOST,
+    workers: values.ASPA_WORKERS,
     dataDir: path.resolve(cwd, values.ASPA_DATA_DIR),
     flowsDir: path.resolve(cwd, values.ASPA_FLOWS_DIR),
     localesDir: path.resolve(cwd, values.ASPA_LOCALES_DIR),

@@ -7,7 +7,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 /** Starts `aspa serve` in its own process on an ephemeral port and waits for it to say where it listens. */
 function startServer(dataDir: string): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(ROOT, 'src/cli.ts'), 'serve'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), 'serve'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ASPA_DATA_DIR: dataDir, ASPA_STORE: 'embedded', REDIS_URL: '', LOG_LEVEL: 'warn', METADATA_SERVER_DETECTION: 'none' },
     stdio: ['ignore', 'pipe', 'pipe'],
