@@ -77,6 +77,14 @@ async function idleMemory(): Promise<{ bytesPerConversation: number; storedBytes
   return { bytesPerConversation: (after - before) / count, storedBytes: Buffer.byteLength(JSON.stringify(sample)) };
 }
 
+async function dropKeys(url: string, prefix: string): Promise<void> {
+  const { createClient } = await import('redis');
+  const client = createClient({ url });
+  await client.connect();
+  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) if (keys.length) await client.del(keys);
+  await client.quit();
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -88,11 +96,11 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startServer(dataDir: string): Promise<{ port: number; startMs: number; stop: () => Promise<void> }> {
+async function startServer(dataDir: string, env: Record<string, string> = { REDIS_URL: '', ASPA_STORE: 'embedded' }): Promise<{ port: number; startMs: number; stop: () => Promise<void> }> {
   const port = await freePort();
   const started = Date.now();
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/cli.js'), 'serve'], {
-    cwd: ROOT, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ASPA_DATA_DIR: dataDir, LOG_LEVEL: 'warn', REDIS_URL: '' , ASPA_STORE: 'embedded' }, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: ROOT, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ASPA_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => { if (chunk.toString().includes('serving on')) resolve(); });
@@ -157,17 +165,31 @@ async function main(): Promise<void> {
   console.log(`server start with the demo bot: ${cold.startMs} ms first (trains the NLU), ${server.startMs} ms with the cached model`);
   const http = await overHttp(server.port);
   await server.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
   console.log(`web chat over HTTP, 256 concurrent conversations: p50 ${http.p50.toFixed(2)} ms, p99 ${http.p99.toFixed(2)} ms, ${Math.round(http.perSecond)} turns/s (${http.turns} turns)`);
+  // On Redis, also with two worker processes sharing the port (what a production deployment runs).
+  const redisRows: string[] = [];
+  if (process.env.REDIS_URL) {
+    for (const workers of [1, 2]) {
+      const prefix = `aspa-bench-${process.pid}-${workers}:`;
+      const onRedis = await startServer(dataDir, { REDIS_URL: process.env.REDIS_URL, ASPA_STORE: 'redis', REDIS_KEY_PREFIX: prefix, ASPA_WORKERS: String(workers) });
+      const result = await overHttp(onRedis.port);
+      await onRedis.stop();
+      await dropKeys(process.env.REDIS_URL, prefix);
+      console.log(`web chat over HTTP on Redis, ${workers} worker(s): p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ${Math.round(result.perSecond)} turns/s`);
+      redisRows.push(`| same, Redis store, ${workers} server process${workers > 1 ? 'es' : ''} (\`ASPA_WORKERS=${workers}\`) | p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ${Math.round(result.perSecond)} turns/s | p99 < 25 ms; ≥ 2,000 turns/s |`);
+    }
+  }
+  fs.rmSync(dataDir, { recursive: true, force: true });
   writeSection('engine-bench', `## Engine, memory, HTTP, start-up
 
-Command: \`npm run bench\` (${machineLine()}).
+Command: \`npm run bench\` (${machineLine()}; the Redis rows run when \`REDIS_URL\` is set).
 
 | what | measured | target |
 |---|---|---|
 | engine turn in process (NLU + dialog + embedded SQLite store), ${engine.turns} turns | p50 ${engine.p50.toFixed(3)} ms, p99 ${engine.p99.toFixed(3)} ms, ${Math.round(engine.perSecond)} turns/s on one core | p99 < 1 ms; ≥ 5,000 turns/s |
 | idle conversation in memory (memory store, after a greeting) | ${(memory.bytesPerConversation / 1024).toFixed(2)} KB heap; stored record ${(memory.storedBytes / 1024).toFixed(2)} KB | < 4 KB |
 | web chat over HTTP (JSON API, keep-alive), 256 concurrent conversations, server in its own process, load generator on the same 2 cores | p50 ${http.p50.toFixed(2)} ms, p99 ${http.p99.toFixed(2)} ms, ${Math.round(http.perSecond)} turns/s | p99 < 25 ms; ≥ 2,000 turns/s |
+${redisRows.join('\n')}
 | server start with the demo bot (until it listens) | ${cold.startMs} ms first start (trains the NLU), ${server.startMs} ms with the cached model | < 2 s |
 
 The in-process figure is one Node thread doing the whole turn: NLU (intent, entities, language, sentiment), the XState
