@@ -1,3 +1,5 @@
+// One file on purpose: the turn pipeline and the agent operations share the per-conversation lock, the record
+// handling and the live dialog actors, and reading the turn top to bottom in one place is what keeps it correct.
 import { randomBytes } from 'node:crypto';
 import { createActor, waitFor, type AnyActorRef, type AnyStateMachine, type Snapshot } from 'xstate';
 import { MAIN_FLOW, provideImplementations, type CompiledBot } from '../flows/compile-flow';
