@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { SUPPORTED_LOCALES, type Locale } from '../core/turn';
+import { webConfigFromEnv } from '../channels/web/web-config';
 
 /**
  * Every setting, read once from the environment at start-up. Unknown values fail with one message
@@ -110,7 +111,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const values = parsed.data;
-  const problems: string[] = [];
+  // The web channel's own settings (origins, agent token) are checked by the channel's parser: one set of rules.
+  const web = webConfigFromEnv(present);
+  const problems: string[] = [...web.problems];
   if (!values.ASPA_LOCALES.includes(values.ASPA_DEFAULT_LOCALE)) problems.push(`ASPA_DEFAULT_LOCALE: ${values.ASPA_DEFAULT_LOCALE} is not in ASPA_LOCALES (${values.ASPA_LOCALES.join(',')})`);
   if (values.ASPA_WORKERS > 1 && !(values.ASPA_STORE === 'redis' || (values.REDIS_URL && !values.ASPA_STORE))) problems.push('ASPA_WORKERS > 1 needs Redis (REDIS_URL): the embedded store is for one process');
   if (values.ASPA_STORE === 'redis' && !values.REDIS_URL) problems.push('ASPA_STORE=redis needs REDIS_URL (e.g. redis://127.0.0.1:6379)');
@@ -149,8 +152,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     holidays,
     logLevel: values.LOG_LEVEL,
     ticketWebhook: values.TICKET_WEBHOOK_URL && values.TICKET_WEBHOOK_SECRET ? { url: values.TICKET_WEBHOOK_URL, secret: values.TICKET_WEBHOOK_SECRET } : undefined,
-    webAllowedOrigins: (values.WEB_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
-    agentToken: values.AGENT_TOKEN,
+    webAllowedOrigins: web.config.allowedOrigins,
+    agentToken: web.config.agentToken,
     agentUsersFile: values.AGENT_USERS_FILE,
     agentSessionSecret: values.AGENT_SESSION_SECRET,
     publicUrl: values.PUBLIC_URL,
