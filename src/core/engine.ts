@@ -1,6 +1,5 @@
 // One file on purpose: the turn pipeline and the agent operations share the per-conversation lock, the record
 // handling and the live dialog actors, and reading the turn top to bottom in one place is what keeps it correct.
-import { randomBytes } from 'node:crypto';
 import { createActor, waitFor, type AnyActorRef, type AnyStateMachine, type Snapshot } from 'xstate';
 import { MAIN_FLOW, provideImplementations, type CompiledBot } from '../flows/compile-flow';
 import type { DialogEmitted, DialogEnv, DialogEvent, IntegrationOutput, WaitingStateMeta } from '../flows/dialog-types';
@@ -8,6 +7,7 @@ import type { MessageCatalog } from '../i18n/message-catalog';
 import { renderMessage, type MessageVariables } from '../i18n/render-message';
 import type { ConversationRecord } from './conversation';
 import { AccessDeniedError, AppError, InvalidTurnError } from './errors';
+import { createAccessToken, secretsEqual } from './secrets';
 import type { AnalyticsEvent, AnalyticsEventType } from './events';
 import type { Logger } from './logger';
 import { OUT_OF_SCOPE, type Nlu, type NluResult } from './nlu';
@@ -68,19 +68,12 @@ export interface EngineDeps {
 }
 
 export interface Engine extends ConversationEngine {
-  /** Creates a conversation with a server-made, unguessable id and its secret access token. */
-  createConversation(channel: ChannelKind, locale?: Locale): Promise<{ id: string; accessToken: string }>;
   /** Throws AccessDeniedError unless `token` is the conversation's secret. */
   authorize(conversationId: string, token: string | undefined): Promise<ConversationRecord>;
 }
 
 const CONVERSATION_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const GLOBAL_PAYLOADS_FALLBACK = ['human_agent'];
-
-/** Makes a 128-bit random id, URL-safe. */
-export function createSecretId(): string {
-  return randomBytes(16).toString('base64url');
-}
 
 export function isValidConversationId(id: string): boolean {
   return CONVERSATION_ID.test(id);
@@ -163,7 +156,7 @@ export function createEngine(deps: EngineDeps): Engine {
     transcript: [],
     processed: [],
     misunderstood: 0,
-    accessToken: createSecretId(),
+    accessToken: createAccessToken(),
   });
 
   const save = async (record: ConversationRecord, now: number): Promise<void> => {
@@ -307,7 +300,7 @@ export function createEngine(deps: EngineDeps): Engine {
     const started = clock.now();
     const now = turn.timestamp ?? started;
     let record = await stores.conversations.get(turn.conversationId);
-    if (record && turn.accessToken !== undefined && (!record.accessToken || !turn.accessToken || !timingSafeEqualText(record.accessToken, turn.accessToken))) {
+    if (record && turn.accessToken !== undefined && (!record.accessToken || !turn.accessToken || !secretsEqual(record.accessToken, turn.accessToken))) {
       throw new AccessDeniedError('This conversation needs its access token.', turn.conversationId);
     }
     if (record && turn.clientMessageId) {
@@ -585,16 +578,9 @@ export function createEngine(deps: EngineDeps): Engine {
 
     getConversation: (id) => stores.conversations.get(id),
 
-    async createConversation(channel, locale) {
-      const now = clock.now();
-      const record = newRecord(createSecretId(), channel, locale ?? options.defaultLocale, now);
-      await save(record, now);
-      return { id: record.id, accessToken: record.accessToken as string };
-    },
-
     async authorize(conversationId, token) {
       const record = isValidConversationId(conversationId) ? await stores.conversations.get(conversationId) : undefined;
-      if (!record || !record.accessToken || !token || !timingSafeEqualText(record.accessToken, token)) {
+      if (!record || !record.accessToken || !token || !secretsEqual(record.accessToken, token)) {
         throw new AccessDeniedError('This conversation needs its access token.', conversationId);
       }
       return record;
@@ -675,12 +661,6 @@ function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-function timingSafeEqualText(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let difference = 0;
-  for (let index = 0; index < a.length; index += 1) difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
-  return difference === 0;
-}
 
 /** Identity codes, IBANs and card numbers never reach the transcript; contact details stay (agents call back). */
 function redactForTranscript(text: string, nlu: NluResult | undefined): string {

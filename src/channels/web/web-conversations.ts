@@ -1,9 +1,9 @@
-import crypto from 'node:crypto';
 import type { ConversationRecord } from '../../core/conversation';
 import type { Clock, Stores } from '../../core/ports';
 import type { ConversationEngine } from '../../core/services';
 import type { Locale } from '../../core/turn';
 import type { Logger } from '../../core/logger';
+import { createConversationId, secretsEqual } from '../../core/secrets';
 import {
   toTurnInput, toWidgetReplies, toWidgetTranscript,
   type ClientMessage, type ServerMessage, type WidgetReply, type WidgetTranscriptLine,
@@ -28,57 +28,31 @@ export interface WebConversations {
   seqOf(conversationId: string): Promise<number>;
 }
 
-/** 128 random bits as base64url: conversation ids nobody can guess. */
-export function newConversationId(): string {
-  return crypto.randomBytes(16).toString('base64url');
-}
-
-/** 256 random bits: the per-conversation secret handed to the widget. */
-export function newAccessToken(): string {
-  return crypto.randomBytes(32).toString('base64url');
-}
-
-export function tokensEqual(expected: string, given: string): boolean {
-  // Hash first so the comparison is constant-time whatever the lengths.
-  const a = crypto.createHash('sha256').update(expected).digest();
-  const b = crypto.createHash('sha256').update(given).digest();
-  return crypto.timingSafeEqual(a, b);
-}
+// One home for the project's secrets; the names the web channel (and its tests) use.
+export { createConversationId as newConversationId, createAccessToken as newAccessToken, secretsEqual as tokensEqual } from '../../core/secrets';
 
 export function createWebConversations(deps: { engine: ConversationEngine; stores: Stores; clock: Clock; logger: Logger }): WebConversations {
-  const { engine, stores, clock, logger } = deps;
-
-  async function attachToken(conversationId: string, token: string): Promise<ConversationRecord> {
-    // The engine creates the record on the first turn; the secret is added under the conversation's lock
-    // with a versioned save, so a concurrent turn can never be overwritten.
-    return stores.lock.withLock(conversationId, async () => {
-      const record = await stores.conversations.get(conversationId);
-      if (!record) throw new Error(`conversation ${conversationId} was not stored by the engine after its start turn`);
-      if (record.accessToken) return record;
-      const updated: ConversationRecord = { ...record, accessToken: token, version: record.version + 1, updatedAt: clock.now() };
-      await stores.conversations.save(updated);
-      return updated;
-    });
-  }
+  const { engine, clock, logger } = deps;
 
   return {
     async start({ locale, webUserId }) {
-      const conversationId = newConversationId();
-      const token = newAccessToken();
+      const conversationId = createConversationId();
+      // `accessToken: null` asks the engine to hand out the new conversation's token with its first replies.
       const result = await engine.handleTurn({
-        conversationId, channel: 'web', input: { kind: 'start' }, locale, timestamp: clock.now(),
+        conversationId, channel: 'web', input: { kind: 'start' }, locale, timestamp: clock.now(), accessToken: null,
         ...(webUserId ? { customer: { webUserId } } : {}),
       });
-      const record = await attachToken(conversationId, token);
+      if (!result.accessToken) throw new Error(`conversation ${conversationId} was created without an access token`);
       logger.info('web.conversation.started', { conversationId, locale });
-      return { conversationId, token: record.accessToken ?? token, locale: result.locale, seq: record.transcript.length, replies: toWidgetReplies(result.replies) };
+      const seq = result.transcriptLength ?? (await engine.getConversation(conversationId))?.transcript.length ?? 0;
+      return { conversationId, token: result.accessToken, locale: result.locale, seq, replies: toWidgetReplies(result.replies) };
     },
 
     async authorize(conversationId, token) {
       if (!token) return { ok: false, status: 401, code: 'token_missing', message: 'This conversation needs its token (Authorization: Bearer <token> or ?token=).' };
       // Ids the server never makes are refused before they reach a store.
       const record = /^[A-Za-z0-9_-]{1,128}$/.test(conversationId) ? await engine.getConversation(conversationId) : undefined;
-      if (!record || !record.accessToken || !tokensEqual(record.accessToken, token)) {
+      if (!record || !record.accessToken || !secretsEqual(record.accessToken, token)) {
         return { ok: false, status: 403, code: 'token_invalid', message: 'The token does not open this conversation. Start a new conversation.' };
       }
       return { ok: true, record };

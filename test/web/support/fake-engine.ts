@@ -1,3 +1,4 @@
+import { createAccessToken } from '../../../src/core/secrets';
 import type { ConversationRecord } from '../../../src/core/conversation';
 import type { Clock, Stores } from '../../../src/core/ports';
 import type { Reply, TurnResult } from '../../../src/core/reply';
@@ -32,11 +33,15 @@ export function createFakeEngine(stores: Stores, clock: Clock, options: { report
       return stores.lock.withLock(turn.conversationId, async () => {
         const now = clock.now();
         let record = await stores.conversations.get(turn.conversationId);
+        let created = false;
         if (!record) {
+          // Like the engine: a new conversation gets its access token, handed out when the turn asks for it.
           record = {
             id: turn.conversationId, version: 0, createdAt: now, updatedAt: now, channel: turn.channel, locale: turn.locale ?? 'fi',
             status: 'active', snapshot: null, state: 'main.start', slots: {}, transcript: [], processed: [], misunderstood: 0,
+            accessToken: createAccessToken(),
           };
+          created = turn.accessToken !== undefined;
         }
         const seen = record.processed.find((p) => p.clientMessageId === turn.clientMessageId);
         if (turn.clientMessageId && seen) return { ...seen.result, duplicate: true, ...(options.reportTranscriptLength ? { transcriptLength: record.transcript.length } : {}) };
@@ -74,7 +79,8 @@ export function createFakeEngine(stores: Stores, clock: Clock, options: { report
         record.version += 1;
         record.updatedAt = now;
         await stores.conversations.save(record);
-        return options.reportTranscriptLength ? { ...result, transcriptLength: record.transcript.length } : result;
+        const withToken = created ? { ...result, accessToken: record.accessToken } : result;
+        return options.reportTranscriptLength ? { ...withToken, transcriptLength: record.transcript.length } : withToken;
       });
     },
     getConversation: (id) => stores.conversations.get(id),
