@@ -113,28 +113,38 @@ export async function runConversationScript(script: ConversationScript, harness:
     for (const unexpected of step.not_bot ?? []) {
       if (messages.some((message) => matches(unexpected, message))) failures.push(`${where}: the bot must not say ${describe(unexpected)}`);
     }
-    if (step.intent) {
-      const record = await harness.engine.getConversation(conversationId);
-      const line = [...(record?.transcript ?? [])].reverse().find((entry) => entry.from === 'customer');
-      if (line?.intent !== step.intent) failures.push(`${where}: expected intent ${step.intent}, got ${line?.intent ?? 'none'} (confidence ${line?.confidence ?? '-'})`);
-    }
     if (step.state && result.state !== step.state) failures.push(`${where}: expected state ${step.state}, got ${result.state}`);
     if (step.locale && index > 1 && result.locale !== step.locale) failures.push(`${where}: expected locale ${step.locale}, got ${result.locale}`);
     if (step.ended !== undefined && result.ended !== step.ended) failures.push(`${where}: expected ended=${step.ended}, got ${result.ended}`);
-    if (step.ticket !== undefined) {
-      const handoff = result.replies.find((reply) => reply.kind === 'handoff');
-      if (step.ticket === false) {
-        if (handoff) failures.push(`${where}: no ticket expected, got ${handoff.ticketId}`);
-      } else if (!handoff) {
-        failures.push(`${where}: expected a ticket to be created`);
-      } else if (step.ticket !== true) {
-        const ticket = await harness.stores.tickets.get(handoff.ticketId);
-        for (const [field, value] of Object.entries(step.ticket)) {
-          const actual = (ticket as unknown as Record<string, unknown> | undefined)?.[field];
-          if (actual !== value) failures.push(`${where}: expected ticket ${field}=${value}, got ${String(actual)}`);
-        }
+    failures.push(...(await checkIntentAndTicket(step, where, harness, conversationId, result.replies)));
+  }
+  return { name: script.name, file: script.file, passed: failures.length === 0, failures, log };
+}
+
+/**
+ * The expectations every channel's script checks the same way: the NLU's reading of the customer's last line and the
+ * ticket a step created (from the step's replies). Returns the failures.
+ */
+export async function checkIntentAndTicket(step: ScriptStep, where: string, harness: ScriptHarness, conversationId: string, replies: Reply[]): Promise<string[]> {
+  const failures: string[] = [];
+  if (step.intent) {
+    const record = await harness.engine.getConversation(conversationId);
+    const line = [...(record?.transcript ?? [])].reverse().find((entry) => entry.from === 'customer');
+    if (line?.intent !== step.intent) failures.push(`${where}: expected intent ${step.intent}, got ${line?.intent ?? 'none'} (confidence ${line?.confidence ?? '-'})`);
+  }
+  if (step.ticket !== undefined) {
+    const handoff = replies.find((reply) => reply.kind === 'handoff');
+    if (step.ticket === false) {
+      if (handoff) failures.push(`${where}: no ticket expected, got ${handoff.ticketId}`);
+    } else if (!handoff) {
+      failures.push(`${where}: expected a ticket to be created`);
+    } else if (step.ticket !== true) {
+      const ticket = await harness.stores.tickets.get(handoff.ticketId);
+      for (const [field, value] of Object.entries(step.ticket)) {
+        const actual = (ticket as unknown as Record<string, unknown> | undefined)?.[field];
+        if (actual !== value) failures.push(`${where}: expected ticket ${field}=${value}, got ${String(actual)}`);
       }
     }
   }
-  return { name: script.name, file: script.file, passed: failures.length === 0, failures, log };
+  return failures;
 }

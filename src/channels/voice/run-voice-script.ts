@@ -3,10 +3,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import twilio from 'twilio';
-import type { ReplyHandoff, ReplyMessage, TurnResult } from '../../core/reply';
+import type { ReplyMessage, TurnResult } from '../../core/reply';
 import type { ConversationEngine } from '../../core/services';
 import type { ConversationScript, ExpectedMessage, ScriptStep } from '../../testing/conversation-script';
-import type { ScriptHarness, ScriptResult } from '../../testing/run-conversation-script';
+import { checkIntentAndTicket, type ScriptHarness, type ScriptResult } from '../../testing/run-conversation-script';
 import { createVoiceChannel } from './voice-channel';
 import { defaultVoiceConfig, type VoiceConfig } from './voice-config';
 import { toSpeechSafeText } from './speech-safe-text';
@@ -167,23 +167,7 @@ export async function runVoiceConversationScript(
       if (step.locale && index > 1 && last && last.locale !== step.locale) failures.push(`${where}: expected locale ${step.locale}, got ${last.locale}`);
       const hungUp = /<Hangup\/>/.test(twiml);
       if (step.ended !== undefined && (hungUp || Boolean(last?.ended)) !== step.ended) failures.push(`${where}: expected ended=${step.ended}, the call ${hungUp ? 'hung up' : 'goes on'}`);
-      if (step.intent) {
-        const record = await harness.engine.getConversation(`voice-${callSid}`);
-        const line = [...(record?.transcript ?? [])].reverse().find((entry) => entry.from === 'customer');
-        if (line?.intent !== step.intent) failures.push(`${where}: expected intent ${step.intent}, got ${line?.intent ?? 'none'}`);
-      }
-      if (step.ticket !== undefined) {
-        const handoff = stepResults.flatMap((result) => result.replies).find((reply): reply is ReplyHandoff => reply.kind === 'handoff');
-        if (step.ticket === false && handoff) failures.push(`${where}: no ticket expected, got ${handoff.ticketId}`);
-        if (step.ticket !== false && !handoff) failures.push(`${where}: expected a ticket to be created`);
-        if (handoff && typeof step.ticket === 'object') {
-          const ticket = await harness.stores.tickets.get(handoff.ticketId);
-          for (const [field, value] of Object.entries(step.ticket)) {
-            const actual = (ticket as unknown as Record<string, unknown> | undefined)?.[field];
-            if (actual !== value) failures.push(`${where}: expected ticket ${field}=${value}, got ${String(actual)}`);
-          }
-        }
-      }
+      failures.push(...(await checkIntentAndTicket(step, where, harness, `voice-${callSid}`, stepResults.flatMap((result) => result.replies))));
     }
   } catch (error) {
     failures.push(`the call failed: ${(error as Error).message}`);
