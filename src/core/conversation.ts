@@ -38,6 +38,8 @@ export interface ConversationRecord {
   slots: Slots;
   transcript: TranscriptEntry[];
   customerId?: string;
+  /** The identity hints the customer was last linked with (so the link is not redone every turn). */
+  identifiedBy?: string;
   ticketId?: string;
   /** Secret handed to the client that started the conversation; reading the transcript needs it. */
   accessToken?: string;

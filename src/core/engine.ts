@@ -277,9 +277,13 @@ export function createEngine(deps: EngineDeps): Engine {
     if (typeof phone === 'string' && !hints.phone) hints.phone = phone;
     if (typeof email === 'string' && !hints.email) hints.email = email;
     if (!hints.phone && !hints.email && !hints.webUserId) return;
+    // Every turn of a call carries the same number: link the customer once per new set of hints, not per turn.
+    const signature = [hints.phone ?? '', hints.email ?? '', hints.webUserId ?? ''].join('|');
+    if (record.customerId && record.identifiedBy === signature) return;
     try {
       const customer = await stores.customers.identify(hints);
       record.customerId = customer.id;
+      record.identifiedBy = signature;
     } catch (error) {
       logger.warn('engine.customer.identify_failed', { conversationId: record.id, error: String(error) });
     }
