@@ -204,6 +204,14 @@ export function createEngine(deps: EngineDeps): Engine {
     return message;
   };
 
+  /** Renders a message the dialog said (buttons labelled in the conversation's language) and adds it to the transcript. */
+  const sayAndRecord = (record: ConversationRecord, event: Extract<DialogEmitted, { type: 'say' }>, now: number, channel: ChannelKind): ReplyMessage => {
+    const quickReplies = event.quickReplies?.map((quick) => ({ label: labelFor(record, quick.label, quick.payload), payload: quick.payload }));
+    const message = say(record, event.key, variablesFor(record, event.slots, now, { ticketId: event.ticketId ?? record.ticketId }), quickReplies);
+    record.transcript.push({ at: now, from: 'bot', text: message.text, key: message.key, channel, locale: record.locale, state: record.state });
+    return message;
+  };
+
   const labelFor = (record: ConversationRecord, key: string, payload: string): string => {
     const template = catalog.get(record.locale, key);
     return template ? renderMessage(template, {}, record.locale).text : payload;
@@ -481,10 +489,7 @@ export function createEngine(deps: EngineDeps): Engine {
     let handedOff = false;
     for (const event of emitted) {
       if (event.type === 'say') {
-        const quickReplies = event.quickReplies?.map((quick) => ({ label: labelFor(record, quick.label, quick.payload), payload: quick.payload }));
-        const message = say(record, event.key, variablesFor(record, event.slots, now, { ticketId: event.ticketId ?? record.ticketId }), quickReplies);
-        replies.push(message);
-        record.transcript.push({ at: now, from: 'bot', text: message.text, key: message.key, channel: turn.channel, locale: record.locale, state: record.state });
+        replies.push(sayAndRecord(record, event, now, turn.channel));
       } else if (event.type === 'handoff') {
         handedOff = true;
         record.status = 'handoff';
@@ -635,11 +640,7 @@ export function createEngine(deps: EngineDeps): Engine {
         record.waiting = waitingMeta(snapshot);
         const replies: Reply[] = [left];
         for (const event of emitted) {
-          if (event.type !== 'say') continue;
-          const quickReplies = event.quickReplies?.map((quick) => ({ label: labelFor(record, quick.label, quick.payload), payload: quick.payload }));
-          const message = say(record, event.key, variablesFor(record, event.slots, now), quickReplies);
-          replies.push(message);
-          record.transcript.push({ at: now, from: 'bot', text: message.text, key: message.key, channel: record.channel, locale: record.locale, state: record.state });
+          if (event.type === 'say') replies.push(sayAndRecord(record, event, now, record.channel));
         }
         await save(record, now);
         return { conversationId, replies, locale: record.locale, state: record.state, ended: false, ticketId: record.ticketId } satisfies TurnResult;
