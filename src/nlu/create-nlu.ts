@@ -44,6 +44,8 @@ const MAX_TEXT = 2000;
 interface LocaleRuntime {
   classifier: IntentClassifier;
   threshold: number;
+  /** Word stems (first 4 letters) of the training data: a line with none of them is nothing the bot was taught. */
+  knownStems: Set<string>;
   extract: (text: string, context: ExtractContext) => EntityMatch[];
   sentiment: (text: string) => number;
 }
@@ -105,6 +107,7 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       threshold: options.oosThreshold?.[locale] ?? classifier.threshold,
       extract: createEntityExtractor({ locale, lists: localeData.entities, orderNumberPattern: options.orderNumberPattern, timeZone: options.timeZone }),
       sentiment: createSentimentScorer(localeData.sentiment),
+      knownStems: new Set(trainingExamples(localeData).flatMap((example) => wordStems(example.text))),
     });
   }
   const samples: Partial<Record<Locale, string[]>> = {};
@@ -129,9 +132,18 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
         return { intent: OUT_OF_SCOPE, confidence: 0, ranking: [], entities, language: undefined, sentiment };
       }
       const { ranking, predictedOutOfScope } = runtime.classifier.classify(text, 5);
+      const words = wordStems(text);
+      if (words.length > 0 && !words.some((stem) => runtime.knownStems.has(stem)) && entities.length === 0) {
+        return { intent: OUT_OF_SCOPE, confidence: ranking[0]?.confidence ?? 0, ranking, entities, language, sentiment };
+      }
       return decide(ranking, predictedOutOfScope, runtime.threshold, context?.expectedIntents, { entities, language, sentiment });
     },
   };
+}
+
+/** Lower-case first four letters of each word of three or more letters: a cheap, inflection-tolerant vocabulary key. */
+function wordStems(text: string): string[] {
+  return (text.toLowerCase().match(/\p{L}{3,}/gu) ?? []).map((word) => word.slice(0, 4));
 }
 
 function decide(
