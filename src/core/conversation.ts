@@ -1,3 +1,4 @@
+import type { EntityMatch } from './nlu';
 import type { TurnResult } from './reply';
 import type { Slots } from './ticket';
 import type { TranscriptEntry } from './transcript';
@@ -17,6 +18,8 @@ export interface WaitingInfo {
   expectedEntity?: string;
   quickReplyPayloads: string[];
   routes?: string[];
+  askKey?: string;
+  resumeTopics?: boolean;
 }
 
 export type ConversationStatus = 'active' | 'handoff' | 'agent' | 'ended';
@@ -50,4 +53,12 @@ export interface ConversationRecord {
   waiting?: WaitingInfo;
   /** Misunderstood turns in a row, for the fallback path. */
   misunderstood: number;
+  /** Entities the customer has mentioned, the latest of each type, so later questions are not asked again (no identity codes, IBANs or cards). */
+  heard?: EntityMatch[];
+  /** Further requests the customer made alongside another one, taken up when the first is done. */
+  agenda?: string[];
+  /** How many times each message key has been said (variants rotate without scanning the transcript). */
+  said?: Record<string, number>;
+  /** The last sentence the bot said, so it never says the same one twice in a row. */
+  lastBotText?: string;
 }

@@ -10,7 +10,7 @@ import { AccessDeniedError, AppError, InvalidTurnError } from './errors';
 import { createAccessToken, secretsEqual } from './secrets';
 import type { AnalyticsEvent, AnalyticsEventType } from './events';
 import type { Logger } from './logger';
-import { OUT_OF_SCOPE, type Nlu, type NluResult } from './nlu';
+import { OUT_OF_SCOPE, type EntityMatch, type Nlu, type NluResult } from './nlu';
 import type { Clock, Stores } from './ports';
 import type { QuickReply, Reply, ReplyMessage, TurnResult } from './reply';
 import type { ConversationEngine, HandoffService } from './services';
@@ -187,17 +187,32 @@ export function createEngine(deps: EngineDeps): Engine {
     const variables: MessageVariables = { ...(slots as MessageVariables), ticketId: record.ticketId, agentName: record.agentName, ...extra };
     // Computed only for messages that use it: the opening-hours lookup is the costliest variable.
     Object.defineProperty(variables, 'backAt', { enumerable: true, configurable: true, get: () => handoff.nextOpening(now, record.locale).text });
+    // When a callback comes: soon in opening hours, otherwise from the next opening.
+    Object.defineProperty(variables, 'callbackAt', {
+      enumerable: true, configurable: true,
+      get: () => {
+        const open = handoff.isOpen(now);
+        const template = catalog.get(record.locale, open ? 'system.callback_soon' : 'system.callback_from');
+        return template ? renderMessage(template, { backAt: open ? '' : handoff.nextOpening(now, record.locale).text }, record.locale).text : '';
+      },
+    });
     return variables;
   };
 
   const say = (record: ConversationRecord, key: string, variables: MessageVariables, quickReplies?: QuickReply[]): ReplyMessage => {
     const template = catalog.get(record.locale, key) ?? catalog.get(options.defaultLocale, key);
-    const occurrence = record.transcript.filter((entry) => entry.key === key).length;
+    // Conversations saved before the counters existed count once from their transcript.
+    record.said ??= countSaid(record.transcript);
+    const occurrence = record.said[key] ?? 0;
+    record.said[key] = occurrence + 1;
     if (!template) {
       logger.error('engine.message.missing', { conversationId: record.id, key, locale: record.locale });
       return { kind: 'message', text: key, key, quickReplies };
     }
-    const rendered = renderMessage(template, variables, record.locale, occurrence);
+    let rendered = renderMessage(template, variables, record.locale, occurrence);
+    // Never the same sentence twice in a row: the next variant, when the message has one.
+    if (rendered.text === record.lastBotText && template.text.length > 1) rendered = renderMessage(template, variables, record.locale, occurrence + 1);
+    record.lastBotText = rendered.text;
     const message: ReplyMessage = { kind: 'message', text: rendered.text, key, from: { role: 'bot' } };
     if (rendered.voice) message.voice = rendered.voice;
     if (quickReplies && quickReplies.length > 0) message.quickReplies = quickReplies;
@@ -297,6 +312,24 @@ export function createEngine(deps: EngineDeps): Engine {
     }
   };
 
+  /**
+   * What the customer said that later questions may use: the latest entity of each type (identity codes, IBANs
+   * and card numbers are never kept), the caller's number, and further requests made in the same message.
+   */
+  const remember = (record: ConversationRecord, turn: Turn, result: NluResult): void => {
+    const heard = new Map((record.heard ?? []).map((entity) => [entity.type, entity]));
+    if (turn.customer?.phone && !heard.has('phone')) heard.set('phone', { type: 'phone', value: turn.customer.phone, text: turn.customer.phone, start: 0, end: 0, sensitive: true });
+    for (const entity of mostSpecific(result.entities)) {
+      if (entity.sensitive && entity.type !== 'phone' && entity.type !== 'email') continue;
+      if (entity.type === 'rating' || entity.type === 'yes_no' || entity.type === 'language') continue;
+      heard.delete(entity.type);
+      heard.set(entity.type, { type: entity.type, value: entity.value, text: entity.text, start: 0, end: 0, ...(entity.sensitive ? { sensitive: true } : {}) });
+    }
+    record.heard = [...heard.values()];
+    const further = (result.alsoAsked ?? []).map((request) => request.intent).filter((intent) => intent !== result.intent && !(record.agenda ?? []).includes(intent));
+    if (further.length > 0) record.agenda = [...(record.agenda ?? []), ...further].slice(-3);
+  };
+
   const rememberContact = async (record: ConversationRecord, outcome: string | undefined, topic: string | undefined): Promise<void> => {
     if (!record.customerId) return;
     try {
@@ -359,7 +392,7 @@ export function createEngine(deps: EngineDeps): Engine {
     const sink = { emitted: [] as DialogEmitted[] };
     const emitted = sink.emitted;
     const events: PendingEvent[] = [];
-    const env = (locale: Locale, sentiment: number): DialogEnv => ({ channel: turn.channel, locale, now, open: handoff.isOpen(now), sentiment });
+    const env = (locale: Locale, sentiment: number): DialogEnv => ({ channel: turn.channel, locale, now, open: handoff.isOpen(now), sentiment, heard: record.heard ?? [] });
     const localeBefore = record.locale;
     const startActor = (options: { snapshot?: Snapshot<unknown>; env: DialogEnv }) => {
       const created = options.snapshot
@@ -400,7 +433,7 @@ export function createEngine(deps: EngineDeps): Engine {
         record.locale = understood.locale;
       }
       nluResult = understood.result;
-      dialogEvent = { type: 'USER', intent: nluResult.intent, confidence: nluResult.confidence, entities: nluResult.entities, text: customerText, sentiment: nluResult.sentiment };
+      dialogEvent = { type: 'USER', intent: nluResult.intent, confidence: nluResult.confidence, entities: nluResult.entities, text: customerText, sentiment: nluResult.sentiment, ...(nluResult.reply ? { reply: nluResult.reply } : {}), ...(nluResult.question ? { question: true } : {}), ...(nluResult.another ? { another: true } : {}) };
     } else if (input.kind === 'payload') {
       const payload = input.payload;
       const allowed = knownPayloads.has(payload) || payload.startsWith('faq.') || (metaBefore?.quickReplyPayloads ?? []).includes(payload);
@@ -450,6 +483,7 @@ export function createEngine(deps: EngineDeps): Engine {
         intent: nluResult?.intent, confidence: nluResult ? round(nluResult.confidence) : undefined, sttConfidence,
       });
     }
+    if (nluResult) remember(record, turn, nluResult);
     const turnEnv = env(record.locale, nluResult?.sentiment ?? 0);
     if (!actor) {
       const live = takeLiveActor(record.id, record.version);
@@ -469,11 +503,28 @@ export function createEngine(deps: EngineDeps): Engine {
     if (dialogEvent) {
       // A new language is confirmed once; the dialog then carries on (a `repeat` asks the question again).
       if (nluResult !== undefined && record.locale !== localeBefore) emitted.push({ type: 'say', key: 'system.language_changed', slots: {} });
+      // Nothing said is dropped silently: the customer hears that the second request is coming.
+      const later = nluResult?.alsoAsked?.[0];
+      if (later && record.agenda?.includes(later.intent)) emitted.push({ type: 'say', key: 'system.second_request_noted', slots: { topic: lowerFirst(intentLabel(record, later.intent)) } });
       actor.send(dialogEvent);
     }
-    let snapshot = actor.getSnapshot();
-    if (!snapshot.hasTag('waiting') && snapshot.status === 'active') {
-      snapshot = await waitFor(actor, (s) => s.hasTag('waiting') || s.status !== 'active', { timeout: options.turnTimeoutMs });
+    const settle = async () => {
+      const now = actor!.getSnapshot();
+      if (now.hasTag('waiting') || now.status !== 'active') return now;
+      return waitFor(actor!, (s) => s.hasTag('waiting') || s.status !== 'active', { timeout: options.turnTimeoutMs });
+    };
+    let snapshot = await settle();
+    // Several requests in one message: at a question that takes up pending topics ("anything else?"), the next one
+    // is handled at once instead of the question.
+    for (let taken = 0; taken < 3 && record.agenda?.length && !snapshot.hasTag('ended'); taken++) {
+      const meta = waitingMeta(snapshot);
+      if (!meta?.resumeTopics) break;
+      const intent = record.agenda.shift() as string;
+      const asked = emitted.length > 0 && emitted[emitted.length - 1].type === 'say' ? (emitted[emitted.length - 1] as { key: string }).key : undefined;
+      if (asked === meta.askKey) emitted.pop();
+      emitted.push({ type: 'say', key: 'system.next_topic', slots: { topic: lowerFirst(intentLabel(record, intent)) } });
+      actor.send({ type: 'USER', intent, confidence: 1, entities: [], text: '', sentiment: 0, fromButton: true });
+      snapshot = await settle();
     }
     const context = snapshot.context as { slots: Record<string, string | number | boolean | null>; ticketId?: string; outcome?: string; topicIntent?: string; misunderstood: number };
     record.snapshot = actor.getPersistedSnapshot();
@@ -660,6 +711,31 @@ export function createEngine(deps: EngineDeps): Engine {
       await stores.bus.publish({ conversationId, replies: [{ kind: 'end', outcome: 'handoff' }], event: 'closed', agentName, at: clock.now() });
     },
   };
+}
+
+/** How many times each message key appears in a transcript (for conversations saved before `said` existed). */
+function countSaid(transcript: TranscriptEntry[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const entry of transcript) if (entry.key) counts[entry.key] = (counts[entry.key] ?? 0) + 1;
+  return counts;
+}
+
+/** Entity types from the most to the least specific: the same digits as an invoice number are no order number. */
+const SPECIFICITY = ['card_number', 'hetu', 'iban', 'phone', 'email', 'invoice_number', 'postcode', 'address', 'order_number', 'date', 'time', 'money', 'number'];
+
+/** Of entities covering the same characters, only the most specific (custom entities are kept as they are). */
+function mostSpecific(entities: EntityMatch[]): EntityMatch[] {
+  const rank = (entity: EntityMatch): number => {
+    const index = SPECIFICITY.indexOf(entity.type);
+    return index < 0 ? -1 : index;
+  };
+  return entities.filter((entity) => !entities.some((other) => other !== entity && rank(other) >= 0 && rank(entity) >= 0
+    && rank(other) < rank(entity) && other.start < entity.end && entity.start < other.end));
+}
+
+/** A label inside a sentence ("Aukioloajat" → "aukioloajat"); acronyms such as "IBAN" stay as they are. */
+function lowerFirst(text: string): string {
+  return /^\p{Lu}\p{Ll}/u.test(text) ? text[0].toLowerCase() + text.slice(1) : text;
 }
 
 function round(value: number): number {

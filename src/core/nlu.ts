@@ -30,6 +30,14 @@ export interface NluResult {
   sentiment: number;
   /** True when the top two intents are too close to tell apart ("did you mean X or Y?"). */
   ambiguous?: boolean;
+  /** The line is a short reply (affirm, deny, thanks, done, dont_know); flows read it against their question. */
+  reply?: string;
+  /** The line asks a question (question word, "?", Finnish -ko/-kö): an interruption is more likely meant. */
+  question?: boolean;
+  /** The line is about another thing than before ("entä toinen tilaukseni?"): earlier details do not apply. */
+  another?: boolean;
+  /** Further requests made in the same message ("…, ja onko teillä lauantaina auki?"), in the order said. */
+  alsoAsked?: IntentScore[];
 }
 
 export const OUT_OF_SCOPE = 'oos';

@@ -1,7 +1,7 @@
 import { assign, createMachine, emit, fromPromise, type AnyStateMachine } from 'xstate';
 import { OUT_OF_SCOPE, type EntityMatch } from '../core/nlu';
 import type { SlotValue, Slots } from '../core/ticket';
-import type { Condition, FlowFile, FlowState, GlobalBehaviour, QuickReplySpec, SlotSpec } from './flow-schema';
+import type { Condition, Digressions, FlowFile, FlowState, GlobalBehaviour, QuickReplySpec, SlotSpec } from './flow-schema';
 import type { DialogContext, DialogEnv, DialogEvent, HandoffInput, HandoffOutput, IntegrationInput, IntegrationOutput, QuickReplyRef, WaitingStateMeta } from './dialog-types';
 
 /**
@@ -15,6 +15,13 @@ export const MAIN_FLOW = 'main';
 export const ENDED_STATE = '__ended';
 const ROOT = 'aspa';
 const SURVEY_RANGES = { csat: [1, 5], nps: [0, 10], ces: [1, 7] } as const;
+/** A free-text answer is taken as an interruption (new topic, FAQ, small talk) only at this confidence or above. */
+const FREE_TEXT_INTERRUPT = 0.75;
+
+function digressionsOf(value: Digressions): { faq: boolean; topics: boolean } {
+  if (typeof value === 'boolean') return { faq: value, topics: value };
+  return { faq: value.faq ?? true, topics: value.topics ?? true };
+}
 
 export interface CompiledBot {
   machine: AnyStateMachine;
@@ -117,19 +124,55 @@ function toNumberIfNumeric(value: string): SlotValue {
   return Number.isFinite(number) ? number : value;
 }
 
-/** "Missä on tilaus 12345?": the order number in the utterance that chose the topic fills the topic's slot. */
-function pendingSlotValue(spec: SlotSpec, context: DialogContext): SlotValue | undefined {
-  const pending = context.pendingEntities ?? [];
-  if (pending.length === 0 || spec.entity === 'any_text' || spec.entity === 'yes_no') return undefined;
-  return slotValueFrom(spec, { type: 'USER', intent: '', confidence: 1, entities: pending, text: '', sentiment: 0 });
+/** Where a slot may take its value from before asking: see `prefill` in the flow schema. */
+export function prefillOf(spec: SlotSpec): 'conversation' | 'topic' | 'none' {
+  if (spec.prefill) return spec.prefill;
+  return spec.entity === 'any_text' || spec.entity === 'yes_no' ? 'topic' : 'conversation';
 }
 
+/** Words of two or more letters: how much a free-text line says. */
+export function wordCount(text: string): number {
+  return (text.match(/\p{L}{2,}/gu) ?? []).length;
+}
+
+/**
+ * "Missä on tilaus 12345?": the utterance that chose the topic fills the topic's slot; with `prefill: conversation`
+ * so does anything the customer said earlier (the latest of each entity type), so nobody repeats themselves.
+ */
+function prefilledSlotValue(spec: SlotSpec, context: DialogContext): SlotValue | undefined {
+  const mode = prefillOf(spec);
+  if (mode === 'none' || spec.entity === 'yes_no') return undefined;
+  if (spec.entity === 'any_text') {
+    const line = context.topicLine ?? '';
+    return spec.prefill_min_words !== undefined && wordCount(line) >= spec.prefill_min_words ? slotValueFrom(spec, userLike([], line)) : undefined;
+  }
+  const pending = context.pendingEntities ?? [];
+  const fromTopic = pending.length > 0 ? slotValueFrom(spec, userLike(pending, '')) : undefined;
+  if (fromTopic !== undefined || mode === 'topic' || context.anotherItem) return fromTopic;
+  const heard = context.env.heard ?? [];
+  return heard.length > 0 ? slotValueFrom(spec, userLike(heard, '')) : undefined;
+}
+
+function userLike(entities: EntityMatch[], text: string): Extract<DialogEvent, { type: 'USER' }> {
+  return { type: 'USER', intent: '', confidence: 1, entities, text, sentiment: 0 };
+}
+
+/**
+ * A survey answer: a digit or number word ("5", "nelonen", "four", "fyra"), or an evaluative phrase ("ihan hyvä",
+ * "bra service", "terrible") placed on the scale by its sentiment. Anything else is no answer.
+ */
 export function surveyValueFrom(survey: keyof typeof SURVEY_RANGES, event: Extract<DialogEvent, { type: 'USER' }>): number | undefined {
   const [min, max] = SURVEY_RANGES[survey];
-  const fromEntity = event.entities.find((entity) => entity.type === 'number');
-  const raw = fromEntity ? Number(fromEntity.value) : Number(event.text.trim());
-  if (!Number.isInteger(raw) || raw < min || raw > max) return undefined;
-  return raw;
+  const numbers = event.entities.filter((entity) => entity.type === 'number' || entity.type === 'rating').map((entity) => Number(entity.value));
+  const inRange = numbers.filter((value) => Number.isInteger(value) && value >= min && value <= max);
+  if (inRange.length > 0) return inRange[inRange.length - 1];
+  const raw = Number(event.text.trim());
+  if (event.text.trim() !== '' && Number.isInteger(raw)) return raw >= min && raw <= max ? raw : undefined;
+  if (numbers.length > 0 || event.fromButton) return undefined;
+  // Only a short evaluative phrase is a rating; a long message is something else the customer wants to say.
+  if (wordCount(event.text) > 8 || Math.abs(event.sentiment) < 0.2) return undefined;
+  const position = (event.sentiment + 1) / 2; // 0..1
+  return Math.min(max, Math.max(min, Math.round(min + position * (max - min))));
 }
 
 interface CompileInput {
@@ -140,11 +183,13 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
   const byId = new Map(flows.map((flow) => [flow.id, flow]));
   const main = byId.get(MAIN_FLOW);
   if (!main) throw new Error('No main flow: add flows/main.yaml with `id: main`.');
-  const global: GlobalBehaviour = main.global ?? { intents: {} };
+  const global: GlobalBehaviour = main.global ?? { intents: {}, answers: {} };
   const globalIntents = Object.keys(global.intents);
   const mainStart = main.states[main.start];
   /** Intents the main menu routes: any ask state can switch topic to them. */
   const topicRoutes = mainStart?.ask && !mainStart.slot ? Object.entries(mainStart.on_intent ?? {}) : [];
+  /** Topics a customer may switch to from inside another: the menu's routes into a subflow (not greetings, not FAQ). */
+  const switchableTopics = topicRoutes.filter(([, target]) => main.states[target]?.flow !== undefined);
 
   // Who calls which subflow, so a `return` can go back to the right `next`.
   const callers = new Map<string, { flow: string; state: string; next?: string; end?: string }[]>();
@@ -171,6 +216,12 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
     }
     return list;
   };
+  /** Small talk and off-topic questions answered in place from any question: the answer, then the question again. */
+  const answerTransitions = (askKey: string, replies: QuickReplyRef[] | undefined, min = 0, question?: 'asked' | 'asked_or_sure'): Transition[] =>
+    Object.entries(global.answers ?? {}).map(([intent, key]) => ({
+      guard: { type: 'confidentIntentIs', params: { patterns: [intent], min, question } },
+      actions: ['resetMisunderstood', { type: 'say', params: { key } }, ...sayActions([askKey], replies)],
+    }));
   const sentimentTransition = (): Transition[] =>
     global.sentiment ? [{ guard: { type: 'sentimentBelow', params: { below: global.sentiment.below } }, target: globalRef(global.sentiment.goto), actions: ['resetMisunderstood', 'clearStack'] }] : [];
   const fallbackTransition = (): Transition[] =>
@@ -275,22 +326,55 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
       const buttons: QuickReplyRef[] = [];
       for (let value = min; value <= max; value += 1) buttons.push({ label: `survey.scale.${value}`, payload: String(value) });
       const askKeys = [...said, ...(state.ask ? [state.ask] : [])];
+      const question = askKeys[askKeys.length - 1];
       const onward = nextTarget ?? ref(flow.id, stateId) + '_end';
+      // "Ei muuta" / "no thanks" / goodbye at the rating: the customer skips it; thank them and move on, never silence.
+      const skip: Transition[] = [
+        ...(['deny', 'done'] as const).map((reply) => ({ guard: { type: 'replyIs', params: { replies: [reply] } }, target: onward, actions: [{ type: 'say', params: { key: 'survey.skipped' } }] })),
+        { guard: { type: 'intentIs', params: { patterns: ['goodbye'] } }, target: onward, actions: [{ type: 'say', params: { key: 'survey.skipped' } }] },
+      ];
       return {
         entry: ['resetRetries', 'clearPending', ...sayActions(askKeys, buttons)],
         tags: ['waiting'],
-        meta: waitingMeta(flow.id, stateId, 'survey', [], 'number', buttons.map((b) => b.payload), survey),
+        meta: { ...waitingMeta(flow.id, stateId, 'survey', [], 'number', buttons.map((b) => b.payload), survey), askKey: question },
         on: {
           USER: [
             { guard: { type: 'surveyAnswered', params: { survey } }, target: onward, actions: [{ type: 'recordSurvey', params: { survey } }] },
-            ...globalTransitions(flow.id, stateId, new Set()),
-            { guard: { type: 'retriesLeft', params: { max: 1 } }, actions: ['incrementRetries', ...sayActions(askKeys.slice(-1), buttons)] },
+            ...skip,
+            ...globalTransitions(flow.id, stateId, new Set(['goodbye'])),
+            ...answerTransitions(question, buttons),
+            // Asked once more in other words (never the same sentence twice in a row), then the bot moves on politely.
+            { guard: { type: 'retriesLeft', params: { max: 1 } }, actions: ['incrementRetries', ...sayActions(['survey.reprompt'], buttons)] },
             { target: onward },
           ],
           NO_INPUT: { target: onward },
         },
       };
     }
+
+    const digress = digressionsOf(state.digressions ?? (state.otherwise ? false : global.digressions ?? true));
+    /** A short reply mapped by this question: the designer's reading of "yes", "thanks", "that's all" here. */
+    const replyTransitions: Transition[] = Object.entries(state.on_reply ?? {}).map(([reply, target]) => ({
+      guard: { type: 'replyIs', params: { replies: [reply] } }, ...go(target as string), actions: ['resetMisunderstood', 'resetRetries'],
+    }));
+    /** Interruptions: an FAQ answered in place, then this question again; a new topic started at once. */
+    const digressionTransitions = (handled: Set<string>, askKey: string, min: number, needsQuestion?: 'asked' | 'asked_or_sure'): Transition[] => {
+      const list: Transition[] = [];
+      if (digress.topics) {
+        for (const [pattern, target] of switchableTopics) {
+          if (handled.has(pattern) || globalIntents.includes(pattern) || pattern === 'faq.*') continue;
+          list.push({
+            guard: { type: 'topicSwitch', params: { patterns: [pattern], min } },
+            target: ref(MAIN_FLOW, target),
+            actions: ['resetMisunderstood', 'resetRetries', 'rememberIntent', 'clearStack', { type: 'setTopic', params: { replace: true } }],
+          });
+        }
+      }
+      if (digress.faq && !handled.has('faq.*')) {
+        list.push({ guard: { type: 'faqDigression', params: { min, question: needsQuestion } }, actions: ['resetMisunderstood', 'sayFaqOfEvent', { type: 'say', params: { key: 'system.back_to_question' } }, ...sayActions([askKey], replies)] });
+      }
+      return list;
+    };
 
     if (state.ask && state.slot) {
       const slot = state.slot;
@@ -307,14 +391,17 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
         { guard: { type: 'retriesLeft', params: { max: slot.retries } }, actions: ['incrementRetries', ...reprompt] },
         { target: failure, actions: ['resetRetries'] },
       ];
-      // Free text would swallow "I want a person", so global intents go first for any_text slots.
-      const user = slot.entity === 'any_text' ? [...intents, ...globals, fill, ...retry] : [fill, ...intents, ...globals, ...retry];
+      // Free text would swallow "I want a person" or a new question, so for any_text slots those go first — but
+      // only a confident one: a description of the problem often sounds like a question.
+      const user = slot.entity === 'any_text'
+        ? [...replyTransitions, ...intents, ...globals, ...answerTransitions(state.ask, replies, FREE_TEXT_INTERRUPT, 'asked'), ...digressionTransitions(handled, state.ask, FREE_TEXT_INTERRUPT, 'asked'), fill, ...retry]
+        : [...replyTransitions, fill, ...intents, ...globals, ...answerTransitions(state.ask, replies, 0, 'asked'), ...digressionTransitions(handled, state.ask, 0, 'asked'), ...retry];
       return {
         initial: 'check',
         states: {
           check: {
             always: [
-              { guard: { type: 'slotInPending', params: { slot } }, target: nextTarget, actions: [{ type: 'fillSlotFromPending', params: { slot } }] },
+              { guard: { type: 'slotPrefilled', params: { slot } }, target: nextTarget, actions: [{ type: 'fillSlotFromPending', params: { slot } }] },
               ...(slot.skip_if_filled ? [{ guard: { type: 'slotFilled', params: { name: slot.name } }, target: nextTarget }] : []),
               { target: 'asking' },
             ],
@@ -322,7 +409,7 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
           asking: {
             entry: ['resetRetries', 'clearPending', ...ask],
             tags: ['waiting'],
-            meta: waitingMeta(flow.id, stateId, 'slot', [...handled, ...globalIntents], slot.entity, (replies ?? []).map((r) => r.payload)),
+            meta: { ...waitingMeta(flow.id, stateId, 'slot', [...handled, ...globalIntents], slot.entity, (replies ?? []).map((r) => r.payload)), askKey: state.ask },
             on: { USER: user, NO_INPUT: retry },
           },
         },
@@ -338,32 +425,25 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
         ...go(target),
         actions: ['resetMisunderstood', 'rememberIntent', ...(globalIntents.includes(pattern) ? [] : [{ type: 'setTopic', params: {} }])],
       }));
-      // A customer may change the subject at any question: intents the main menu routes lead there.
-      // A state with `otherwise` has said where everything else goes, so it gets no topic switches.
-      const topicSwitches: Transition[] =
-        (flow.id === MAIN_FLOW && stateId === main.start) || state.otherwise
-          ? []
-          : topicRoutes
-              .filter(([pattern]) => !handled.has(pattern) && !globalIntents.includes(pattern))
-              .map(([pattern, target]) => ({
-                guard: { type: 'intentIs', params: { patterns: [pattern] } },
-                target: ref(MAIN_FLOW, target),
-                actions: ['resetMisunderstood', 'rememberIntent', 'clearStack', { type: 'setTopic', params: {} }],
-              }));
+      // The main menu routes every topic itself; elsewhere a customer may change the subject at any question.
+      const isMenu = flow.id === MAIN_FLOW && stateId === main.start;
+      const topicSwitches: Transition[] = isMenu ? [] : digressionTransitions(handled, state.ask, 0);
       const otherwise: Transition[] = state.otherwise
         ? [{ ...go(state.otherwise), actions: ['countMisunderstood', 'rememberIntent'] }]
         : [{ actions: ['countMisunderstood', { type: 'say', params: { key: 'system.not_understood' } }, ...sayActions([state.ask], replies)] }];
       return {
         entry: ['clearPending', ...ask],
         tags: ['waiting'],
-        meta: { ...waitingMeta(flow.id, stateId, 'ask', [...handled, ...globalIntents, ...topicSwitches.map((t) => firstPattern(t))], undefined, (replies ?? []).map((r) => r.payload)), routes: [...handled] },
+        meta: {
+          ...waitingMeta(flow.id, stateId, 'ask', [...handled, ...globalIntents, ...topicSwitches.filter((t) => t.target).map((t) => firstPattern(t))], undefined, (replies ?? []).map((r) => r.payload)),
+          routes: [...handled], askKey: state.ask, ...(state.resume_topics ? { resumeTopics: true } : {}),
+        },
         on: {
-          USER: [...intents, ...globalTransitions(flow.id, stateId, handled), ...topicSwitches, ...sentimentTransition(), ...fallbackTransition(), ...otherwise],
+          USER: [...replyTransitions, ...intents, ...globalTransitions(flow.id, stateId, handled), ...answerTransitions(state.ask, replies), ...topicSwitches, ...sentimentTransition(), ...fallbackTransition(), ...otherwise],
           NO_INPUT: { actions: sayActions([state.ask], replies) },
         },
       };
     }
-
     // Plain talk: say and move on.
     return { entry: sayActions(said, replies), ...(nextTarget ? { always: { target: nextTarget } } : {}) };
   };
@@ -434,15 +514,20 @@ const baseActions = {
     type: 'say', key: params.key, slots: context.slots, quickReplies: params.quickReplies, ticketId: context.ticketId,
   })),
   sayFaq: emit(({ context }: Args) => ({ type: 'say', key: context.lastIntent ?? 'system.not_understood', slots: context.slots, ticketId: context.ticketId })),
+  /** The FAQ answer to the question just asked, in the middle of another question (a digression). */
+  sayFaqOfEvent: emit(({ context, event }: Args) => ({ type: 'say', key: userEvent(event)?.intent ?? 'system.not_understood', slots: context.slots, ticketId: context.ticketId })),
   resetMisunderstood: assign({ misunderstood: 0 }),
   countMisunderstood: assign(({ context, event }: Args) => ({
     misunderstood: userEvent(event)?.intent === OUT_OF_SCOPE ? context.misunderstood + 1 : context.misunderstood,
   })),
-  rememberIntent: assign(({ event }: Args) => ({ lastIntent: userEvent(event)?.intent, pendingEntities: userEvent(event)?.entities ?? [] })),
+  rememberIntent: assign(({ event }: Args) => {
+    const user = userEvent(event);
+    return { lastIntent: user?.intent, pendingEntities: user?.entities ?? [], topicLine: user && !user.fromButton ? user.text : undefined, anotherItem: user?.another === true };
+  }),
   /** A question is being asked: entities of an earlier utterance no longer pre-fill anything. */
   clearPending: assign({ pendingEntities: [] as EntityMatch[] }),
   fillSlotFromPending: assign(({ context }: Args, params: { slot: SlotSpec }) => {
-    const value = pendingSlotValue(params.slot, context);
+    const value = prefilledSlotValue(params.slot, context);
     return { slots: { ...context.slots, [params.slot.name]: value ?? null }, pendingEntities: [] as EntityMatch[] };
   }),
   /** A routed intent becomes the topic; a global one (goodbye, help, a person) only when there is none yet. */
@@ -474,7 +559,7 @@ const baseActions = {
     type: 'survey', survey: params.survey, value: surveyValueFrom(params.survey, event as UserEvent) ?? 0,
   })),
   finish: assign((_args: Args, params: { outcome: DialogContext['outcome'] }) => ({ outcome: params.outcome })),
-  restart: assign(({ context }: Args) => ({ slots: {}, stack: [], retries: 0, misunderstood: 0, outcome: undefined, ticketId: undefined, topicIntent: undefined, lastIntent: undefined, env: context.env })),
+  restart: assign(({ context }: Args) => ({ slots: {}, stack: [], retries: 0, misunderstood: 0, outcome: undefined, ticketId: undefined, topicIntent: undefined, lastIntent: undefined, topicLine: undefined, env: context.env })),
 };
 
 const baseGuards = {
@@ -489,13 +574,38 @@ const baseGuards = {
     return user !== undefined && slotValueFrom(params.slot, user) !== undefined;
   },
   retriesLeft: ({ context }: Args, params: { max: number }) => context.retries < params.max,
-  slotInPending: ({ context }: Args, params: { slot: SlotSpec }) => pendingSlotValue(params.slot, context) !== undefined,
+  slotPrefilled: ({ context }: Args, params: { slot: SlotSpec }) => prefilledSlotValue(params.slot, context) !== undefined,
+  replyIs: ({ event }: Args, params: { replies: string[] }) => {
+    const reply = userEvent(event)?.reply;
+    return reply !== undefined && params.replies.includes(reply);
+  },
+  confidentIntentIs: ({ event }: Args, params: { patterns: string[]; min: number; question?: 'asked' | 'asked_or_sure' }) => {
+    const user = userEvent(event);
+    return user !== undefined && user.confidence >= params.min && interrupts(user, params.question) && params.patterns.some((pattern) => intentMatches(pattern, user.intent));
+  },
+  /** A new topic, not the one the customer is already in (asking about the order again at its question is no switch). */
+  topicSwitch: ({ context, event }: Args, params: { patterns: string[]; min: number }) => {
+    const user = userEvent(event);
+    return user !== undefined && user.confidence >= params.min && user.intent !== context.topicIntent && params.patterns.some((pattern) => intentMatches(pattern, user.intent));
+  },
   surveyAnswered: ({ event }: Args, params: { survey: 'csat' | 'nps' | 'ces' }) => {
     const user = userEvent(event);
     return user !== undefined && surveyValueFrom(params.survey, user) !== undefined;
   },
   outcomeIs: ({ event }: Args, params: { outcome: string }) => (event as unknown as { output?: IntegrationOutput }).output?.outcome === params.outcome,
 };
+
+/** Confidence above which a line interrupts a question even when it is not phrased as a question. */
+const SURE = 0.9;
+
+/**
+ * While a question waits for its answer, only a line that asks something interrupts it (`asked`: free-text
+ * questions, where any description could sound like a topic), or one that is unmistakable (`asked_or_sure`).
+ */
+function interrupts(user: UserEvent, rule: 'asked' | 'asked_or_sure' | undefined): boolean {
+  if (rule === undefined) return true;
+  return user.question === true || (rule === 'asked_or_sure' && user.confidence >= SURE);
+}
 
 /** Binds the engine's effectful implementations to the compiled machine. */
 export function provideImplementations(bot: CompiledBot, implementations: DialogImplementations): AnyStateMachine {
@@ -506,6 +616,10 @@ export function provideImplementations(bot: CompiledBot, implementations: Dialog
     },
     guards: {
       faqAvailable: ({ context }: { context: DialogContext }) => implementations.faqAvailable(context.lastIntent, context.env),
+      faqDigression: ({ context, event }: { context: DialogContext; event: DialogEvent }, params: { min: number; question?: 'asked' | 'asked_or_sure' }) => {
+        const user = userEvent(event);
+        return user !== undefined && user.confidence >= params.min && interrupts(user, params.question) && implementations.faqAvailable(user.intent, context.env);
+      },
     },
   } as never);
 }

@@ -12,6 +12,8 @@ export interface DialogEnv {
   open: boolean;
   /** Sentiment of the customer's last utterance, -1..1. */
   sentiment: number;
+  /** Entities the customer has mentioned in this conversation, the latest of each type (slot pre-filling). */
+  heard?: EntityMatch[];
 }
 
 /** The dialog actor's context: plain JSON, persisted in the snapshot. */
@@ -30,6 +32,10 @@ export interface DialogContext {
   env: DialogEnv;
   /** Entities of the utterance that chose the current topic, until a question is asked. */
   pendingEntities?: EntityMatch[];
+  /** The customer's line that chose the current topic (free-text slots may take it as their answer). */
+  topicLine?: string;
+  /** The topic is about another thing than before: only the topic line, not earlier lines, pre-fills its slots. */
+  anotherItem?: boolean;
 }
 
 export type DialogEvent =
@@ -43,6 +49,12 @@ export type DialogEvent =
       sentiment: number;
       /** True when a button was pressed (exact intent or value). */
       fromButton?: boolean;
+      /** A short reply (yes, no, thanks, that's all, I don't know), read against the question asked. */
+      reply?: string;
+      /** The line asks a question: an interruption (FAQ, new topic) is more likely meant than an answer. */
+      question?: boolean;
+      /** The line is about another thing than before ("entä toinen tilaukseni?"). */
+      another?: boolean;
     }
   | { type: 'NO_INPUT' }
   | { type: 'AGENT_RELEASED' };
@@ -97,4 +109,8 @@ export interface WaitingStateMeta {
   survey?: 'csat' | 'nps' | 'ces';
   /** Ask states: the intents this state itself routes (its `on_intent` keys). */
   routes?: string[];
+  /** The question's message key (said again after a digression, dropped when the engine takes up a pending topic). */
+  askKey?: string;
+  /** Before asking, the engine takes up a topic the customer mentioned alongside an earlier one. */
+  resumeTopics?: boolean;
 }

@@ -51,7 +51,7 @@ export function isTerminal(state: FlowState): boolean {
     || (kind === 'flow' && state.end !== undefined && state.next === undefined);
 }
 
-export type EdgeVia = 'next' | 'on_intent' | 'otherwise' | 'on_failure' | 'branch' | 'on';
+export type EdgeVia = 'next' | 'on_intent' | 'on_reply' | 'otherwise' | 'on_failure' | 'branch' | 'on';
 
 /** One written transition: where the state can go, and what the file says about when. */
 export interface StateEdge {
@@ -67,6 +67,7 @@ export interface StateEdge {
 export function edgesOf(state: FlowState): StateEdge[] {
   const edges: StateEdge[] = [];
   for (const [intent, target] of Object.entries(state.on_intent ?? {})) edges.push({ target, via: 'on_intent', label: intent, path: ['on_intent', intent] });
+  for (const [reply, target] of Object.entries(state.on_reply ?? {})) if (target) edges.push({ target, via: 'on_reply', label: reply, path: ['on_reply', reply] });
   if (state.otherwise !== undefined) edges.push({ target: state.otherwise, via: 'otherwise', label: 'otherwise', path: ['otherwise'] });
   (state.branch ?? []).forEach((entry, index) => {
     if ('if' in entry) edges.push({ target: entry.goto, via: 'branch', label: describeCondition(entry.if), path: ['branch', index, 'goto'] });

@@ -78,7 +78,31 @@ export const slotSchema = z.strictObject({
   max_length: z.number().int().min(1).optional(),
   /** Keep an already filled slot and skip the question (default true). */
   skip_if_filled: z.boolean().default(true).describe('Keep an already filled slot and skip the question (default true).'),
+  /**
+   * Where a value may come from before the question is asked: `conversation` (default for entity slots) — anything
+   * the customer said earlier in this conversation, the line that opened the topic first; `topic` — only the line that
+   * opened the topic (the default for yes/no and free-text slots; free text needs `prefill_min_words`); `none` — always ask.
+   */
+  prefill: z.enum(['conversation', 'topic', 'none']).optional().describe('Where a value may come from before the question is asked: conversation (entity slots\' default: anything said earlier, the topic line first), topic (only the line that opened the topic), none (always ask).'),
+  /** Free-text slots: the line that opened the topic fills the slot when it has at least this many words. */
+  prefill_min_words: z.number().int().min(1).max(100).optional().describe('Free-text slots: the line that opened the topic fills the slot when it has at least this many words.'),
 });
+
+/** Short replies the NLU recognises in every locale (`locales/<lang>/replies.yaml`). */
+export const SHORT_REPLIES = ['affirm', 'deny', 'thanks', 'done', 'dont_know'] as const;
+export type ShortReply = (typeof SHORT_REPLIES)[number];
+
+/** Which interruptions a question allows: an FAQ question answered in place, a new topic started at once. */
+export const digressionsSchema = z.union([
+  z.boolean(),
+  z.strictObject({
+    /** An FAQ question is answered, then this question is asked again (default true). */
+    faq: z.boolean().optional().describe('An FAQ question is answered, then this question is asked again (default true).'),
+    /** A confident new topic (one the main menu routes) starts at once (default true). */
+    topics: z.boolean().optional().describe('A confident new topic (one the main menu routes) starts at once (default true).'),
+  }),
+]);
+export type Digressions = z.infer<typeof digressionsSchema>;
 
 export const handoffSchema = z.strictObject({
   reason: z.enum(['customer_request', 'emergency', 'billing_dispute', 'not_understood', 'negative_sentiment', 'callback', 'sensitive', 'integration_error', 'flow']),
@@ -100,6 +124,12 @@ const stateSchema = z.strictObject({
   ask: messageKey.optional().describe('The question; the state waits for the customer.'),
   /** With `ask`: where each intent leads. `faq.*` matches every FAQ intent. */
   on_intent: z.record(z.string().regex(/^([a-z][a-z0-9_]*|faq\.\*|faq\.[a-z0-9_]+)$/), target).optional().describe('With `ask`: where each intent leads. `faq.*` matches every FAQ intent.'),
+  /** With `ask`: where a short reply leads, read against this question (affirm, deny, thanks, done, dont_know). */
+  on_reply: z.partialRecord(z.enum(SHORT_REPLIES), target).optional().describe('With `ask`: where a short reply leads, read against this question: affirm, deny, thanks, done ("that\'s all"), dont_know.'),
+  /** With `ask`: may the customer interrupt this question (default: yes, unless the state has `otherwise`). */
+  digressions: digressionsSchema.optional().describe('With `ask`: may the customer interrupt this question with an FAQ question (answered, then asked again) or a new topic (started at once). Default true, false for states with `otherwise`.'),
+  /** With `ask`: before asking, take up a topic the customer mentioned earlier in the same message (several requests at once). */
+  resume_topics: z.boolean().optional().describe('With `ask`: before asking, take up a topic the customer mentioned earlier alongside another one (several requests in one message); the topic goes through this state\'s on_intent.'),
   /** With `ask`: where anything else leads; without it the bot says it did not understand and asks again. */
   otherwise: target.optional().describe('With `ask`: where anything else leads; without it the bot says it did not understand and asks again.'),
 
@@ -150,6 +180,10 @@ export const globalSchema = z.strictObject({
   fallback: z.strictObject({ after: z.number().int().min(1).max(10).default(2), goto: target }).optional().describe('After this many misunderstood turns in a row, go to `goto` (offer a human).'),
   /** When an utterance's sentiment is below `below`, go to `goto` (an angry customer goes to a human). */
   sentiment: z.strictObject({ below: z.number().min(-1).max(1), goto: target }).optional().describe('When an utterance\'s sentiment is below `below`, go to `goto` (an angry customer goes to a human).'),
+  /** Intents answered in place from any question (small talk, off-topic questions): the message, then the pending question again. */
+  answers: z.record(identifier, messageKey).default({}).describe('Intents answered in place from any question (small talk, off-topic): intent → message key; the pending question is asked again after it.'),
+  /** The default for every question's `digressions`. */
+  digressions: digressionsSchema.optional().describe('The default for every question\'s `digressions` (FAQ answered in place, new topics started at once).'),
   /** Where the bot continues when a human agent hands the conversation back (e.g. main.rate); default: the main flow's start. */
   after_agent: target.optional().describe('Where the bot continues when a human agent hands the conversation back (e.g. main.rate); default: the main flow\'s start.'),
 });

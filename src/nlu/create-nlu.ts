@@ -7,6 +7,7 @@ import { createLanguageIdentifier } from './language-id';
 import type { LocaleNluData, NluData } from './load-nlu-data';
 import { cacheFile, pruneCache, readCache, trainingHash, writeCache } from './model-cache';
 import { createSentimentScorer } from './sentiment';
+import { createShortReplyReader, splitRequests, type ShortReplyReader } from './conversation-words';
 
 export interface CreateNluOptions {
   /** Where trained models are kept, keyed by the training data's hash; without it every start trains. */
@@ -48,6 +49,8 @@ interface LocaleRuntime {
   knownStems: Set<string>;
   extract: (text: string, context: ExtractContext) => EntityMatch[];
   sentiment: (text: string) => number;
+  replies: ShortReplyReader;
+  joiners: string[];
 }
 
 export function trainingExamples(data: LocaleNluData): LabelledText[] {
@@ -108,6 +111,8 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       extract: createEntityExtractor({ locale, lists: localeData.entities, orderNumberPattern: options.orderNumberPattern, timeZone: options.timeZone }),
       sentiment: createSentimentScorer(localeData.sentiment),
       knownStems: new Set(trainingExamples(localeData).flatMap((example) => wordStems(example.text))),
+      replies: createShortReplyReader(localeData.conversation),
+      joiners: localeData.conversation.joiners,
     });
   }
   const samples: Partial<Record<Locale, string[]>> = {};
@@ -131,14 +136,50 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       if (text.trim() === '' || !/[\p{L}\p{N}]/u.test(text)) {
         return { intent: OUT_OF_SCOPE, confidence: 0, ranking: [], entities, language: undefined, sentiment };
       }
-      const { ranking, predictedOutOfScope } = runtime.classifier.classify(text, 5);
-      const words = wordStems(text);
-      if (words.length > 0 && !words.some((stem) => runtime.knownStems.has(stem)) && entities.length === 0) {
-        return { intent: OUT_OF_SCOPE, confidence: ranking[0]?.confidence ?? 0, ranking, entities, language, sentiment };
-      }
-      return decide(ranking, predictedOutOfScope, runtime.threshold, context?.expectedIntents, { entities, language, sentiment });
+      const rating = runtime.replies.rating(text);
+      if (rating) entities.push({ type: 'rating', value: String(rating.value), text: rating.text, start: rating.start, end: rating.end });
+      const reply = runtime.replies.read(text);
+      const result = classifyText(runtime, text, context?.expectedIntents, { entities, language, sentiment });
+      if (reply) result.reply = reply;
+      if (runtime.replies.isQuestion(text)) result.question = true;
+      if (runtime.replies.mentionsAnother(text)) result.another = true;
+      return reply ? result : withFurtherRequests(result, text, runtime, context?.expectedIntents);
     },
   };
+}
+
+function classifyText(runtime: LocaleRuntime, text: string, expectedIntents: string[] | undefined, rest: Pick<NluResult, 'entities' | 'language' | 'sentiment'>): NluResult {
+  const { ranking, predictedOutOfScope } = runtime.classifier.classify(text, 5);
+  const words = wordStems(text);
+  if (words.length > 0 && !words.some((stem) => runtime.knownStems.has(stem)) && rest.entities.length === 0) {
+    return { intent: OUT_OF_SCOPE, confidence: ranking[0]?.confidence ?? 0, ranking, ...rest };
+  }
+  return decide(ranking, predictedOutOfScope, runtime.threshold, expectedIntents, rest);
+}
+
+/** Intents that are no request of their own when they come with another one ("hei, …", "…, kiitos"). */
+const NOT_A_REQUEST = new Set([OUT_OF_SCOPE, 'greeting', 'goodbye', 'small_talk', 'off_topic', 'help', 'restart', 'change_language']);
+/** Requests that go first whatever the order they were said in: danger to people. */
+const URGENT = new Set(['emergency']);
+
+/**
+ * Several requests in one message ("koska mun tilaus tulee, numero 12345, ja onko teillä lauantaina auki?"):
+ * each part is classified on its own; when two or more parts ask for different things, the first (or an urgent
+ * one) becomes the intent and the rest `alsoAsked`, so the dialog can take them up one after another.
+ */
+function withFurtherRequests(result: NluResult, text: string, runtime: LocaleRuntime, expectedIntents: string[] | undefined): NluResult {
+  const parts = splitRequests(text, runtime.joiners);
+  if (parts.length < 2) return result;
+  const requests: IntentScore[] = [];
+  for (const part of parts) {
+    const understood = classifyText(runtime, part, expectedIntents, { entities: [], sentiment: 0 });
+    if (NOT_A_REQUEST.has(understood.intent) || requests.some((request) => request.intent === understood.intent)) continue;
+    requests.push({ intent: understood.intent, confidence: understood.confidence });
+  }
+  if (requests.length < 2) return result;
+  const urgent = requests.findIndex((request) => URGENT.has(request.intent));
+  const [first] = urgent > 0 ? requests.splice(urgent, 1) : requests.splice(0, 1);
+  return { ...result, intent: first.intent, confidence: first.confidence, ambiguous: false, alsoAsked: requests };
 }
 
 /** Lower-case first four letters of each word of three or more letters: a cheap, inflection-tolerant vocabulary key. */

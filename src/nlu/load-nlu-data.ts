@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { Locale } from '../core/turn';
+import { emptyConversationWords, SHORT_REPLY_ORDER, type ConversationWords, type ShortReplyCategory } from './conversation-words';
 import { emptyLexicon, type SentimentLexicon } from './sentiment';
 
 /** A value of a custom list entity and the other ways customers say it. */
@@ -20,6 +21,8 @@ export interface LocaleNluData {
   /** Out-of-scope examples. */
   oos: string[];
   sentiment: SentimentLexicon;
+  /** Short replies, rating words and request joiners (`conversation.yaml`). */
+  conversation: ConversationWords;
 }
 
 export interface NluData {
@@ -127,7 +130,7 @@ function readFaqYaml(yaml: YamlFile, data: LocaleNluData): void {
 export function loadNluData(localesDir: string, locales: Locale[]): NluData {
   const data: NluData = { locales: {} };
   for (const locale of locales) {
-    const localeData: LocaleNluData = { locale, intents: {}, entities: {}, oos: [], sentiment: emptyLexicon() };
+    const localeData: LocaleNluData = { locale, intents: {}, entities: {}, oos: [], sentiment: emptyLexicon(), conversation: emptyConversationWords() };
     const nluFile = join(localesDir, locale, 'nlu.yaml');
     if (!existsSync(nluFile)) throw new NluDataError(nluFile, undefined, `missing: every enabled locale needs its NLU training data`);
     readNluYaml(readYaml(nluFile), localeData);
@@ -135,6 +138,8 @@ export function loadNluData(localesDir: string, locales: Locale[]): NluData {
     if (existsSync(faqFile)) readFaqYaml(readYaml(faqFile), localeData);
     const sentimentFile = join(localesDir, locale, 'sentiment.yaml');
     if (existsSync(sentimentFile)) localeData.sentiment = readSentimentYaml(readYaml(sentimentFile));
+    const conversationFile = join(localesDir, locale, 'conversation.yaml');
+    if (existsSync(conversationFile)) localeData.conversation = readConversationYaml(readYaml(conversationFile));
     if (Object.keys(localeData.intents).length === 0) throw new NluDataError(nluFile, undefined, 'no intents: add intents with example phrases');
     data.locales[locale] = localeData;
   }
@@ -170,4 +175,38 @@ function readSentimentYaml(yaml: YamlFile): SentimentLexicon {
 /** Reads one `sentiment.yaml`; throws an `NluDataError` naming file and line on malformed data. */
 export function loadSentimentLexicon(file: string): SentimentLexicon {
   return readSentimentYaml(readYaml(file));
+}
+
+function readConversationYaml(yaml: YamlFile): ConversationWords {
+  const words = emptyConversationWords();
+  if (yaml.root === null) return words;
+  if (!isMap(yaml.root)) throw new NluDataError(yaml.file, yaml.lineOf(yaml.root), 'expected a map with replies, filler, ratings and joiners');
+  for (const pair of yaml.root.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    const value = pair.value as Node | null;
+    if (key === 'replies') {
+      if (!isMap(value)) throw new NluDataError(yaml.file, yaml.lineOf(pair.key as Node), `replies must map ${SHORT_REPLY_ORDER.join(', ')} to lists of phrases`);
+      for (const entry of value.items) {
+        const category = isScalar(entry.key) ? String(entry.key.value) : '';
+        if (!(SHORT_REPLY_ORDER as readonly string[]).includes(category)) {
+          throw new NluDataError(yaml.file, yaml.lineOf(entry.key as Node), `unknown short reply "${category}": use ${SHORT_REPLY_ORDER.join(', ')}`);
+        }
+        words.replies[category as ShortReplyCategory] = stringList(yaml, entry.value, `replies.${category}`);
+      }
+    } else if (key === 'filler' || key === 'joiners' || key === 'another') {
+      words[key] = stringList(yaml, value, key);
+    } else if (key === 'question_words') {
+      words.questionWords = stringList(yaml, value, key);
+    } else if (key === 'ratings') {
+      if (!isMap(value)) throw new NluDataError(yaml.file, yaml.lineOf(pair.key as Node), 'ratings must map a number to the words that name it (e.g. "4": [nelonen])');
+      for (const entry of value.items) {
+        const number = isScalar(entry.key) ? String(entry.key.value) : '';
+        if (!/^\d{1,2}$/.test(number)) throw new NluDataError(yaml.file, yaml.lineOf(entry.key as Node), `ratings: "${number}" must be a number from 0 to 10`);
+        words.ratings[number] = stringList(yaml, entry.value, `ratings.${number}`);
+      }
+    } else {
+      throw new NluDataError(yaml.file, yaml.lineOf(pair.key as Node), `unknown key "${key}": use replies, filler, ratings, joiners, question_words or another`);
+    }
+  }
+  return words;
 }

@@ -1,0 +1,143 @@
+/**
+ * Words the engine reads in the context of the conversation rather than as intents: short replies ("joo",
+ * "kiitti, se riittää", "en tiedä"), rating words ("nelonen"), and the words that join two requests in one message.
+ * They come from `locales/<lang>/conversation.yaml`, so a designer can extend them without code.
+ */
+
+/** Short-reply categories, strongest first: "kiitos, ei muuta" is done, "ei kiitos" is deny, "joo kiitos" affirm. */
+export const SHORT_REPLY_ORDER = ['dont_know', 'done', 'deny', 'affirm', 'thanks'] as const;
+export type ShortReplyCategory = (typeof SHORT_REPLY_ORDER)[number];
+
+export interface ConversationWords {
+  replies: Record<ShortReplyCategory, string[]>;
+  /** Words that carry no meaning of their own in a short reply ("no", "nyt", "ihan"). */
+  filler: string[];
+  /** Scale value → words that name it ("4": nelonen, nelosen). */
+  ratings: Record<string, string[]>;
+  /** Words that join two requests in one message ("ja", "and", "och", "entä"). */
+  joiners: string[];
+  /** Words that open a question ("milloin", "when", "när"); a trailing "?" and Finnish -ko/-kö count too. */
+  questionWords: string[];
+  /** Words that point at another thing than the one talked about ("toinen tilaus", "another order"). */
+  another: string[];
+}
+
+export function emptyConversationWords(): ConversationWords {
+  return { replies: { dont_know: [], done: [], deny: [], affirm: [], thanks: [] }, filler: [], ratings: {}, joiners: [], questionWords: [], another: [] };
+}
+
+/** Lower-case word tokens, emoji and punctuation dropped; apostrophes kept ("that's", "don't"). */
+export function replyTokens(text: string): string[] {
+  return text.toLowerCase().replace(/[’`]/g, "'").match(/[\p{L}\p{N}]+(?:['-][\p{L}\p{N}]+)*/gu) ?? [];
+}
+
+interface Phrase {
+  tokens: string[];
+  category: ShortReplyCategory | 'filler';
+}
+
+export interface ShortReplyReader {
+  /** The category of a short reply, or undefined when the line says more than a short reply does. */
+  read(text: string): ShortReplyCategory | undefined;
+  /** The line asks something: a question word, a question mark, or (Finnish) a -ko/-kö word near the start. */
+  isQuestion(text: string): boolean;
+  /** The line is about another thing than before ("entä toinen tilaukseni?"). */
+  mentionsAnother(text: string): boolean;
+  /** A rating word in the line ("ihan hyvä, ehkä nelonen" → 4). */
+  rating(text: string): { value: number; start: number; end: number; text: string } | undefined;
+}
+
+const MAX_TOKENS = 8;
+
+export function createShortReplyReader(words: ConversationWords): ShortReplyReader {
+  const phrases: Phrase[] = [];
+  for (const category of SHORT_REPLY_ORDER) for (const phrase of words.replies[category]) phrases.push({ tokens: replyTokens(phrase), category });
+  for (const phrase of words.filler) phrases.push({ tokens: replyTokens(phrase), category: 'filler' });
+  // Longest first, so "ei muuta" is read as done before "ei" is read as deny.
+  const byFirst = new Map<string, Phrase[]>();
+  for (const phrase of phrases.filter((p) => p.tokens.length > 0).sort((a, b) => b.tokens.length - a.tokens.length)) {
+    const list = byFirst.get(phrase.tokens[0]) ?? [];
+    list.push(phrase);
+    byFirst.set(phrase.tokens[0], list);
+  }
+  const ratingWords = new Map<string, number>();
+  for (const [value, list] of Object.entries(words.ratings)) for (const word of list) ratingWords.set(word.toLowerCase(), Number(value));
+
+  // "^is": a word that asks only when it opens the line ("is it open?" but "it is in my email").
+  const firstOnly = new Set(words.questionWords.filter((word) => word.startsWith('^')).map((word) => word.slice(1).toLowerCase()));
+  const questionWords = new Set(words.questionWords.filter((word) => !word.includes(' ') && !word.startsWith('^')).map((word) => word.toLowerCase()));
+  const questionPhrases = words.questionWords.filter((word) => word.includes(' ')).map((word) => replyTokens(word).join(' '));
+  const anotherWords = new Set(words.another.map((word) => word.toLowerCase()));
+  const clitic = words.questionWords.includes('-ko');
+
+  return {
+    isQuestion(text) {
+      if (text.includes('?')) return true;
+      const tokens = replyTokens(text);
+      // Question words open a question; later in the line they are usually a statement ("it is in my email").
+      return firstOnly.has(tokens[0] ?? '')
+        || tokens.slice(0, 3).some((token) => questionWords.has(token) || (clitic && token.length > 3 && /(ko|kö|kos|kös)$/u.test(token)))
+        || questionPhrases.some((phrase) => ` ${tokens.slice(0, 5).join(' ')} `.includes(` ${phrase} `));
+    },
+    mentionsAnother(text) {
+      return replyTokens(text).some((token) => anotherWords.has(token));
+    },
+    read(text) {
+      const tokens = replyTokens(text);
+      if (tokens.length === 0 || tokens.length > MAX_TOKENS) return undefined;
+      const found = new Set<ShortReplyCategory>();
+      let leftover = 0;
+      for (let index = 0; index < tokens.length;) {
+        const match = (byFirst.get(tokens[index]) ?? []).find((phrase) => phrase.tokens.every((token, offset) => tokens[index + offset] === token));
+        if (!match) {
+          leftover += 1;
+          index += 1;
+          continue;
+        }
+        if (match.category !== 'filler') found.add(match.category);
+        index += match.tokens.length;
+      }
+      // One unknown word is allowed ("kiitti tosi paljon" has "tosi" as filler, "paljon" unknown); "I don't know it"
+      // may carry the thing not known ("en löydä tilausnumeroa").
+      const allowed = found.has('dont_know') ? 2 : 1;
+      if (found.size === 0 || leftover > allowed || leftover >= tokens.length) return undefined;
+      return SHORT_REPLY_ORDER.find((category) => found.has(category));
+    },
+    rating(text) {
+      const pattern = /[\p{L}]+/gu;
+      let match: RegExpExecArray | null;
+      let found: { value: number; start: number; end: number; text: string } | undefined;
+      while ((match = pattern.exec(text)) !== null) {
+        const value = ratingWords.get(match[0].toLowerCase());
+        if (value !== undefined) found = { value, start: match.index, end: match.index + match[0].length, text: match[0] };
+      }
+      return found;
+    },
+  };
+}
+
+/**
+ * Splits a message into the requests it makes: at sentence ends and at joining words ("…, ja onko teillä
+ * lauantaina auki?"), only where both sides are long enough to be requests of their own.
+ */
+export function splitRequests(text: string, joiners: string[]): string[] {
+  const sentences = text.split(/(?<=[.?!;])\s+|\s*[?!;]+\s*$/u).map((part) => part.trim()).filter(Boolean);
+  const joinerSet = new Set(joiners.map((word) => word.toLowerCase()));
+  const parts: string[] = [];
+  for (const sentence of sentences) {
+    const words = sentence.split(/\s+/);
+    let start = 0;
+    for (let index = 1; index < words.length - 1; index++) {
+      const word = words[index].toLowerCase().replace(/[,.]/g, '');
+      if (!joinerSet.has(word)) continue;
+      const before = words.slice(start, index);
+      const after = words.slice(index + 1);
+      if (before.length >= 3 && after.length >= 3) {
+        parts.push(before.join(' ').replace(/[,\s]+$/u, ''));
+        start = index + 1;
+      }
+    }
+    parts.push(words.slice(start).join(' '));
+  }
+  return parts.map((part) => part.replace(/^[,\s]+|[,\s]+$/gu, '')).filter((part) => /\p{L}/u.test(part));
+}
