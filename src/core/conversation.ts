@@ -59,6 +59,8 @@ export interface ConversationRecord {
   agenda?: string[];
   /** How many times each message key has been said (variants rotate without scanning the transcript). */
   said?: Record<string, number>;
+  /** The topic of the conversation so far (the dialog's topic intent), for follow-ups such as "milloin se tulee?". */
+  topicIntent?: string;
   /** The last sentence the bot said, so it never says the same one twice in a row. */
   lastBotText?: string;
 }

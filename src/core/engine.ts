@@ -432,7 +432,7 @@ export function createEngine(deps: EngineDeps): Engine {
       if (understood.locale !== record.locale) {
         record.locale = understood.locale;
       }
-      nluResult = understood.result;
+      nluResult = followUpOfTopic(understood.result, record.topicIntent);
       dialogEvent = { type: 'USER', intent: nluResult.intent, confidence: nluResult.confidence, entities: nluResult.entities, text: customerText, sentiment: nluResult.sentiment, ...(nluResult.reply ? { reply: nluResult.reply } : {}), ...(nluResult.question ? { question: true } : {}), ...(nluResult.another ? { another: true } : {}) };
     } else if (input.kind === 'payload') {
       const payload = input.payload;
@@ -526,6 +526,9 @@ export function createEngine(deps: EngineDeps): Engine {
       actor.send({ type: 'USER', intent, confidence: 1, entities: [], text: '', sentiment: 0, fromButton: true });
       snapshot = await settle();
     }
+    // Taken up in the same turn: announcing it as coming later would only be noise.
+    const announced = emitted.findIndex((event) => event.type === 'say' && event.key === 'system.second_request_noted');
+    if (announced >= 0 && emitted.some((event) => event.type === 'say' && event.key === 'system.next_topic')) emitted.splice(announced, 1);
     const context = snapshot.context as { slots: Record<string, string | number | boolean | null>; ticketId?: string; outcome?: string; topicIntent?: string; misunderstood: number };
     record.snapshot = actor.getPersistedSnapshot();
     const finishedActor = actor;
@@ -534,6 +537,7 @@ export function createEngine(deps: EngineDeps): Engine {
     if (context.ticketId) record.ticketId = context.ticketId;
     record.state = stateName(snapshot.value);
     record.misunderstood = context.misunderstood;
+    if (context.topicIntent) record.topicIntent = context.topicIntent;
 
     const replies: Reply[] = [];
     let ended = false;
@@ -711,6 +715,20 @@ export function createEngine(deps: EngineDeps): Engine {
       await stores.bus.publish({ conversationId, replies: [{ kind: 'end', outcome: 'handoff' }], event: 'closed', agentName, at: clock.now() });
     },
   };
+}
+
+/** Below this an intent is no better than the conversation's own topic for a question that points back at it. */
+const FOLLOW_UP_CONFIDENCE = 0.5;
+
+/**
+ * "So when do I get it?" after the order status: a question that points back ("it", "se", "den") and is not
+ * confidently about anything else continues the topic of the conversation.
+ */
+function followUpOfTopic(result: NluResult, topic: string | undefined): NluResult {
+  if (!topic || !result.refersBack || !result.question || result.reply) return result;
+  const unsure = result.intent === OUT_OF_SCOPE || result.intent === 'off_topic' || result.confidence < FOLLOW_UP_CONFIDENCE;
+  if (!unsure || result.intent === topic) return result;
+  return { ...result, intent: topic, confidence: Math.max(result.confidence, FOLLOW_UP_CONFIDENCE), ambiguous: false };
 }
 
 /** How many times each message key appears in a transcript (for conversations saved before `said` existed). */

@@ -36,6 +36,8 @@ export interface NluResult {
   question?: boolean;
   /** The line is about another thing than before ("entä toinen tilaukseni?"): earlier details do not apply. */
   another?: boolean;
+  /** The line points back at what was just talked about ("milloin se tulee?"); the dialog may read it as that topic. */
+  refersBack?: boolean;
   /** Further requests made in the same message ("…, ja onko teillä lauantaina auki?"), in the order said. */
   alsoAsked?: IntentScore[];
 }

@@ -125,7 +125,7 @@ const stateSchema = z.strictObject({
   /** With `ask`: where each intent leads. `faq.*` matches every FAQ intent. */
   on_intent: z.record(z.string().regex(/^([a-z][a-z0-9_]*|faq\.\*|faq\.[a-z0-9_]+)$/), target).optional().describe('With `ask`: where each intent leads. `faq.*` matches every FAQ intent.'),
   /** With `ask`: where a short reply leads, read against this question (affirm, deny, thanks, done, dont_know). */
-  on_reply: z.partialRecord(z.enum(SHORT_REPLIES), target).optional().describe('With `ask`: where a short reply leads, read against this question: affirm, deny, thanks, done ("that\'s all"), dont_know.'),
+  on_reply: z.strictObject(Object.fromEntries(SHORT_REPLIES.map((reply) => [reply, target.optional()])) as Record<ShortReply, z.ZodOptional<typeof target>>).optional().describe('With `ask`: where a short reply leads, read against this question: affirm, deny, thanks, done ("that\'s all"), dont_know.'),
   /** With `ask`: may the customer interrupt this question (default: yes, unless the state has `otherwise`). */
   digressions: digressionsSchema.optional().describe('With `ask`: may the customer interrupt this question with an FAQ question (answered, then asked again) or a new topic (started at once). Default true, false for states with `otherwise`.'),
   /** With `ask`: before asking, take up a topic the customer mentioned earlier in the same message (several requests at once). */

@@ -4,6 +4,7 @@ import type { Locale } from '../core/turn';
 import { sortDiagnostics, type Diagnostic } from './diagnostic';
 import { conditionIntents, conditionsOf, edgesOf, isWaiting, kindConflict, kindOf, type StateEdge } from './flow-graph';
 import { checkHandoffRequires, checkNoWayOut, checkReachability, checkSubflowReturns, checkUserTurnCycles } from './flow-graph-rules';
+import type { FlowState } from './flow-schema';
 import type { FlowPath, LoadedFlow } from './load-flows';
 import { loadFlows } from './load-flows';
 import {
@@ -140,6 +141,9 @@ function intentUses(context: RuleContext): IntentUse[] {
     for (const intent of Object.keys(loaded.flow.global?.intents ?? {})) {
       uses.push({ loaded, path: ['global', 'intents', intent], at: 'key', intent, where: 'the global section' });
     }
+    for (const intent of Object.keys(loaded.flow.global?.answers ?? {})) {
+      uses.push({ loaded, path: ['global', 'answers', intent], at: 'key', intent, where: 'the global answers' });
+    }
   }
   return uses;
 }
@@ -193,6 +197,41 @@ function messageUses(stateId: string, state: LoadedFlow['flow']['states'][string
   return uses;
 }
 
+/** Messages the compiled flows say on their own when a feature is used (surveys, digressions, pending topics), at the first state that uses it. */
+function featureMessages(flows: LoadedFlow[]): { loaded: LoadedFlow; key: string; path: FlowPath; what: string }[] {
+  const states = flows.flatMap((loaded) => statesOf(loaded).map(([stateId, state]) => ({ loaded, stateId, state })));
+  const found: { loaded: LoadedFlow; key: string; path: FlowPath; what: string }[] = [];
+  const firstWith = (test: (state: FlowState) => boolean) => states.find(({ state }) => test(state));
+  const survey = firstWith((state) => state.survey !== undefined);
+  if (survey) {
+    const path: FlowPath = ['states', survey.stateId, 'survey'];
+    found.push({ loaded: survey.loaded, key: 'survey.reprompt', path, what: 'said when a survey answer is no rating' }, { loaded: survey.loaded, key: 'survey.skipped', path, what: 'said when the customer skips a survey' });
+  }
+  const question = firstWith((state) => state.ask !== undefined && state.digressions !== false);
+  if (question && firstWith((state) => state.faq === true)) {
+    found.push({ loaded: question.loaded, key: 'system.back_to_question', path: ['states', question.stateId, 'ask'], what: 'said after an FAQ answer in the middle of a question' });
+  }
+  const resume = firstWith((state) => state.resume_topics === true);
+  if (resume) {
+    const path: FlowPath = ['states', resume.stateId, 'resume_topics'];
+    found.push({ loaded: resume.loaded, key: 'system.next_topic', path, what: 'said when a second request is taken up' }, { loaded: resume.loaded, key: 'system.second_request_noted', path, what: 'said when a second request will come later' });
+  }
+  return found;
+}
+
+/** The global answers' messages and the messages of the features the flows use exist in every locale. */
+export const checkGlobalMessages: Rule = ({ flows, knowledge }) => {
+  const uses = flows.filter((loaded) => loaded.flow.id === MAIN_FLOW_ID).flatMap((loaded) => Object.entries(loaded.flow.global?.answers ?? {})
+    .map(([intent, key]) => ({ loaded, key, path: ['global', 'answers', intent] as FlowPath, what: `the answer to ${intent}` })));
+  uses.push(...featureMessages(flows));
+  return uses.flatMap(({ loaded, key, path: at, what }) => {
+    const missing = knowledge.locales.filter((locale) => !knowledge.messageKeys[locale]?.has(key));
+    if (missing.length === 0) return [];
+    const files = missing.map((locale) => `locales/${locale}/messages.yaml`);
+    return [diagnosticAt(loaded, at, 'value', 'missing-message', `Message "${key}" (${what}) is missing from ${files.join(', ')}.`, `add "${key}" to ${files.join(', ')} (nested keys: ${key.split('.').join(' → ')}).`)];
+  });
+};
+
 export const checkMessageKeys: Rule = ({ flows, knowledge }) => flows.flatMap((loaded) => statesOf(loaded).flatMap(([stateId, state]) =>
   messageUses(stateId, state).flatMap(({ key, path: at, what }) => {
     const missing = knowledge.locales.filter((locale) => !knowledge.messageKeys[locale]?.has(key));
@@ -229,8 +268,17 @@ export const checkStateKinds: Rule = ({ flows }) => flows.flatMap((loaded) => st
     conflict('slot', `State "${stateId}" fills slot "${state.slot.name}" but has no "next": there is nowhere to go with the answer.`, 'add `next: <state>` for where to continue once the slot is filled.');
   }
   if (state.on_failure !== undefined && !state.slot) conflict('on_failure', `State "${stateId}" has "on_failure" but no slot; it is only used when a slot's retries run out.`, 'remove "on_failure", or add a slot.');
-  for (const key of ['on_intent', 'otherwise'] as const) {
+  for (const key of ['on_intent', 'otherwise', 'on_reply', 'digressions', 'resume_topics'] as const) {
     if (state[key] !== undefined && kind !== 'ask') conflict(key, `State "${stateId}" has "${key}" but is not a question (no "ask"); it would never be used.`, `add \`ask: <message key>\`, or remove "${key}".`);
+  }
+  if (state.resume_topics && state.slot) {
+    conflict('resume_topics', `State "${stateId}" takes up pending topics but fills a slot; pending topics go through on_intent, which a slot question does not route.`, 'use resume_topics on a question without a slot (such as "anything else?"), or remove it.');
+  }
+  if (state.resume_topics && !state.slot && state.on_intent === undefined) {
+    conflict('resume_topics', `State "${stateId}" takes up pending topics but has no on_intent to route them.`, 'add on_intent with the topics (e.g. `order_status: order_status`, `faq.*: faq_answer`), or remove resume_topics.');
+  }
+  if (state.slot?.prefill_min_words !== undefined && state.slot.entity !== 'any_text') {
+    conflict('slot', `State "${stateId}" sets prefill_min_words, but its slot takes entity "${state.slot.entity}"; only free-text (any_text) slots are filled by the words of the topic line.`, 'remove prefill_min_words, or use `entity: any_text`.');
   }
   if (kind === 'ask' && !state.slot && state.next !== undefined) {
     conflict('next', `State "${stateId}" is a question without a slot, so "next" is never used: the answer is routed by on_intent/otherwise.`, 'use `otherwise: <state>` for any answer, or add a slot.');
@@ -333,7 +381,7 @@ export const checkQuickRepliesWait: Rule = ({ flows }) => flows.flatMap((loaded)
 /** Every rule, in the order their findings are most useful; output is sorted by place anyway. */
 export const RULES: Rule[] = [
   checkFlowIdMatchesFile, checkMainFlowExists, checkDuplicateFlowIds, checkStartState, checkTargets, checkGlobalSection,
-  checkIntents, checkEntityTypes, checkMessageKeys, checkIntegrations, checkStateKinds, checkSurveys, checkReturnInMain,
+  checkIntents, checkEntityTypes, checkMessageKeys, checkGlobalMessages, checkIntegrations, checkStateKinds, checkSurveys, checkReturnInMain,
   checkSubflowExists, checkSubflowReturns, checkConditionValues, checkReachability, checkNoWayOut, checkUserTurnCycles,
   checkHandoffRequires, checkOtherwise, checkQuickRepliesWait, checkUnusedFlows,
 ];

@@ -8,9 +8,13 @@ const LOCALE_TAGS: Record<Locale, string> = { fi: 'fi-FI', en: 'en-GB', sv: 'sv-
 
 const dateFormats = new Map<Locale, Intl.DateTimeFormat>();
 
-/** Formats a variable for a reader of `locale` (ISO dates become local dates). */
+/** A Finnish number in E.164 as people write it: +358501239876 → 050 123 9876. */
+const FINNISH_E164 = /^\+358(\d{2})(\d{3})(\d{3,5})$/;
+
+/** Formats a variable for a reader of `locale` (ISO dates become local dates, phone numbers readable). */
 export function formatValue(value: MessageVariables[string], locale: Locale): string {
   if (value === undefined || value === null) return '';
+  if (typeof value === 'string' && FINNISH_E164.test(value)) return value.replace(FINNISH_E164, '0$1 $2 $3');
   if (typeof value === 'string' && ISO_DATE.test(value)) {
     let format = dateFormats.get(locale);
     if (!format) {

@@ -20,10 +20,12 @@ export interface ConversationWords {
   questionWords: string[];
   /** Words that point at another thing than the one talked about ("toinen tilaus", "another order"). */
   another: string[];
+  /** Words that point back at what was just talked about ("milloin se tulee?", "so when do I get it?"). */
+  refersBack: string[];
 }
 
 export function emptyConversationWords(): ConversationWords {
-  return { replies: { dont_know: [], done: [], deny: [], affirm: [], thanks: [] }, filler: [], ratings: {}, joiners: [], questionWords: [], another: [] };
+  return { replies: { dont_know: [], done: [], deny: [], affirm: [], thanks: [] }, filler: [], ratings: {}, joiners: [], questionWords: [], another: [], refersBack: [] };
 }
 
 /** Lower-case word tokens, emoji and punctuation dropped; apostrophes kept ("that's", "don't"). */
@@ -43,6 +45,8 @@ export interface ShortReplyReader {
   isQuestion(text: string): boolean;
   /** The line is about another thing than before ("entä toinen tilaukseni?"). */
   mentionsAnother(text: string): boolean;
+  /** The line points back at what was just talked about ("milloin se tulee?"). */
+  refersBack(text: string): boolean;
   /** A rating word in the line ("ihan hyvä, ehkä nelonen" → 4). */
   rating(text: string): { value: number; start: number; end: number; text: string } | undefined;
 }
@@ -68,6 +72,7 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
   const questionWords = new Set(words.questionWords.filter((word) => !word.includes(' ') && !word.startsWith('^')).map((word) => word.toLowerCase()));
   const questionPhrases = words.questionWords.filter((word) => word.includes(' ')).map((word) => replyTokens(word).join(' '));
   const anotherWords = new Set(words.another.map((word) => word.toLowerCase()));
+  const backWords = new Set(words.refersBack.map((word) => word.toLowerCase()));
   const clitic = words.questionWords.includes('-ko');
 
   return {
@@ -81,6 +86,9 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
     },
     mentionsAnother(text) {
       return replyTokens(text).some((token) => anotherWords.has(token));
+    },
+    refersBack(text) {
+      return replyTokens(text).some((token) => backWords.has(token));
     },
     read(text) {
       const tokens = replyTokens(text);

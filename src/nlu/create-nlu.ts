@@ -143,6 +143,7 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       if (reply) result.reply = reply;
       if (runtime.replies.isQuestion(text)) result.question = true;
       if (runtime.replies.mentionsAnother(text)) result.another = true;
+      if (runtime.replies.refersBack(text)) result.refersBack = true;
       return reply ? result : withFurtherRequests(result, text, runtime, context?.expectedIntents);
     },
   };
