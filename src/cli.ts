@@ -26,6 +26,8 @@ Usage:
                                      check flows, messages and NLU data; lists every problem
   aspa test [FILE|DIR ...]           run conversation tests, chat and phone calls
                                      (default: test/conversations and test/voice/conversations)
+  aspa eval [DIR|FILE ...] [--json] evaluate whole conversations: the share of scripts that pass, per
+                                     language and kind (default: test/conversations/realistic)
   aspa graph [FLOW] [--flows DIR]    print a Mermaid state diagram of a flow (default: main)
   aspa nlu eval [--train F --test F [--val F] [--lang fi] [--json]]
                                      evaluate the intent classifier
@@ -125,6 +127,47 @@ async function test(args: string[]): Promise<number> {
   const failed = results.filter((result) => !result.passed).length + problems.length;
   console.log(`${results.length - failed + problems.length} passed, ${failed} failed`);
   return failed === 0 ? 0 : 1;
+}
+
+const EVAL_USAGE = `Usage: aspa eval [DIR|FILE ...] [--json]
+
+Runs conversation scripts (folders recursively) through the real engine, NLU and flows, and prints the share that
+pass overall, per language and per kind (the script's kinds: list), then each failing script with its first failure.
+It is an evaluation, not a test: it exits 0 however many scripts fail, and 1 only when a script is malformed.
+
+  DIR|FILE   scripts to run (default: test/conversations/realistic)
+  --json     print one JSON line {total, passed, rate, byLocale, byKind, failures} instead
+  --help     show this help
+`;
+
+async function evaluate(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${EVAL_USAGE}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(EVAL_USAGE);
+    return 0;
+  }
+  const paths = parsed.positionals.length > 0 ? parsed.positionals : [path.resolve('test/conversations/realistic')];
+  const missing = paths.filter((entry) => !fs.existsSync(entry));
+  if (missing.length > 0) {
+    process.stderr.write(`No such file or folder: ${missing.join(', ')}\n`);
+    return 2;
+  }
+  const cfg = config();
+  const { evaluateConversations, formatEvaluation } = await import('./testing/evaluate-conversations');
+  const { report, problems } = await evaluateConversations(paths, loadBotFor(cfg), createIntegrations(cfg), { relativeTo: process.cwd() });
+  if (parsed.values.json) {
+    console.log(JSON.stringify(problems.length > 0 ? { ...report, problems } : report));
+  } else {
+    for (const problem of problems) console.log(`INVALID ${problem}`);
+    console.log(formatEvaluation(report));
+  }
+  return problems.length > 0 ? 1 : 0;
 }
 
 function printReplies(replies: Reply[], write: (line: string) => void): void {
@@ -227,6 +270,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'chat': return await chat(rest);
       case 'validate': return await validate(rest);
       case 'test': return await test(rest);
+      case 'eval': return await evaluate(rest);
       case 'graph': return await graph(rest);
       case 'nlu': return await nlu(rest);
       case 'agent': return await agent(rest);

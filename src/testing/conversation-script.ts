@@ -36,8 +36,17 @@ const stepSchema = z.strictObject({
   error: z.string().optional(),
 });
 
+/** What a script exercises (realistic corpus): `aspa eval` reports the pass rate per kind. */
+export const SCRIPT_KINDS = [
+  'prefill', 'callback', 'topic_change', 'digression', 'short_reply', 'small_talk', 'off_topic',
+  'language_switch', 'survey', 'indirect_faq', 'no_order_number', 'multi_request', 'swedish', 'happy_path',
+] as const;
+export type ScriptKind = (typeof SCRIPT_KINDS)[number];
+
 export const conversationScriptSchema = z.strictObject({
   name: z.string(),
+  /** What the script exercises, for reports per kind (`aspa eval`). */
+  kinds: z.array(z.enum(SCRIPT_KINDS)).min(1).optional(),
   locale: z.enum(SUPPORTED_LOCALES as [Locale, ...Locale[]]).default('fi'),
   channel: z.enum(['web', 'voice', 'api']).default('web'),
   customer: z.strictObject({ phone: z.string().optional(), email: z.string().optional(), name: z.string().optional() }).optional(),
@@ -49,13 +58,24 @@ export type ConversationScript = z.infer<typeof conversationScriptSchema> & { fi
 export type ScriptStep = z.infer<typeof stepSchema>;
 export type ExpectedMessage = z.infer<typeof expectedMessage>;
 
+export interface LoadScriptsOptions {
+  /** Also read the scripts in subfolders (sorted, depth first). */
+  recursive?: boolean;
+  /** Subfolder names not to descend into (with `recursive`). */
+  exclude?: string[];
+}
+
+function scriptFilesIn(dir: string, options: LoadScriptsOptions): string[] {
+  const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  const files = entries.filter((entry) => entry.isFile() && /\.ya?ml$/.test(entry.name)).map((entry) => path.join(dir, entry.name));
+  if (!options.recursive) return files;
+  const subfolders = entries.filter((entry) => entry.isDirectory() && !(options.exclude ?? []).includes(entry.name));
+  return [...files, ...subfolders.flatMap((entry) => scriptFilesIn(path.join(dir, entry.name), options))];
+}
+
 /** Reads every `*.yaml` script in `dir` (or the given files); a malformed script is reported, not thrown. */
-export function loadConversationScripts(paths: string[]): { scripts: ConversationScript[]; problems: string[] } {
-  const files = paths.flatMap((entry) =>
-    fs.statSync(entry).isDirectory()
-      ? fs.readdirSync(entry).filter((name) => /\.ya?ml$/.test(name)).sort().map((name) => path.join(entry, name))
-      : [entry],
-  );
+export function loadConversationScripts(paths: string[], options: LoadScriptsOptions = {}): { scripts: ConversationScript[]; problems: string[] } {
+  const files = paths.flatMap((entry) => (fs.statSync(entry).isDirectory() ? scriptFilesIn(entry, options) : [entry]));
   const scripts: ConversationScript[] = [];
   const problems: string[] = [];
   for (const file of files) {

@@ -1,11 +1,16 @@
 import type { Integration } from '../core/engine';
 import type { LoadedBot } from '../server/load-bot';
-import { loadConversationScripts } from './conversation-script';
+import { loadConversationScripts, type ConversationScript, type LoadScriptsOptions } from './conversation-script';
 import { createScriptHarness, DEFAULT_SCRIPT_TIME, runConversationScript, type ScriptResult } from './run-conversation-script';
 
 /** Runs conversation scripts (files or folders), each in its own fresh harness. */
-export async function runScripts(paths: string[], loaded: LoadedBot, integrations: Record<string, Integration>): Promise<{ results: ScriptResult[]; problems: string[] }> {
-  const { scripts, problems } = loadConversationScripts(paths);
+export async function runScripts(paths: string[], loaded: LoadedBot, integrations: Record<string, Integration>, options: LoadScriptsOptions = {}): Promise<{ results: ScriptResult[]; problems: string[] }> {
+  const { scripts, problems } = loadConversationScripts(paths, options);
+  return runLoadedScripts(scripts, problems, loaded, integrations);
+}
+
+/** Runs scripts already loaded (problems found while loading are passed through and added to). */
+export async function runLoadedScripts(scripts: ConversationScript[], problems: string[], loaded: LoadedBot, integrations: Record<string, Integration>): Promise<{ results: ScriptResult[]; problems: string[] }> {
   const results: ScriptResult[] = [];
   for (const script of scripts) {
     const startAt = Date.parse(script.clock ?? DEFAULT_SCRIPT_TIME);
