@@ -238,7 +238,7 @@ export function createEngine(deps: EngineDeps): Engine {
     // "på svenska tack", "in English please": a short utterance naming a language is a request to switch.
     const named = result.entities.find((entity) => entity.type === 'language')?.value;
     const short = text.trim().split(/\s+/).length <= 4;
-    const asked = named && (result.intent === 'change_language' || short) ? named : undefined;
+    const asked = named && (result.intent === 'change_language' || result.ranking[0]?.intent === 'change_language' || short) ? named : undefined;
     // Switching on our own needs a real sentence; markup, codes and one-word replies keep the language.
     const wordCount = (text.match(/\p{L}{2,}/gu) ?? []).length;
     const detected = wordCount >= 3 && !/[<>{}]/.test(text) ? result.language : undefined;
@@ -433,7 +433,7 @@ export function createEngine(deps: EngineDeps): Engine {
         record.locale = understood.locale;
       }
       nluResult = followUpOfTopic(understood.result, record.topicIntent);
-      dialogEvent = { type: 'USER', intent: nluResult.intent, confidence: nluResult.confidence, entities: nluResult.entities, text: customerText, sentiment: nluResult.sentiment, ...(nluResult.reply ? { reply: nluResult.reply } : {}), ...(nluResult.question ? { question: true } : {}), ...(nluResult.another ? { another: true } : {}) };
+      dialogEvent = { type: 'USER', intent: nluResult.intent, confidence: nluResult.confidence, entities: nluResult.entities, text: customerText, sentiment: nluResult.sentiment, ...(nluResult.reply ? { reply: nluResult.reply } : {}), ...(nluResult.replyParts ? { replyParts: nluResult.replyParts } : {}), ...(nluResult.question ? { question: true } : {}), ...(nluResult.another ? { another: true } : {}) };
     } else if (input.kind === 'payload') {
       const payload = input.payload;
       const allowed = knownPayloads.has(payload) || payload.startsWith('faq.') || (metaBefore?.quickReplyPayloads ?? []).includes(payload);

@@ -32,6 +32,8 @@ export interface NluResult {
   ambiguous?: boolean;
   /** The line is a short reply (affirm, deny, thanks, done, dont_know); flows read it against their question. */
   reply?: string;
+  /** When a short reply says several things ("ei kiitos": deny and thanks), all of them, strongest first. */
+  replyParts?: string[];
   /** The line asks a question (question word, "?", Finnish -ko/-kö): an interruption is more likely meant. */
   question?: boolean;
   /** The line is about another thing than before ("entä toinen tilaukseni?"): earlier details do not apply. */

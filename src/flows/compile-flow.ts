@@ -329,18 +329,16 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
       const question = askKeys[askKeys.length - 1];
       const onward = nextTarget ?? ref(flow.id, stateId) + '_end';
       // "Ei muuta" / "no thanks" / goodbye at the rating: the customer skips it; thank them and move on, never silence.
-      const skip: Transition[] = [
-        ...(['deny', 'done'] as const).map((reply) => ({ guard: { type: 'replyIs', params: { replies: [reply] } }, target: onward, actions: [{ type: 'say', params: { key: 'survey.skipped' } }] })),
-        { guard: { type: 'intentIs', params: { patterns: ['goodbye'] } }, target: onward, actions: [{ type: 'say', params: { key: 'survey.skipped' } }] },
-      ];
+      // A negative evaluation ("ei kovin hyvä") is a rating, not a refusal, so only a polite no counts as one.
+      const skip: Transition[] = [{ guard: 'surveySkipped', target: onward, actions: [{ type: 'say', params: { key: 'survey.skipped' } }] }];
       return {
         entry: ['resetRetries', 'clearPending', ...sayActions(askKeys, buttons)],
         tags: ['waiting'],
         meta: { ...waitingMeta(flow.id, stateId, 'survey', [], 'number', buttons.map((b) => b.payload), survey), askKey: question },
         on: {
           USER: [
-            { guard: { type: 'surveyAnswered', params: { survey } }, target: onward, actions: [{ type: 'recordSurvey', params: { survey } }] },
             ...skip,
+            { guard: { type: 'surveyAnswered', params: { survey } }, target: onward, actions: [{ type: 'recordSurvey', params: { survey } }] },
             ...globalTransitions(flow.id, stateId, new Set(['goodbye'])),
             ...answerTransitions(question, buttons),
             // Asked once more in other words (never the same sentence twice in a row), then the bot moves on politely.
@@ -575,6 +573,13 @@ const baseGuards = {
   },
   retriesLeft: ({ context }: Args, params: { max: number }) => context.retries < params.max,
   slotPrefilled: ({ context }: Args, params: { slot: SlotSpec }) => prefilledSlotValue(params.slot, context) !== undefined,
+  /** "Ei muuta", "no thanks", "nej tack", goodbye — and no rating number in it. */
+  surveySkipped: ({ event }: Args) => {
+    const user = userEvent(event);
+    if (!user || user.entities.some((entity) => entity.type === 'number' || entity.type === 'rating') || /\d/.test(user.text)) return false;
+    const parts = user.replyParts ?? (user.reply ? [user.reply] : []);
+    return user.reply === 'done' || (parts.includes('deny') && (parts.includes('thanks') || parts.length === 1 && wordCount(user.text) <= 2)) || (user.intent === 'goodbye' && (!user.reply || user.reply === 'thanks'));
+  },
   replyIs: ({ event }: Args, params: { replies: string[] }) => {
     const reply = userEvent(event)?.reply;
     return reply !== undefined && params.replies.includes(reply);

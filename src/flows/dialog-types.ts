@@ -51,6 +51,8 @@ export type DialogEvent =
       fromButton?: boolean;
       /** A short reply (yes, no, thanks, that's all, I don't know), read against the question asked. */
       reply?: string;
+      /** Every part of a short reply ("ei kiitos": deny, thanks). */
+      replyParts?: string[];
       /** The line asks a question: an interruption (FAQ, new topic) is more likely meant than an answer. */
       question?: boolean;
       /** The line is about another thing than before ("entä toinen tilaukseni?"). */

@@ -41,6 +41,8 @@ interface Phrase {
 export interface ShortReplyReader {
   /** The category of a short reply, or undefined when the line says more than a short reply does. */
   read(text: string): ShortReplyCategory | undefined;
+  /** Every category a short reply contains ("ei kiitos": deny and thanks), strongest first. */
+  categories(text: string): ShortReplyCategory[];
   /** The line asks something: a question word, a question mark, or (Finnish) a -ko/-kö word near the start. */
   isQuestion(text: string): boolean;
   /** The line is about another thing than before ("entä toinen tilaukseni?"). */
@@ -91,8 +93,11 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
       return replyTokens(text).some((token) => backWords.has(token));
     },
     read(text) {
+      return this.categories(text)[0];
+    },
+    categories(text) {
       const tokens = replyTokens(text);
-      if (tokens.length === 0 || tokens.length > MAX_TOKENS) return undefined;
+      if (tokens.length === 0 || tokens.length > MAX_TOKENS) return [];
       const found = new Set<ShortReplyCategory>();
       let leftover = 0;
       for (let index = 0; index < tokens.length;) {
@@ -108,8 +113,8 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
       // One unknown word is allowed ("kiitti tosi paljon" has "tosi" as filler, "paljon" unknown); "I don't know it"
       // may carry the thing not known ("en löydä tilausnumeroa").
       const allowed = found.has('dont_know') ? 2 : 1;
-      if (found.size === 0 || leftover > allowed || leftover >= tokens.length) return undefined;
-      return SHORT_REPLY_ORDER.find((category) => found.has(category));
+      if (found.size === 0 || leftover > allowed || leftover >= tokens.length) return [];
+      return SHORT_REPLY_ORDER.filter((category) => found.has(category));
     },
     rating(text) {
       const pattern = /[\p{L}]+/gu;

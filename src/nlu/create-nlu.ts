@@ -129,7 +129,9 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       const conversationLocale = context && isLocale(context.locale) && runtimes.has(context.locale) ? context.locale : locales[0];
       const language = languageId.identify(text);
       // The customer may have switched language: understand the words in the language they are in.
-      const locale = language && runtimes.has(language) ? language : conversationLocale;
+      // A word or two says too little about the language ("bra service", "ok"): the conversation's language then.
+      const enoughWords = (text.match(/\p{L}{2,}/gu) ?? []).length >= 3;
+      const locale = language && enoughWords && runtimes.has(language) ? language : conversationLocale;
       const runtime = runtimes.get(locale) as LocaleRuntime;
       const entities = runtime.extract(text, { now: context?.now ?? clock(), expectedEntity: context?.expectedEntity });
       const sentiment = runtime.sentiment(text);
@@ -138,9 +140,13 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       }
       const rating = runtime.replies.rating(text);
       if (rating) entities.push({ type: 'rating', value: String(rating.value), text: rating.text, start: rating.start, end: rating.end });
-      const reply = runtime.replies.read(text);
+      const replies = runtime.replies.categories(text);
+      const reply = replies[0];
       const result = classifyText(runtime, text, context?.expectedIntents, { entities, language, sentiment });
-      if (reply) result.reply = reply;
+      if (reply) {
+        result.reply = reply;
+        if (replies.length > 1) result.replyParts = replies;
+      }
       if (runtime.replies.isQuestion(text)) result.question = true;
       if (runtime.replies.mentionsAnother(text)) result.another = true;
       if (runtime.replies.refersBack(text)) result.refersBack = true;

@@ -84,7 +84,8 @@ export async function runConversationScript(script: ConversationScript, harness:
       conversationId,
       channel: script.channel === 'voice' ? 'voice' : script.channel === 'api' ? 'api' : 'web',
       input,
-      locale: index === 1 ? script.locale : step.locale,
+      // A later step's `locale` is what the bot must have switched to, not a hint the client sends.
+      locale: index === 1 ? script.locale : undefined,
       customer: script.customer,
       clientMessageId: `m${index}`,
     };
