@@ -152,5 +152,11 @@ export function splitRequests(text: string, joiners: string[]): string[] {
     }
     parts.push(words.slice(start).join(' '));
   }
-  return parts.map((part) => part.replace(/^[,\s]+|[,\s]+$/gu, '')).filter((part) => /\p{L}/u.test(part));
+  // "…and also how do I…": a joiner of several words leaves its other words at the start of the next part.
+  const withoutLeadingJoiners = (part: string): string => {
+    const words = part.split(/\s+/);
+    while (words.length > 1 && joinerSet.has(words[0].toLowerCase().replace(/[,.]/g, ''))) words.shift();
+    return words.join(' ');
+  };
+  return parts.map((part) => withoutLeadingJoiners(part.replace(/^[,\s]+|[,\s]+$/gu, ''))).filter((part) => /\p{L}/u.test(part));
 }

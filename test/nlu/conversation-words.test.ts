@@ -1,0 +1,86 @@
+import * as path from 'node:path';
+import { createShortReplyReader, splitRequests } from '../../src/nlu/conversation-words';
+import { loadNluData } from '../../src/nlu/load-nlu-data';
+
+// The demo bot's own word lists, as a designer would extend them.
+const data = loadNluData(path.resolve(__dirname, '..', '..', 'locales'), ['fi', 'en', 'sv']);
+const reader = (locale: 'fi' | 'en' | 'sv') => createShortReplyReader(data.locales[locale]!.conversation);
+
+describe('short replies', () => {
+  it.each([
+    ['fi', 'kiitti, se riittää', 'done'],
+    ['fi', 'kiitos ei muuta', 'done'],
+    ['fi', 'ei kiitos', 'deny'],
+    ['fi', 'joo kiitos', 'affirm'],
+    ['fi', 'kiitti tosi paljon 🙏', 'thanks'],
+    ['fi', 'en löydä sitä tilausnumeroa mistään', 'dont_know'],
+    ['fi', 'no ei', 'deny'],
+    ['en', "thanks, that's all", 'done'],
+    ['en', 'i cant find the number anywhere', 'dont_know'],
+    ['en', 'yes please', 'affirm'],
+    ['en', 'no', 'deny'],
+    ['sv', 'tack det var allt', 'done'],
+    ['sv', 'vet inte', 'dont_know'],
+    ['sv', 'nej tack', 'deny'],
+  ] as const)('%s "%s" is %s', (locale, text, expected) => {
+    expect(reader(locale).read(text)).toBe(expected);
+  });
+
+  it.each([
+    ['fi', 'missä mun tilaus 12345 on ja milloin se tulee'],
+    ['fi', 'laskussa on kaks kertaa sama maksu'],
+    ['en', 'no I want to talk about my bill instead'],
+    ['sv', 'ja jag vill säga upp mitt abonnemang'],
+  ] as const)('%s "%s" says more than a short reply', (locale, text) => {
+    expect(reader(locale).read(text)).toBeUndefined();
+  });
+
+  it('lists every part of a reply, strongest first', () => {
+    expect(reader('fi').categories('joo kiitos')).toEqual(['affirm', 'thanks']);
+  });
+
+  it('finds rating words', () => {
+    expect(reader('fi').rating('ihan hyvä, ehkä nelonen')).toMatchObject({ value: 4, text: 'nelonen' });
+    expect(reader('sv').rating('jag ger en femma')).toMatchObject({ value: 5 });
+  });
+});
+
+describe('questions, other things and follow-ups', () => {
+  it.each([
+    ['fi', 'milloin laskun eräpäivä on', true],
+    ['fi', 'ootteko auki lauantaina', true],
+    ['fi', 'haluan vaihtaa salasanan', true],
+    ['fi', 'se on jossain sähköpostissa', false],
+    ['en', 'is it open on saturday', true],
+    ['en', 'it is somewhere in my email', false],
+    ['sv', 'var är mitt paket', true],
+    ['sv', 'det var fel på fakturan', false],
+  ] as const)('%s "%s" is a question: %s', (locale, text, expected) => {
+    expect(reader(locale).isQuestion(text)).toBe(expected);
+  });
+
+  it('tells a line about another thing, and one that points back', () => {
+    expect(reader('fi').mentionsAnother('entä toinen tilaukseni?')).toBe(true);
+    expect(reader('en').refersBack('so when do I get it?')).toBe(true);
+    expect(reader('en').refersBack('where is my order')).toBe(false);
+  });
+});
+
+describe('splitRequests', () => {
+  const joiners = (locale: 'fi' | 'en' | 'sv') => data.locales[locale]!.conversation.joiners;
+
+  it('splits at a joining word when both sides are requests of their own', () => {
+    expect(splitRequests('koska mun tilaus tulee, numero 12345, ja onko teillä lauantaina auki?', joiners('fi')))
+      .toEqual(['koska mun tilaus tulee, numero 12345', 'onko teillä lauantaina auki']);
+    expect(splitRequests('where is my order 23456 and also how do i change my password', joiners('en')))
+      .toEqual(['where is my order 23456', 'how do i change my password']);
+  });
+
+  it('splits at sentence ends', () => {
+    expect(splitRequests('Netti ei toimi. Entä milloin lasku erääntyy?', joiners('fi'))).toEqual(['Netti ei toimi.', 'milloin lasku erääntyy']);
+  });
+
+  it('keeps a short "x ja y" together', () => {
+    expect(splitRequests('netti ja puhelin ei toimi', joiners('fi'))).toEqual(['netti ja puhelin ei toimi']);
+  });
+});
