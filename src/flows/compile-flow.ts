@@ -540,7 +540,9 @@ const baseActions = {
   fillSlot: assign(({ context, event }: Args, params: { slot: SlotSpec }) => {
     const user = userEvent(event);
     const value = user ? slotValueFrom(params.slot, user) : undefined;
-    return { slots: { ...context.slots, [params.slot.name]: value ?? null }, retries: 0 };
+    // An answer that says more than the value ("lasku 2026-1187: veloitettiin kahdesti") may answer the next question too.
+    const topicLine = user && !user.fromButton && value !== undefined ? user.text : context.topicLine;
+    return { slots: { ...context.slots, [params.slot.name]: value ?? null }, retries: 0, topicLine };
   }),
   storeResult: assign(({ context, event }: Args & { event: { output?: IntegrationOutput } }, params: { mapping: Record<string, string> }) => {
     const output = (event as { output?: IntegrationOutput }).output;

@@ -244,7 +244,73 @@ const customLists: Case[] = [
   ['fi', 'lasku on väärin', 'product', null],
 ];
 
+const places: Case[] = [
+  ['fi', 'Kauppakatu 22 B 9, 40100 Jyväskylä', 'address', 'Kauppakatu 22 B 9, 40100 Jyväskylä'],
+  ['fi', 'ei nettiä ollenkaan, asun Kalevankatu 14 C 7:ssä Tampereella', 'address', 'Kalevankatu 14 C 7, Tampere'],
+  ['fi', 'asun kalevankadulla 14 tampereella', 'address', 'Kalevankatu 14, Tampere'],
+  ['fi', 'Mannerheimintie 12 B 5, 00100 Helsinki', 'address', 'Mannerheimintie 12 B 5, 00100 Helsinki'],
+  ['fi', 'osoite on Revontulentie 5, Rovaniemi', 'address', 'Revontulentie 5, Rovaniemi'],
+  ['fi', 'hämeenkatu 3 as. 12 turussa', 'address', 'Hämeenkatu 3 12, Turku'],
+  ['fi', 'kalevankatu neljätoista tampere', 'address', 'Kalevankatu 14, Tampere'],
+  ['fi', 'Rantakatu 8 A 2, Oulu', 'address', 'Rantakatu 8 A 2, Oulu'],
+  ['fi', 'asun Koivukujalla 3', 'address', 'Koivukuja 3'],
+  ['fi', 'tiellä on kaatunut puu', 'address', null],
+  ['fi', 'mun monitori 2 on rikki', 'address', null],
+  ['fi', 'ranta 5 metrin päässä', 'address', null],
+  ['sv', 'Åbovägen 7 A, Jakobstad', 'address', 'Åbovägen 7 A, Jakobstad'],
+  ['sv', 'jag bor på storgatan 5 i vasa', 'address', 'Storgatan 5, Vasa'],
+  ['sv', 'Handelsesplanaden 12 B 4, 65100 Vasa', 'address', 'Handelsesplanaden 12 B 4, 65100 Vasa'],
+  ['en', 'I live at Hämeentie 3, Helsinki', 'address', 'Hämeentie 3, Helsinki'],
+  ['fi', 'postinumero 00100', 'postcode', '00100'],
+  ['fi', '90100 Oulu', 'postcode', '90100'],
+  ['sv', 'postnummer 68600', 'postcode', '68600'],
+  ['en', 'zip code 02150', 'postcode', '02150'],
+  ['fi', 'postinumero 00100', 'order_number', null],
+  ['fi', '90100 Oulu', 'order_number', null],
+  ['fi', 'Kauppakatu 22 B 9, 40100 Jyväskylä', 'order_number', null],
+];
+
+const invoices: Case[] = [
+  ['fi', 'mun lasku 5512009 on väärin', 'invoice_number', '5512009'],
+  ['fi', 'laskun numero on 5512009', 'invoice_number', '5512009'],
+  ['fi', 'Lasku 2026-1187: veloitettiin kahdesti', 'invoice_number', '2026-1187'],
+  ['fi', 'laskunumero 88120034', 'invoice_number', '88120034'],
+  ['en', 'my invoice number is 5512009', 'invoice_number', '5512009'],
+  ['en', 'bill 4410023 is wrong', 'invoice_number', '4410023'],
+  ['sv', 'fakturan 5512009 är fel', 'invoice_number', '5512009'],
+  ['sv', 'fakturanummer 7730215', 'invoice_number', '7730215'],
+  ['fi', 'tilaus 12345', 'invoice_number', null],
+  ['fi', 'lasku on väärin ja tilaus 12345 myöhässä', 'invoice_number', null],
+];
+
+const defects: Case[] = [
+  // A wrong check character keeps the code whole: its digits are no order number.
+  ['fi', '131052-308U', 'order_number', null],
+  ['fi', 'hetu 131052-308U', 'number', null],
+  ['fi', 'FI21 1234 5600 0007 86', 'order_number', null],
+  ['fi', 'kortti 4111 1111 1111 1111', 'card_number', '4111111111111111'],
+  ['fi', 'kortti 4111 1111 1111 1111', 'order_number', null],
+  ['fi', 'kortti 4111 1111 1111 1112', 'card_number', null],
+  ['fi', 'nolla neljä nolla seitsemän kuusi viisi neljä kolme kaksi yksi', 'phone', '+358407654321'],
+  ['en', 'zero four zero one two three four five six seven', 'phone', '+358401234567'],
+  ['sv', 'noll fyra noll sju sex fem fyra tre två ett', 'phone', '+358407654321'],
+  ['fi', 'yksi kaksi kolme neljä viisi', 'phone', null],
+  ['fi', 'kolmas joulukuuta', 'date', '2026-12-03'],
+  ['fi', 'kolmantena joulukuuta', 'date', '2026-12-03'],
+  ['fi', 'kahdeskymmenesensimmäinen tammikuuta 2027', 'date', '2027-01-21'],
+  ['fi', 'viidentenätoista marraskuuta', 'date', '2026-11-15'],
+  ['en', 'the third of December', 'date', '2026-12-03'],
+  ['en', 'December twenty first', 'date', '2026-12-21'],
+  ['en', 'on the fifteenth of january', 'date', '2026-01-15'],
+  ['sv', 'den tredje december', 'date', '2026-12-03'],
+  ['sv', 'tjugoförsta januari', 'date', '2026-01-21'],
+];
+
 describe('entity extraction', () => {
+  test.each(places)('%s address/postcode: %s', (...row) => check(row));
+  test.each(invoices)('%s invoice number: %s', (...row) => check(row));
+  test.each(defects)('%s defect: %s', (...row) => check(row));
+
   test('has at least 150 table cases', () => {
     const total = [numbers, dates, times, contacts, orders, money, identity, yesNo, languages, customLists].reduce((sum, table) => sum + table.length, 0);
     expect(total).toBeGreaterThanOrEqual(150);
@@ -278,6 +344,17 @@ describe('entity extraction', () => {
     const extract = createEntityExtractor({ locale: 'fi', orderNumberPattern: '[A-Z]{2}-?\\d{6}' });
     expect(pairs(extract('tilaus AB-123456', { now: NOW }))).toContain('order_number=AB-123456');
     expect(pairs(extract('tilaus 12345', { now: NOW }))).not.toContain('order_number=12345');
+    // A prefix the pattern allows stays with the number instead of the digits alone becoming one.
+    const prefixed = createEntityExtractor({ locale: 'en', orderNumberPattern: '(?:[A-Z]{2}-)?\\d{5}' });
+    expect(pairs(prefixed('order AB-12345 please', { now: NOW })).filter((pair) => pair.startsWith('order_number='))).toEqual(['order_number=AB-12345']);
+  });
+
+  test('an invoice number is any digit run when the bot asked for one', () => {
+    check(['fi', 'se on 7730215', 'invoice_number', '7730215'], { expectedEntity: 'invoice_number' });
+  });
+
+  test('card numbers are sensitive', () => {
+    expect(extractors.fi('kortti 4111 1111 1111 1111', { now: NOW }).find((e) => e.type === 'card_number')?.sensitive).toBe(true);
   });
 
   test('any_text is the whole utterance when the state asks for it', () => {

@@ -16,6 +16,9 @@ const IBAN_LENGTHS: Record<string, number> = {
   FI: 18, SE: 24, NO: 15, DK: 18, DE: 22, GB: 22, EE: 20, FR: 27, ES: 24, NL: 18, BE: 16, AT: 20, IE: 22, IT: 27, PL: 28, LT: 20, LV: 21, CH: 21,
 };
 
+/** Country codes whose IBAN length is known: IBAN-shaped text with one of them is an account number, valid or not. */
+export const IBAN_COUNTRIES: ReadonlySet<string> = new Set(Object.keys(IBAN_LENGTHS));
+
 /** True for an IBAN (spaces allowed) whose mod-97 check digits are right and, for known countries, whose length is. */
 export function isValidIban(text: string): boolean {
   const iban = text.replace(/\s+/g, '').toUpperCase();

@@ -1,5 +1,6 @@
 import type { Locale } from '../../core/turn';
 import type { Token } from '../normalize-text';
+import { ordinalAt, ordinalEndingAt } from './ordinals';
 
 /** A calendar day in the deployment's time zone. */
 interface Day {
@@ -95,6 +96,24 @@ function monthIndex(word: string, locale: Locale): number {
   return MONTHS[locale].findIndex((name) => word === name || (name.length > 4 && word.startsWith(name.slice(0, 3)) && word.length <= name.length));
 }
 
+const DIGIT_DAY = /^(\d{1,2})(st|nd|rd|th)?$/;
+
+/** A day of the month in digits or as an ordinal word that ends at `end` ("3rd", "kolmas", "twenty first"). */
+function dayEndingAt(norms: string[], end: number, locale: Locale): { value: number; start: number } | undefined {
+  if (end < 0) return undefined;
+  const digits = DIGIT_DAY.exec(norms[end] ?? '');
+  if (digits) return { value: Number(digits[1]), start: end };
+  const ordinal = ordinalEndingAt(norms, end, locale);
+  return ordinal ? { value: ordinal.value, start: end - ordinal.words + 1 } : undefined;
+}
+
+/** A day of the month in digits or as an ordinal word that starts at `start`, with its length in words. */
+function dayStartingAt(norms: string[], start: number, locale: Locale): { value: number; words: number } | undefined {
+  const digits = DIGIT_DAY.exec(norms[start] ?? '');
+  if (digits) return { value: Number(digits[1]), words: 1 };
+  return ordinalAt(norms, start, locale);
+}
+
 /**
  * Finds dates: relative words ("huomenna", "i morgon", "tomorrow"), weekdays ("ensi maanantaina", "next friday",
  * "på fredag"), "in 3 days", numeric dates (1.12.2026, 1.12., 2026-12-01) and month names ("1. joulukuuta",
@@ -157,19 +176,21 @@ export function findDates(tokens: Token[], text: string, locale: Locale, now: nu
       if (rule.after?.includes(norms[at + 2] ?? '')) add(addDays(today, count), at, at + 2);
       if (rule.before?.includes(norms[at - 1] ?? '')) add(addDays(today, count), at - 1, at + 1);
     }
-    // Month names: "1. joulukuuta", "joulukuun 1.", "December 1st", "1st of December", "den 1 december".
+    // Month names: "1. joulukuuta", "joulukuun 1.", "December 1st", "1st of December", "den 1 december", and the
+    // same with ordinal words: "kolmas joulukuuta", "the third of December", "December third", "den tredje december".
     const month = monthIndex(norms[at], locale);
     if (month >= 0) {
-      const dayBefore = /^(\d{1,2})(st|nd|rd|th)?$/.exec(norms[at - 1] ?? '') ?? (norms[at - 1] === 'of' ? /^(\d{1,2})(st|nd|rd|th)?$/.exec(norms[at - 2] ?? '') : null);
-      const dayAfter = /^(\d{1,2})(st|nd|rd|th)?$/.exec(norms[at + 1] ?? '');
+      const before = dayEndingAt(norms, norms[at - 1] === 'of' ? at - 2 : at - 1, locale);
+      const afterStart = norms[at + 1] === 'the' ? at + 2 : at + 1;
+      const after = before ? undefined : dayStartingAt(norms, afterStart, locale);
       const yearAfter = (offset: number) => (/^\d{4}$/.test(norms[at + offset] ?? '') ? Number(norms[at + offset]) : undefined);
-      if (dayBefore) {
-        const start = norms[at - 1] === 'of' ? at - 2 : at - 1;
+      if (before) {
         const year = yearAfter(1);
-        add(validDay(year ?? today.year, month + 1, Number(dayBefore[1])), start, year ? at + 1 : at);
-      } else if (dayAfter) {
-        const year = yearAfter(2);
-        add(validDay(year ?? today.year, month + 1, Number(dayAfter[1])), at, year ? at + 2 : at + 1);
+        add(validDay(year ?? today.year, month + 1, before.value), before.start, year ? at + 1 : at);
+      } else if (after) {
+        const end = afterStart + after.words - 1;
+        const year = yearAfter(end - at + 1);
+        add(validDay(year ?? today.year, month + 1, after.value), at, year ? end + 1 : end);
       }
     }
   }

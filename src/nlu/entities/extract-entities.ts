@@ -2,14 +2,16 @@ import type { EntityMatch } from '../../core/nlu';
 import type { Locale } from '../../core/turn';
 import type { ListEntityValue } from '../load-nlu-data';
 import { tokenize, type Token } from '../normalize-text';
-import { isValidHetu, isValidIban } from './checksums';
+import { findAddresses } from './addresses';
+import { IBAN_COUNTRIES, isValidHetu, isValidIban, passesLuhn } from './checksums';
 import { findDates, findTimes } from './dates';
 import { createListMatcher } from './list-entities';
 import { findNumberWords } from './number-words';
 
 /** Entity types every locale extracts without configuration. */
 export const BUILT_IN_ENTITIES = [
-  'number', 'date', 'time', 'email', 'phone', 'order_number', 'money', 'hetu', 'iban', 'yes_no', 'language', 'any_text',
+  'number', 'date', 'time', 'email', 'phone', 'order_number', 'invoice_number', 'money', 'hetu', 'iban', 'card_number',
+  'address', 'postcode', 'yes_no', 'language', 'any_text',
 ] as const;
 
 export interface EntityExtractorOptions {
@@ -84,6 +86,19 @@ const YES_NO: Record<Locale, { yes: string[]; no: string[] }> = {
   },
 };
 
+/** Words after which a number is the invoice's: "lasku 5512009", "laskun numero on 5512009", "invoice no. 5512009". */
+const INVOICE_CUES: Record<Locale, RegExp> = {
+  fi: /^(lasku|laskun|laskussa|laskua|laskulla|laskuun|laskusta|laskuni|laskunumero|laskunumeroni|laskunro|laskunumerolla|laskunumeron|laskunumero[a-zä]*)$/,
+  en: /^(invoice|invoices|bill|invoice's)$/,
+  sv: /^(faktura|fakturan|fakturanummer|fakturanumret|fakturanr|fakturans|räkning|räkningen)$/,
+};
+/** Words that may stand between the cue and the number: "laskun numero on", "invoice number is". */
+const INVOICE_FILLERS = new Set(['numero', 'nro', 'no', 'nr', 'number', 'nummer', 'on', 'oli', 'is', 'was', 'är', 'var', 'num', 'numerolla', 'numeroltaan', 'nummer', 'my', 'the', 'mun', 'minun']);
+/** A card number: 13–19 digits in groups (Luhn-checked by the caller). */
+const CARD_PATTERN = /(?<![\d])\d(?:[ -]?\d){12,18}(?![\d])/g;
+/** IBAN-shaped text (a known country code, check digits, groups): claimed even when the checksum is wrong. */
+const IBAN_SHAPE = /(?<![\w])([A-Z]{2})\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?(?![\w])/gi;
+
 const LANGUAGE_PREFIXES: [string, Locale][] = [
   ['suomeksi', 'fi'], ['suomea', 'fi'], ['suomi', 'fi'], ['suomen', 'fi'], ['finsk', 'fi'], ['finnish', 'fi'],
   ['englan', 'en'], ['engelsk', 'en'], ['english', 'en'], ['englis', 'en'],
@@ -129,10 +144,24 @@ export function createEntityExtractor(options: EntityExtractorOptions): (text: s
     if (hasDigits) for (const iban of findIbans(input)) {
       if (!isClaimed(iban.start, iban.end)) add({ type: 'iban', value: iban.value, text: slice(iban.start, iban.end), start: iban.start, end: iban.end, sensitive: true });
     }
+    // An identity code or an IBAN with a wrong check character is still one: its digits are no order number.
+    if (hasDigits) for (const match of input.matchAll(IBAN_SHAPE)) {
+      const start = match.index ?? 0;
+      const end = start + match[0].length;
+      if (IBAN_COUNTRIES.has(match[1].toUpperCase()) && !isClaimed(start, end)) claimed.push({ start, end });
+    }
     if (hasDigits) for (const match of input.matchAll(HETU_PATTERN)) {
       const start = match.index ?? 0;
       const end = start + match[0].length;
-      if (!isClaimed(start, end) && isValidHetu(match[0])) add({ type: 'hetu', value: match[0].toUpperCase(), text: match[0], start, end, sensitive: true });
+      if (isClaimed(start, end)) continue;
+      if (isValidHetu(match[0])) add({ type: 'hetu', value: match[0].toUpperCase(), text: match[0], start, end, sensitive: true });
+      else claimed.push({ start, end });
+    }
+    if (hasDigits) for (const match of input.matchAll(CARD_PATTERN)) {
+      const start = match.index ?? 0;
+      const end = start + match[0].length;
+      const digits = match[0].replace(/\D/g, '');
+      if (!isClaimed(start, end) && passesLuhn(digits) && !/^0/.test(digits)) add({ type: 'card_number', value: digits, text: match[0], start, end, sensitive: true });
     }
     if (hasDigits) for (const match of input.matchAll(PHONE_PATTERN)) {
       const start = match.index ?? 0;
@@ -150,8 +179,45 @@ export function createEntityExtractor(options: EntityExtractorOptions): (text: s
       if (!isClaimed(range.start, range.end)) add({ type: 'date', value: date.value, text: slice(range.start, range.end), ...range });
     }
 
-    // Money before plain numbers: "50 €", "12,50 euroa", "€ 9.90", "viisikymmentä euroa".
     const wordNumbers = findNumberWords(tokens, locale);
+    const norms = tokens.map((token) => token.norm);
+    // A phone number read out digit by digit: "nolla neljä nolla, seitsemän kuusi viisi…".
+    for (const span of wordNumbers) {
+      const range = tokenRange(tokens, span.startToken, span.endToken);
+      const phone = span.digits && span.digits.length >= 9 ? toE164(span.digits) : undefined;
+      if (phone && phone.length === span.digits?.length && !isClaimed(range.start, range.end)) add({ type: 'phone', value: phone.value, text: slice(range.start, range.end), ...range, sensitive: true });
+    }
+
+    const places = findAddresses(tokens, input, locale, wordNumbers);
+    for (const address of places.addresses) {
+      const range = tokenRange(tokens, address.startToken, address.endToken);
+      if (!isClaimed(range.start, range.end)) add({ type: 'address', value: address.value, text: slice(range.start, range.end), ...range }, false);
+    }
+    for (const postcode of places.postcodes) {
+      const range = tokenRange(tokens, postcode.startToken, postcode.endToken);
+      if (!isClaimed(range.start, range.end)) add({ type: 'postcode', value: postcode.value, text: slice(range.start, range.end), ...range });
+    }
+    // An address claims its house and apartment numbers (no order number or plain number there).
+    for (const address of places.addresses) claimed.push(tokenRange(tokens, address.startToken, address.endToken));
+
+    // Invoice numbers: digits after an invoice word, or any digit run when the bot asked for an invoice number.
+    const invoiceCue = INVOICE_CUES[locale];
+    for (let at = 0; hasDigits && at < tokens.length; at++) {
+      if (!/^\d{4,14}$/.test(norms[at])) continue;
+      let cued = context.expectedEntity === 'invoice_number';
+      for (let back = at - 1; !cued && back >= 0 && back >= at - 4; back--) {
+        if (invoiceCue.test(norms[back])) cued = true;
+        else if (!INVOICE_FILLERS.has(norms[back])) break;
+      }
+      // Invoice numbers with a year in front are written with a hyphen: "2026-1187".
+      let end = at;
+      while (/^\d{2,10}$/.test(norms[end + 1] ?? '') && /^[-/]$/.test(slice(tokens[end].end, tokens[end + 1].start))) end++;
+      const range = tokenRange(tokens, at, end);
+      if (cued && !isClaimed(range.start, range.end)) add({ type: 'invoice_number', value: slice(range.start, range.end), text: slice(range.start, range.end), ...range });
+      at = end;
+    }
+
+    // Money before plain numbers: "50 €", "12,50 euroa", "€ 9.90", "viisikymmentä euroa".
     if (hasDigits) for (const match of input.matchAll(/(?:€|\beur\b|\beuro\b)\s?(\d+(?:[.,]\d{1,2})?)(?![\d])|(?<![\d.,])(\d+(?:[.,]\d{1,2})?)\s?(?:€|e\b|eur(?:o[a-z]*)?\b|euro[a-z]*\b)/giu)) {
       const start = match.index ?? 0;
       const end = start + match[0].length;
@@ -206,7 +272,6 @@ export function createEntityExtractor(options: EntityExtractorOptions): (text: s
     }
 
     // yes/no: at the start of the answer, or anywhere when the bot asked a yes/no question.
-    const norms = tokens.map((token) => token.norm);
     const searchAll = context.expectedEntity === 'yes_no';
     for (let at = 0; at < (searchAll ? tokens.length : Math.min(1, tokens.length)); at++) {
       const hit = yesNoPhrases.find(({ phrase }) => phrase.every((word, index) => norms[at + index] === word));
