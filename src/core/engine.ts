@@ -1,7 +1,7 @@
 // One file on purpose: the turn pipeline and the agent operations share the per-conversation lock, the record
 // handling and the live dialog actors, and reading the turn top to bottom in one place is what keeps it correct.
 import { createActor, waitFor, type AnyActorRef, type AnyStateMachine, type Snapshot } from 'xstate';
-import { MAIN_FLOW, provideImplementations, type CompiledBot } from '../flows/compile-flow';
+import { intentMatches, MAIN_FLOW, provideImplementations, type CompiledBot } from '../flows/compile-flow';
 import type { DialogEmitted, DialogEnv, DialogEvent, IntegrationOutput, WaitingStateMeta } from '../flows/dialog-types';
 import type { MessageCatalog } from '../i18n/message-catalog';
 import { renderMessage, type MessageVariables } from '../i18n/render-message';
@@ -519,6 +519,8 @@ export function createEngine(deps: EngineDeps): Engine {
     for (let taken = 0; taken < 3 && record.agenda?.length && !snapshot.hasTag('ended'); taken++) {
       const meta = waitingMeta(snapshot);
       if (!meta?.resumeTopics) break;
+      // A question with a slot takes up only the topics it routes itself; the rest wait for the next such question.
+      if (meta.kind === 'slot' && !(meta.routes ?? []).some((pattern) => intentMatches(pattern, record.agenda?.[0]))) break;
       const intent = record.agenda.shift() as string;
       const asked = emitted.length > 0 && emitted[emitted.length - 1].type === 'say' ? (emitted[emitted.length - 1] as { key: string }).key : undefined;
       if (asked === meta.askKey) emitted.pop();

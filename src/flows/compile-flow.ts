@@ -407,7 +407,10 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
           asking: {
             entry: ['resetRetries', 'clearPending', ...ask],
             tags: ['waiting'],
-            meta: { ...waitingMeta(flow.id, stateId, 'slot', [...handled, ...globalIntents], slot.entity, (replies ?? []).map((r) => r.payload)), askKey: state.ask },
+            meta: {
+              ...waitingMeta(flow.id, stateId, 'slot', [...handled, ...globalIntents], slot.entity, (replies ?? []).map((r) => r.payload)),
+              routes: [...handled], askKey: state.ask, ...(state.resume_topics ? { resumeTopics: true } : {}),
+            },
             on: { USER: user, NO_INPUT: retry },
           },
         },
@@ -540,8 +543,10 @@ const baseActions = {
   fillSlot: assign(({ context, event }: Args, params: { slot: SlotSpec }) => {
     const user = userEvent(event);
     const value = user ? slotValueFrom(params.slot, user) : undefined;
-    // An answer that says more than the value ("lasku 2026-1187: veloitettiin kahdesti") may answer the next question too.
-    const topicLine = user && !user.fromButton && value !== undefined ? user.text : context.topicLine;
+    // An answer that says more than the topic line did ("lasku 2026-1187: veloitettiin kahdesti") may answer the next
+    // question too; a bare value ("se on 4402918") leaves the topic line as it was.
+    const richer = user && !user.fromButton && value !== undefined && wordCount(user.text) > wordCount(context.topicLine ?? '');
+    const topicLine = richer ? user.text : context.topicLine;
     return { slots: { ...context.slots, [params.slot.name]: value ?? null }, retries: 0, topicLine };
   }),
   storeResult: assign(({ context, event }: Args & { event: { output?: IntegrationOutput } }, params: { mapping: Record<string, string> }) => {

@@ -271,10 +271,7 @@ export const checkStateKinds: Rule = ({ flows }) => flows.flatMap((loaded) => st
   for (const key of ['on_intent', 'otherwise', 'on_reply', 'digressions', 'resume_topics'] as const) {
     if (state[key] !== undefined && kind !== 'ask') conflict(key, `State "${stateId}" has "${key}" but is not a question (no "ask"); it would never be used.`, `add \`ask: <message key>\`, or remove "${key}".`);
   }
-  if (state.resume_topics && state.slot) {
-    conflict('resume_topics', `State "${stateId}" takes up pending topics but fills a slot; pending topics go through on_intent, which a slot question does not route.`, 'use resume_topics on a question without a slot (such as "anything else?"), or remove it.');
-  }
-  if (state.resume_topics && !state.slot && state.on_intent === undefined) {
+  if (state.resume_topics && state.on_intent === undefined) {
     conflict('resume_topics', `State "${stateId}" takes up pending topics but has no on_intent to route them.`, 'add on_intent with the topics (e.g. `order_status: order_status`, `faq.*: faq_answer`), or remove resume_topics.');
   }
   if (state.slot?.prefill_min_words !== undefined && state.slot.entity !== 'any_text') {

@@ -142,7 +142,9 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       if (rating) entities.push({ type: 'rating', value: String(rating.value), text: rating.text, start: rating.start, end: rating.end });
       const replies = runtime.replies.categories(text);
       const reply = replies[0];
-      const result = classifyText(runtime, text, context?.expectedIntents, { entities, language, sentiment });
+      // A street, a town or an e-mail address says nothing about what the customer wants: the model reads the rest.
+      const request = withoutValues(text, entities);
+      const result = classifyText(runtime, request, context?.expectedIntents, { entities, language, sentiment });
       if (reply) {
         result.reply = reply;
         if (replies.length > 1) result.replyParts = replies;
@@ -150,9 +152,21 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       if (runtime.replies.isQuestion(text)) result.question = true;
       if (runtime.replies.mentionsAnother(text)) result.another = true;
       if (runtime.replies.refersBack(text)) result.refersBack = true;
-      return reply ? result : withFurtherRequests(result, text, runtime, context?.expectedIntents);
+      return reply ? result : withFurtherRequests(result, request, runtime, context?.expectedIntents);
     },
   };
+}
+
+/** Entity types whose words are values, not the request: they are blanked out before the intent is read. */
+const VALUE_ENTITIES = new Set(['address', 'postcode', 'email', 'phone', 'hetu', 'iban', 'card_number']);
+
+/** The text with value entities blanked (same length, so offsets stay valid). */
+function withoutValues(text: string, entities: EntityMatch[]): string {
+  let masked = text;
+  for (const entity of entities) {
+    if (VALUE_ENTITIES.has(entity.type) && entity.end > entity.start) masked = masked.slice(0, entity.start) + ' '.repeat(entity.end - entity.start) + masked.slice(entity.end);
+  }
+  return masked;
 }
 
 function classifyText(runtime: LocaleRuntime, text: string, expectedIntents: string[] | undefined, rest: Pick<NluResult, 'entities' | 'language' | 'sentiment'>): NluResult {

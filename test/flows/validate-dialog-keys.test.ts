@@ -34,11 +34,11 @@ describe('validateFlows: keys for understanding in context', () => {
     expect(rules(found)).toContain('state-kind-conflict');
   });
 
-  it('resume_topics on a slot question is refused with a fix', () => {
+  it('resume_topics on a question with no on_intent to route the topics is refused with a fix', () => {
     const sub = ORDER_STATUS.replace('    on_failure: done', '    resume_topics: true\n    on_failure: done');
     const found = both(MAIN, sub).filter((d) => d.rule === 'state-kind-conflict');
     expect(found).toHaveLength(1);
-    expect(found[0].hint).toContain('without a slot');
+    expect(found[0].hint).toContain('add on_intent');
   });
 
   it('prefill_min_words on an entity slot is refused', () => {

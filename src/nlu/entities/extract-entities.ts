@@ -88,9 +88,10 @@ const YES_NO: Record<Locale, { yes: string[]; no: string[] }> = {
 
 /** Words after which a number is the invoice's: "lasku 5512009", "laskun numero on 5512009", "invoice no. 5512009". */
 const INVOICE_CUES: Record<Locale, RegExp> = {
-  fi: /^(lasku|laskun|laskussa|laskua|laskulla|laskuun|laskusta|laskuni|laskunumero|laskunumeroni|laskunro|laskunumerolla|laskunumeron|laskunumero[a-zä]*)$/,
-  en: /^(invoice|invoices|bill|invoice's)$/,
-  sv: /^(faktura|fakturan|fakturanummer|fakturanumret|fakturanr|fakturans|räkning|räkningen)$/,
+  // Any form and the common typos: "laskussa", "laskusa", "laskunumero", "laskunro".
+  fi: /^(lasku|lsku|laksu)/,
+  en: /^(invoice|invoise|invioce|bill$|bills$)/,
+  sv: /^(faktur|räkning)/,
 };
 /** Words that may stand between the cue and the number: "laskun numero on", "invoice number is". */
 const INVOICE_FILLERS = new Set(['numero', 'nro', 'no', 'nr', 'number', 'nummer', 'on', 'oli', 'is', 'was', 'är', 'var', 'num', 'numerolla', 'numeroltaan', 'nummer', 'my', 'the', 'mun', 'minun']);
