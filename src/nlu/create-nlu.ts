@@ -152,7 +152,7 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       if (runtime.replies.isQuestion(text)) result.question = true;
       if (runtime.replies.mentionsAnother(text)) result.another = true;
       if (runtime.replies.refersBack(text)) result.refersBack = true;
-      return reply ? result : withFurtherRequests(result, request, runtime, context?.expectedIntents);
+      return reply ? result : withFurtherRequests(pastGreeting(result, request, runtime, context?.expectedIntents), request, runtime, context?.expectedIntents);
     },
   };
 }
@@ -180,8 +180,20 @@ function classifyText(runtime: LocaleRuntime, text: string, expectedIntents: str
 
 /** Intents that are no request of their own when they come with another one ("hei, …", "…, kiitos"). */
 const NOT_A_REQUEST = new Set([OUT_OF_SCOPE, 'greeting', 'goodbye', 'small_talk', 'off_topic', 'help', 'restart', 'change_language']);
+/** How sure the model must be of each part of a message before the parts count as separate requests. */
+const MIN_PART_CONFIDENCE = 0.6;
 /** Requests that go first whatever the order they were said in: danger to people. */
 const URGENT = new Set(['emergency']);
+
+/** "Hej hej, hur mår du?", "moi, mun netti ei toimi": a greeting in front does not hide what follows it. */
+function pastGreeting(result: NluResult, text: string, runtime: LocaleRuntime, expectedIntents: string[] | undefined): NluResult {
+  if (result.intent !== 'greeting') return result;
+  const rest = text.replace(/^[^,.!?]*[,.!?]+\s*/u, '');
+  if (rest === text || (rest.match(/\p{L}{2,}/gu) ?? []).length < 2) return result;
+  const understood = classifyText(runtime, rest, expectedIntents, { entities: [], sentiment: 0 });
+  if (understood.intent === OUT_OF_SCOPE || understood.intent === 'greeting' || understood.confidence < MIN_PART_CONFIDENCE) return result;
+  return { ...result, intent: understood.intent, confidence: understood.confidence, ambiguous: false };
+}
 
 /**
  * Several requests in one message ("koska mun tilaus tulee, numero 12345, ja onko teillä lauantaina auki?"):
@@ -194,6 +206,9 @@ function withFurtherRequests(result: NluResult, text: string, runtime: LocaleRun
   const requests: IntentScore[] = [];
   for (const part of parts) {
     const understood = classifyText(runtime, part, expectedIntents, { entities: [], sentiment: 0 });
+    // A part the model is unsure of is usually the story around the request ("ostin reitittimen viime talvena ja
+    // nyt se ei toimi"), not a request of its own.
+    if (understood.confidence < Math.max(runtime.threshold, MIN_PART_CONFIDENCE)) continue;
     if (NOT_A_REQUEST.has(understood.intent) || requests.some((request) => request.intent === understood.intent)) continue;
     requests.push({ intent: understood.intent, confidence: understood.confidence });
   }
