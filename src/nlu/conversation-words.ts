@@ -22,10 +22,33 @@ export interface ConversationWords {
   another: string[];
   /** Words that point back at what was just talked about ("milloin se tulee?", "so when do I get it?"). */
   refersBack: string[];
+  /** Phrases that take back what came before them in the message ("ei kun", "never mind", "glöm det"). */
+  corrections: string[];
 }
 
 export function emptyConversationWords(): ConversationWords {
-  return { replies: { dont_know: [], done: [], deny: [], affirm: [], thanks: [] }, filler: [], ratings: {}, joiners: [], questionWords: [], another: [], refersBack: [] };
+  return { replies: { dont_know: [], done: [], deny: [], affirm: [], thanks: [] }, filler: [], ratings: {}, joiners: [], questionWords: [], another: [], refersBack: [], corrections: [] };
+}
+
+/**
+ * A change of mind inside one message ("missä mun paketti on, ei kun haluun puhua ihmiselle", "where's my order…
+ * actually never mind, when are you open?"): what came before the last correction phrase is blanked (offsets
+ * stay valid), so only what the customer wants now is read. Unchanged when nothing of substance follows it.
+ */
+export function afterCorrection(text: string, corrections: string[]): string {
+  if (corrections.length === 0) return text;
+  const folded = text.toLowerCase();
+  let cut = -1;
+  for (const phrase of corrections) {
+    const words = phrase.toLowerCase().split(/\s+/).filter(Boolean).map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    if (words.length === 0) continue;
+    const pattern = new RegExp(`(?<![\\p{L}\\p{N}])${words.join('[\\s,.!]+')}(?![\\p{L}\\p{N}])`, 'gu');
+    for (const match of folded.matchAll(pattern)) cut = Math.max(cut, (match.index ?? 0) + match[0].length);
+  }
+  if (cut < 0 || (text.slice(cut).match(/\p{L}{2,}/gu) ?? []).length < 2) return text;
+  // The punctuation after the phrase goes with it.
+  while (cut < text.length && /[\s,.!;:-]/u.test(text[cut])) cut++;
+  return ' '.repeat(cut) + text.slice(cut);
 }
 
 /** Lower-case word tokens, emoji and punctuation dropped; apostrophes kept ("that's", "don't"). */

@@ -7,7 +7,7 @@ import { createLanguageIdentifier } from './language-id';
 import type { LocaleNluData, NluData } from './load-nlu-data';
 import { cacheFile, pruneCache, readCache, trainingHash, writeCache } from './model-cache';
 import { createSentimentScorer } from './sentiment';
-import { createShortReplyReader, splitRequests, type ShortReplyReader } from './conversation-words';
+import { afterCorrection, createShortReplyReader, splitRequests, type ShortReplyReader } from './conversation-words';
 
 export interface CreateNluOptions {
   /** Where trained models are kept, keyed by the training data's hash; without it every start trains. */
@@ -51,6 +51,7 @@ interface LocaleRuntime {
   sentiment: (text: string) => number;
   replies: ShortReplyReader;
   joiners: string[];
+  corrections: string[];
 }
 
 export function trainingExamples(data: LocaleNluData): LabelledText[] {
@@ -113,6 +114,7 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       knownStems: new Set(trainingExamples(localeData).flatMap((example) => wordStems(example.text))),
       replies: createShortReplyReader(localeData.conversation),
       joiners: localeData.conversation.joiners,
+      corrections: localeData.conversation.corrections,
     });
   }
   const samples: Partial<Record<Locale, string[]>> = {};
@@ -143,7 +145,7 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       const replies = runtime.replies.categories(text);
       const reply = replies[0];
       // A street, a town or an e-mail address says nothing about what the customer wants: the model reads the rest.
-      const request = withoutValues(text, entities);
+      const request = afterCorrection(withoutValues(text, entities), runtime.corrections);
       const result = classifyText(runtime, request, context?.expectedIntents, { entities, language, sentiment });
       if (reply) {
         result.reply = reply;

@@ -199,6 +199,8 @@ function readConversationYaml(yaml: YamlFile): ConversationWords {
       words.questionWords = stringList(yaml, value, key);
     } else if (key === 'refers_back') {
       words.refersBack = stringList(yaml, value, key);
+    } else if (key === 'corrections') {
+      words.corrections = stringList(yaml, value, key);
     } else if (key === 'ratings') {
       if (!isMap(value)) throw new NluDataError(yaml.file, yaml.lineOf(pair.key as Node), 'ratings must map a number to the words that name it (e.g. "4": [nelonen])');
       for (const entry of value.items) {
@@ -207,7 +209,7 @@ function readConversationYaml(yaml: YamlFile): ConversationWords {
         words.ratings[number] = stringList(yaml, entry.value, `ratings.${number}`);
       }
     } else {
-      throw new NluDataError(yaml.file, yaml.lineOf(pair.key as Node), `unknown key "${key}": use replies, filler, ratings, joiners, question_words, another or refers_back`);
+      throw new NluDataError(yaml.file, yaml.lineOf(pair.key as Node), `unknown key "${key}": use replies, filler, ratings, joiners, question_words, another, refers_back or corrections`);
     }
   }
   return words;

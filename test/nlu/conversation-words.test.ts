@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { createShortReplyReader, splitRequests } from '../../src/nlu/conversation-words';
+import { afterCorrection, createShortReplyReader, splitRequests } from '../../src/nlu/conversation-words';
 import { loadNluData } from '../../src/nlu/load-nlu-data';
 
 // The demo bot's own word lists, as a designer would extend them.
@@ -82,5 +82,22 @@ describe('splitRequests', () => {
 
   it('keeps a short "x ja y" together', () => {
     expect(splitRequests('netti ja puhelin ei toimi', joiners('fi'))).toEqual(['netti ja puhelin ei toimi']);
+  });
+});
+
+describe('afterCorrection', () => {
+  const corrections = (locale: 'fi' | 'en' | 'sv') => data.locales[locale]?.conversation.corrections ?? [];
+  it('keeps only what comes after a change of mind, with offsets intact', () => {
+    const text = 'missä mun paketti on, ei kun haluun puhua ihmisen kanssa';
+    const after = afterCorrection(text, corrections('fi'));
+    expect(after).toHaveLength(text.length);
+    expect(after.trim()).toBe('haluun puhua ihmisen kanssa');
+    expect(afterCorrection("where's my order... actually never mind, when are you open", corrections('en')).trim()).toBe('when are you open');
+    expect(afterCorrection('var är mitt paket, nej förresten, vad kostar en pappersfaktura', corrections('sv')).trim()).toBe('vad kostar en pappersfaktura');
+  });
+  it('leaves a line alone when nothing of substance follows, or there is no correction', () => {
+    expect(afterCorrection('ei kun', corrections('fi'))).toBe('ei kun');
+    expect(afterCorrection('never mind', corrections('en'))).toBe('never mind');
+    expect(afterCorrection('netti ei toimi kotona', corrections('fi'))).toBe('netti ei toimi kotona');
   });
 });
