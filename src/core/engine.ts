@@ -104,7 +104,7 @@ export function createEngine(deps: EngineDeps): Engine {
         intent: input.topicIntent,
         customer,
       });
-      return { ticketId: ticket.id, queue: ticket.queue, priority: ticket.priority, agentsAvailable: handoff.isOpen(clock.now()), reason: input.reason };
+      return { ticketId: ticket.id, queue: ticket.queue, priority: ticket.priority, agentsAvailable: input.live && handoff.isOpen(clock.now()), reason: input.reason };
     },
     faqAvailable: (intent, env) => Boolean(intent && intent.startsWith('faq.') && catalog.get(env.locale, intent)),
   });

@@ -32,7 +32,7 @@ export interface ReplyHandoff {
   queue: string;
   priority: Priority;
   reason: HandoffReason;
-  /** True when a human can take over now (opening hours); false means a callback ticket. */
+  /** True when a human takes over now (opening hours, a live handoff); false means a ticket handled later. */
   agentsAvailable: boolean;
 }
 

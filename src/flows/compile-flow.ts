@@ -313,6 +313,7 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
           src: 'handoff',
           input: ({ context }: { context: DialogContext }): HandoffInput => ({
             conversationId: context.conversationId, reason: spec.reason, priority: spec.priority, queue: spec.queue, topicIntent: context.topicIntent, slots: context.slots,
+            live: spec.live !== false,
           }),
           onDone: { target: after, actions: ['storeTicket', 'emitHandoff', ...sayActions(said, replies)] },
           onError: { target: after, actions: [{ type: 'say', params: { key: 'system.error' } }] },

@@ -92,6 +92,8 @@ export interface HandoffInput {
   queue?: string;
   topicIntent?: string;
   slots: Slots;
+  /** False: the ticket is handled later, nobody takes over now (see `live` in the flow schema). */
+  live: boolean;
 }
 export interface HandoffOutput {
   ticketId: string;

@@ -111,6 +111,8 @@ export const handoffSchema = z.strictObject({
   queue: identifier.optional().describe('The agent queue; by default routing picks it from the topic intent.'),
   /** Slots the ticket must carry; the validator checks every path here has filled them. */
   requires: z.array(identifier).default([]).describe('Slots the ticket must carry; the validator checks every path here has filled them.'),
+  /** A person takes over now (in opening hours); false for a ticket the team handles later (a callback, a dispute). */
+  live: z.boolean().default(true).describe('Whether a person takes over the conversation now, in opening hours (default true). false for a ticket the team handles later, such as a callback request: a phone call is not put through and the chat is told the team gets back.'),
 });
 
 const stateSchema = z.strictObject({

@@ -56,6 +56,28 @@ function lookup(table: CompiledTable, word: string): number | undefined {
   return undefined;
 }
 
+/**
+ * Spoken Finnish drops the last vowel pair ("surkee" for "surkea", "huonoo" for "huonoa"): the written forms to try
+ * when a word is not in the lexicon as it is.
+ */
+function colloquialForms(word: string): string[] {
+  if (word.length < 4) return [];
+  const ending = word.slice(-2);
+  const stem = word.slice(0, -2);
+  if (ending === 'ee') return [`${stem}ea`, `${stem}eä`];
+  if (ending === 'oo') return [`${stem}oa`];
+  if (ending === 'uu') return [`${stem}ua`];
+  if (ending === 'yy') return [`${stem}yä`];
+  return [];
+}
+
+/** Emoji say as much as words in a chat ("surkee palvelu 👎"); the same in every language. */
+const EMOJI: Record<string, number> = {
+  '👍': 1.5, '👌': 1.3, '😊': 1.3, '🙂': 1, '😀': 1.3, '😃': 1.3, '😄': 1.3, '😁': 1.3, '❤️': 1.8, '❤': 1.8, '💯': 1.8, '🙏': 1, '🥰': 1.8, '😍': 1.8, '⭐': 1,
+  '👎': -1.8, '😡': -2.2, '😠': -2, '🤬': -2.5, '😤': -1.5, '😞': -1.3, '😢': -1.3, '😭': -1.6, '💩': -2, '🙄': -1.2, '😒': -1.2, '😩': -1.4, '😫': -1.4,
+};
+const EMOJI_PATTERN = new RegExp(Object.keys(EMOJI).sort((a, b) => b.length - a.length).map((emoji) => emoji.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gu');
+
 /** Builds a scorer: text → sentiment in [-1, 1], with negation, intensifiers and contrast ("mutta"). */
 export function createSentimentScorer(lexicon: SentimentLexicon): (text: string) => number {
   const positive = compile(lexicon.positive);
@@ -63,6 +85,15 @@ export function createSentimentScorer(lexicon: SentimentLexicon): (text: string)
   const intensifiers = compile(lexicon.intensifiers);
   const negations = new Set(lexicon.negations);
   const contrasts = new Set(lexicon.contrasts);
+  const polarity = (word: string): [number | undefined, number | undefined] => {
+    for (const form of [word, ...colloquialForms(word)]) {
+      const plus = lookup(positive, form);
+      if (plus !== undefined) return [plus, undefined];
+      const minus = lookup(negative, form);
+      if (minus !== undefined) return [undefined, minus];
+    }
+    return [undefined, undefined];
+  };
   return (text) => {
     const tokens = words(text);
     let total = 0;
@@ -75,8 +106,7 @@ export function createSentimentScorer(lexicon: SentimentLexicon): (text: string)
         continue;
       }
       if (negations.has(word) || lookup(intensifiers, word) !== undefined) continue;
-      const plus = lookup(positive, word);
-      const minus = plus === undefined ? lookup(negative, word) : undefined;
+      const [plus, minus] = polarity(word);
       if (plus === undefined && minus === undefined) continue;
       let value = plus ?? -(minus ?? 0);
       for (let back = at - 1; back >= Math.max(0, at - SCOPE); back--) {
@@ -91,6 +121,7 @@ export function createSentimentScorer(lexicon: SentimentLexicon): (text: string)
       clause += value;
     }
     total += clause;
+    for (const match of text.matchAll(EMOJI_PATTERN)) total += EMOJI[match[0]] ?? 0;
     const exclamations = Math.min((text.match(/!/g) ?? []).length, 3);
     total *= 1 + exclamations * 0.15;
     if (total === 0) return 0;
