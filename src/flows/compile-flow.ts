@@ -392,9 +392,14 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
       ];
       // Free text would swallow "I want a person" or a new question, so for any_text slots those go first — but
       // only a confident one: a description of the problem often sounds like a question.
+      // A yes/no answer with a new question in it ("okei, entä miten päivitän osoitteen?") is the question.
+      const newRequests: Transition[] = slot.entity === 'yes_no'
+        ? [...intents.map((transition) => ({ ...transition, guard: { type: 'newRequestIs', params: { patterns: (transition.guard as { params: { patterns: string[] } }).params.patterns } } })),
+          ...digressionTransitions(handled, state.ask, NEW_REQUEST)]
+        : [];
       const user = slot.entity === 'any_text'
         ? [...replyTransitions, ...intents, ...globals, ...answerTransitions(state.ask, replies, FREE_TEXT_INTERRUPT, 'asked'), ...digressionTransitions(handled, state.ask, FREE_TEXT_INTERRUPT, 'asked'), fill, ...retry]
-        : [...replyTransitions, fill, ...intents, ...globals, ...answerTransitions(state.ask, replies, 0, 'asked'), ...digressionTransitions(handled, state.ask, 0, 'asked'), ...retry];
+        : [...replyTransitions, ...newRequests, fill, ...intents, ...globals, ...answerTransitions(state.ask, replies, 0, 'asked'), ...digressionTransitions(handled, state.ask, 0, 'asked'), ...retry];
       return {
         initial: 'check',
         states: {
@@ -588,13 +593,18 @@ const baseGuards = {
     const parts = user.replyParts ?? (user.reply ? [user.reply] : []);
     return user.reply === 'done' || (parts.includes('deny') && (parts.includes('thanks') || parts.length === 1 && wordCount(user.text) <= 2)) || (user.intent === 'goodbye' && (!user.reply || user.reply === 'thanks'));
   },
-  replyIs: ({ event }: Args, params: { replies: string[] }) => {
-    const reply = userEvent(event)?.reply;
-    return reply !== undefined && params.replies.includes(reply);
+  replyIs: ({ context, event }: Args, params: { replies: string[] }) => {
+    const user = userEvent(event);
+    const reply = user?.reply;
+    return user !== undefined && reply !== undefined && params.replies.includes(reply) && !isNewRequest(user, context);
   },
   confidentIntentIs: ({ event }: Args, params: { patterns: string[]; min: number; question?: 'asked' | 'asked_or_sure' }) => {
     const user = userEvent(event);
     return user !== undefined && user.confidence >= params.min && interrupts(user, params.question) && params.patterns.some((pattern) => intentMatches(pattern, user.intent));
+  },
+  newRequestIs: ({ context, event }: Args, params: { patterns: string[] }) => {
+    const user = userEvent(event);
+    return user !== undefined && user.reply === undefined && isNewRequest(user, context) && params.patterns.some((pattern) => intentMatches(pattern, user.intent));
   },
   /** A new topic, not the one the customer is already in (asking about the order again at its question is no switch). */
   topicSwitch: ({ context, event }: Args, params: { patterns: string[]; min: number }) => {
@@ -615,6 +625,19 @@ const SURE = 0.9;
  * While a question waits for its answer, only a line that asks something interrupts it (`asked`: free-text
  * questions, where any description could sound like a topic), or one that is unmistakable (`asked_or_sure`).
  */
+/** Intents that ask for nothing of their own: a short reply said with them is still a reply. */
+const NO_REQUEST = new Set([OUT_OF_SCOPE, 'greeting', 'goodbye', 'small_talk', 'off_topic', 'help', 'restart', 'change_language']);
+/** How sure the NLU must be that a line asks for something new before it outweighs a yes/no or a short reply in it. */
+const NEW_REQUEST = 0.85;
+
+/**
+ * "En tiedä miksi netti ei toimi", "yes thanks, and how long does delivery take?": a line with a short reply or a
+ * yes in it that confidently asks for something else is that request, not the reply.
+ */
+function isNewRequest(user: UserEvent, context: DialogContext): boolean {
+  return !user.fromButton && user.confidence >= NEW_REQUEST && !NO_REQUEST.has(user.intent) && user.intent !== context.topicIntent;
+}
+
 function interrupts(user: UserEvent, rule: 'asked' | 'asked_or_sure' | undefined): boolean {
   if (rule === undefined) return true;
   return user.question === true || (rule === 'asked_or_sure' && user.confidence >= SURE);

@@ -134,8 +134,9 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
         index += match.tokens.length;
       }
       // One unknown word is allowed ("kiitti tosi paljon" has "tosi" as filler, "paljon" unknown); "I don't know it"
-      // may carry the thing not known ("en löydä tilausnumeroa").
-      const allowed = found.has('dont_know') ? 2 : 1;
+      // may carry the thing not known and how ("poistin sen tilausvahvistuksen vahingossa").
+      // A line that confidently asks for something else is that request: see isNewRequest in the dialog.
+      const allowed = found.has('dont_know') ? 3 : 1;
       if (found.size === 0 || leftover > allowed || leftover >= tokens.length) return [];
       return SHORT_REPLY_ORDER.filter((category) => found.has(category));
     },

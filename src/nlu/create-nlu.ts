@@ -186,6 +186,8 @@ const NOT_A_REQUEST = new Set([OUT_OF_SCOPE, 'greeting', 'goodbye', 'small_talk'
 const MIN_PART_CONFIDENCE = 0.6;
 /** Requests that go first whatever the order they were said in: danger to people. */
 const URGENT = new Set(['emergency']);
+/** An urgent part goes first only when the model is sure of it. */
+const URGENT_CONFIDENCE = 0.8;
 
 /** "Hej hej, hur mår du?", "moi, mun netti ei toimi": a greeting in front does not hide what follows it. */
 function pastGreeting(result: NluResult, text: string, runtime: LocaleRuntime, expectedIntents: string[] | undefined): NluResult {
@@ -215,7 +217,9 @@ function withFurtherRequests(result: NluResult, text: string, runtime: LocaleRun
     requests.push({ intent: understood.intent, confidence: understood.confidence });
   }
   if (requests.length < 2) return result;
-  const urgent = requests.findIndex((request) => URGENT.has(request.intent));
+  // The whole message read as one confident request the parts do not explain: one request told in several clauses.
+  if (result.confidence >= MIN_PART_CONFIDENCE && !NOT_A_REQUEST.has(result.intent) && !requests.some((request) => request.intent === result.intent)) return result;
+  const urgent = requests.findIndex((request) => URGENT.has(request.intent) && request.confidence >= URGENT_CONFIDENCE);
   const [first] = urgent > 0 ? requests.splice(urgent, 1) : requests.splice(0, 1);
   return { ...result, intent: first.intent, confidence: first.confidence, ambiguous: false, alsoAsked: requests };
 }

@@ -279,6 +279,8 @@ const invoices: Case[] = [
   ['en', 'bill 4410023 is wrong', 'invoice_number', '4410023'],
   ['sv', 'fakturan 5512009 är fel', 'invoice_number', '5512009'],
   ['sv', 'fakturanummer 7730215', 'invoice_number', '7730215'],
+  ['fi', 'laskussa väärä summa, nro 3391207', 'invoice_number', '3391207'],
+  ['fi', 'laskun numero on viis viis yks kaks nolla nolla yhdeksän', 'invoice_number', '5512009'],
   ['fi', 'tilaus 12345', 'invoice_number', null],
   ['fi', 'lasku on väärin ja tilaus 12345 myöhässä', 'invoice_number', null],
 ];
@@ -351,6 +353,8 @@ describe('entity extraction', () => {
 
   test('an invoice number is any digit run when the bot asked for one', () => {
     check(['fi', 'se on 7730215', 'invoice_number', '7730215'], { expectedEntity: 'invoice_number' });
+    // …but not one the customer says is an order's.
+    check(['fi', 'ai niin, tilaus 20260004, missä se on', 'invoice_number', null], { expectedEntity: 'invoice_number' });
   });
 
   test('card numbers are sensitive', () => {

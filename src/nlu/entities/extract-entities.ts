@@ -95,6 +95,10 @@ const INVOICE_CUES: Record<Locale, RegExp> = {
 };
 /** Words that may stand between the cue and the number: "laskun numero on", "invoice number is". */
 const INVOICE_FILLERS = new Set(['numero', 'nro', 'no', 'nr', 'number', 'nummer', 'on', 'oli', 'is', 'was', 'är', 'var', 'num', 'numerolla', 'numeroltaan', 'nummer', 'my', 'the', 'mun', 'minun']);
+/** Words for "number" right before the digits: "nro 3391207", "number 5512009". */
+const NUMBER_LABELS = new Set(['nro', 'numero', 'numerolla', 'no', 'nr', 'number', 'nummer', 'num']);
+/** Words that say the digits are an order's, not an invoice's. */
+const ORDER_CUE = /^(tilau|tilaus|order|beställ|ordern)/;
 /** A card number: 13–19 digits in groups (Luhn-checked by the caller). */
 const CARD_PATTERN = /(?<![\d])\d(?:[ -]?\d){12,18}(?![\d])/g;
 /** IBAN-shaped text (a known country code, check digits, groups): claimed even when the checksum is wrong. */
@@ -201,21 +205,38 @@ export function createEntityExtractor(options: EntityExtractorOptions): (text: s
     // An address claims its house and apartment numbers (no order number or plain number there).
     for (const address of places.addresses) claimed.push(tokenRange(tokens, address.startToken, address.endToken));
 
-    // Invoice numbers: digits after an invoice word, or any digit run when the bot asked for an invoice number.
+    // Invoice numbers: digits after an invoice word, or any digit run when the bot asked for an invoice number
+    // (unless the customer says it is an order's: "tilaus 20260004").
     const invoiceCue = INVOICE_CUES[locale];
+    const cueBefore = (at: number): 'invoice' | 'order' | undefined => {
+      // After a number label ("nro", "numero") a few other words may stand between: "laskussa väärä summa, nro 3391207".
+      const reach = NUMBER_LABELS.has(norms[at - 1] ?? '') ? 5 : 4;
+      for (let back = at - 1; back >= 0 && back >= at - reach; back--) {
+        if (invoiceCue.test(norms[back])) return 'invoice';
+        if (ORDER_CUE.test(norms[back])) return 'order';
+        if (!INVOICE_FILLERS.has(norms[back]) && !NUMBER_LABELS.has(norms[at - 1] ?? '')) return undefined;
+      }
+      return undefined;
+    };
+    const invoiceRuns: { start: number; end: number }[] = [];
     for (let at = 0; hasDigits && at < tokens.length; at++) {
       if (!/^\d{4,14}$/.test(norms[at])) continue;
-      let cued = context.expectedEntity === 'invoice_number';
-      for (let back = at - 1; !cued && back >= 0 && back >= at - 4; back--) {
-        if (invoiceCue.test(norms[back])) cued = true;
-        else if (!INVOICE_FILLERS.has(norms[back])) break;
-      }
       // Invoice numbers with a year in front are written with a hyphen: "2026-1187".
       let end = at;
       while (/^\d{2,10}$/.test(norms[end + 1] ?? '') && /^[-/]$/.test(slice(tokens[end].end, tokens[end + 1].start))) end++;
-      const range = tokenRange(tokens, at, end);
-      if (cued && !isClaimed(range.start, range.end)) add({ type: 'invoice_number', value: slice(range.start, range.end), text: slice(range.start, range.end), ...range });
+      invoiceRuns.push({ start: at, end });
       at = end;
+    }
+    // Read out digit by digit on the phone: "laskun numero on viis viis yks kaks nolla nolla yhdeksän".
+    for (const span of wordNumbers) if (span.digits && span.digits.length >= 4) invoiceRuns.push({ start: span.startToken, end: span.endToken });
+    for (const run of invoiceRuns) {
+      const cue = cueBefore(run.start);
+      const cued = cue === 'invoice' || (cue === undefined && context.expectedEntity === 'invoice_number');
+      const range = tokenRange(tokens, run.start, run.end);
+      if (!cued || isClaimed(range.start, range.end)) continue;
+      const spoken = wordNumbers.find((span) => span.startToken === run.start && span.endToken === run.end);
+      const text = slice(range.start, range.end);
+      add({ type: 'invoice_number', value: spoken?.digits ?? text, text, ...range });
     }
 
     // Money before plain numbers: "50 €", "12,50 euroa", "€ 9.90", "viisikymmentä euroa".
