@@ -107,6 +107,8 @@ export function slotValueFrom(spec: SlotSpec, event: Extract<DialogEvent, { type
   } else {
     const match: EntityMatch | undefined = event.entities.find((entity) => entity.type === spec.entity);
     if (match) value = spec.entity === 'number' || spec.entity === 'money' ? toNumberIfNumeric(match.value) : match.value;
+    // "Hyvä tietää, kiitos", "auttoi": the conversation words read it as yes or no even where the yes/no words do not.
+    else if (spec.entity === 'yes_no' && (event.reply === 'affirm' || event.reply === 'deny')) value = event.reply === 'affirm' ? 'yes' : 'no';
   }
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'number') {
@@ -635,6 +637,8 @@ const NEW_REQUEST = 0.85;
  * yes in it that confidently asks for something else is that request, not the reply.
  */
 function isNewRequest(user: UserEvent, context: DialogContext): boolean {
+  // "ei", "joo kiitos": a bare short reply answers the question, whatever the model makes of two words.
+  if (user.reply !== undefined && (user.text.match(/\p{L}+/gu) ?? []).length <= 2) return false;
   return !user.fromButton && user.confidence >= NEW_REQUEST && !NO_REQUEST.has(user.intent) && user.intent !== context.topicIntent;
 }
 

@@ -184,6 +184,8 @@ function classifyText(runtime: LocaleRuntime, text: string, expectedIntents: str
 const NOT_A_REQUEST = new Set([OUT_OF_SCOPE, 'greeting', 'goodbye', 'small_talk', 'off_topic', 'help', 'restart', 'change_language']);
 /** How sure the model must be of each part of a message before the parts count as separate requests. */
 const MIN_PART_CONFIDENCE = 0.6;
+/** How sure of a part the model must be when the whole message already reads as another of the parts. */
+const SURE_PART_CONFIDENCE = 0.8;
 /** Requests that go first whatever the order they were said in: danger to people. */
 const URGENT = new Set(['emergency']);
 /** An urgent part goes first only when the model is sure of it. */
@@ -218,7 +220,15 @@ function withFurtherRequests(result: NluResult, text: string, runtime: LocaleRun
   }
   if (requests.length < 2) return result;
   // The whole message read as one confident request the parts do not explain: one request told in several clauses.
-  if (result.confidence >= MIN_PART_CONFIDENCE && !NOT_A_REQUEST.has(result.intent) && !requests.some((request) => request.intent === result.intent)) return result;
+  const wholeIsRequest = result.confidence >= MIN_PART_CONFIDENCE && !NOT_A_REQUEST.has(result.intent);
+  if (wholeIsRequest && !requests.some((request) => request.intent === result.intent)) return result;
+  // The whole message asks what one part asks: another part is a request of its own only when the model is sure of
+  // it; otherwise it is the story around the request ("tilasin kengät ja ne on liian pienet, voinko palauttaa?").
+  if (wholeIsRequest) {
+    const asked = requests.filter((request) => request.intent === result.intent || request.confidence >= SURE_PART_CONFIDENCE);
+    if (asked.length < 2) return result;
+    requests.splice(0, requests.length, ...asked);
+  }
   const urgent = requests.findIndex((request) => URGENT.has(request.intent) && request.confidence >= URGENT_CONFIDENCE);
   const [first] = urgent > 0 ? requests.splice(urgent, 1) : requests.splice(0, 1);
   return { ...result, intent: first.intent, confidence: first.confidence, ambiguous: false, alsoAsked: requests };

@@ -80,6 +80,11 @@ describe('splitRequests', () => {
     expect(splitRequests('Netti ei toimi. Entä milloin lasku erääntyy?', joiners('fi'))).toEqual(['Netti ei toimi.', 'milloin lasku erääntyy']);
   });
 
+  it('reads a full stop after a number before a lower-case word as an ordinal, not a sentence end', () => {
+    expect(splitRequests('palkka tulee vasta 25. päivä, ehdinkö maksaa laskun silloin', joiners('fi'))).toEqual(['palkka tulee vasta 25. päivä, ehdinkö maksaa laskun silloin']);
+    expect(splitRequests('tilaus 12345. Onko teillä lauantaina auki?', joiners('fi'))).toEqual(['tilaus 12345.', 'Onko teillä lauantaina auki']);
+  });
+
   it('keeps a short "x ja y" together', () => {
     expect(splitRequests('netti ja puhelin ei toimi', joiners('fi'))).toEqual(['netti ja puhelin ei toimi']);
   });

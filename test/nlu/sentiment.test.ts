@@ -31,6 +31,13 @@ const rows: Row[] = [
   ['sv', 'internet fungerar inte', 'negative'],
   ['sv', 'väldigt dålig service', 'negative'],
   ['sv', 'var är min beställning', 'neutral'],
+  // Spoken Finnish (ea → ee, oa → oo, ua → uu, yä → yy) and emoji carry the same feeling as the written forms.
+  ['fi', 'surkee palvelu', 'negative'],
+  ['fi', 'ihan kauhee homma', 'negative'],
+  ['fi', 'tosi hyvä palvelu 👍', 'positive'],
+  ['fi', 'missä mun tilaus on 😡', 'negative'],
+  ['en', 'where is my order 🙂', 'positive'],
+  ['sv', 'tack 👎', 'negative'],
 ];
 
 describe('sentiment', () => {
