@@ -138,6 +138,14 @@ export function wordCount(text: string): number {
 }
 
 /**
+ * Words of four or more letters: what a line tells beyond its grammar. "det är nåt fel på min räkning" has one
+ * ("räkning"), "mun lasku on väärin, siinä on kaks kertaa sama maksu" seven.
+ */
+export function contentWordCount(text: string): number {
+  return (text.match(/\p{L}{4,}/gu) ?? []).length;
+}
+
+/**
  * "Missä on tilaus 12345?": the utterance that chose the topic fills the topic's slot; with `prefill: conversation`
  * so does anything the customer said earlier (the latest of each entity type), so nobody repeats themselves.
  */
@@ -146,7 +154,7 @@ function prefilledSlotValue(spec: SlotSpec, context: DialogContext): SlotValue |
   if (mode === 'none' || spec.entity === 'yes_no') return undefined;
   if (spec.entity === 'any_text') {
     const line = context.topicLine ?? '';
-    return spec.prefill_min_words !== undefined && wordCount(line) >= spec.prefill_min_words ? slotValueFrom(spec, userLike([], line)) : undefined;
+    return spec.prefill_min_words !== undefined && contentWordCount(line) >= spec.prefill_min_words ? slotValueFrom(spec, userLike([], line)) : undefined;
   }
   const pending = context.pendingEntities ?? [];
   const fromTopic = pending.length > 0 ? slotValueFrom(spec, userLike(pending, '')) : undefined;
@@ -553,7 +561,7 @@ const baseActions = {
     const value = user ? slotValueFrom(params.slot, user) : undefined;
     // An answer that says more than the topic line did ("lasku 2026-1187: veloitettiin kahdesti") may answer the next
     // question too; a bare value ("se on 4402918") leaves the topic line as it was.
-    const richer = user && !user.fromButton && value !== undefined && wordCount(user.text) > wordCount(context.topicLine ?? '');
+    const richer = user && !user.fromButton && value !== undefined && contentWordCount(user.text) > contentWordCount(context.topicLine ?? '');
     const topicLine = richer ? user.text : context.topicLine;
     return { slots: { ...context.slots, [params.slot.name]: value ?? null }, retries: 0, topicLine };
   }),

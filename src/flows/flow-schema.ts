@@ -85,7 +85,7 @@ export const slotSchema = z.strictObject({
    */
   prefill: z.enum(['conversation', 'topic', 'none']).optional().describe('Where a value may come from before the question is asked: conversation (entity slots\' default: anything said earlier, the topic line first), topic (only the line that opened the topic), none (always ask).'),
   /** Free-text slots: the line that opened the topic fills the slot when it has at least this many words. */
-  prefill_min_words: z.number().int().min(1).max(100).optional().describe('Free-text slots: the line that opened the topic fills the slot when it has at least this many words.'),
+  prefill_min_words: z.number().int().min(1).max(100).optional().describe('Free-text slots: the line that opened the topic fills the slot when it has at least this many words of four or more letters (short words such as "on", "är", "my" do not count).'),
 });
 
 /** Short replies the NLU recognises in every locale (`locales/<lang>/replies.yaml`). */
