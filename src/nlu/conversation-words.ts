@@ -53,7 +53,8 @@ export function afterCorrection(text: string, corrections: string[]): string {
 
 /** Lower-case word tokens, emoji and punctuation dropped; apostrophes kept ("that's", "don't"). */
 export function replyTokens(text: string): string[] {
-  return text.toLowerCase().replace(/[’`]/g, "'").match(/[\p{L}\p{N}]+(?:['-][\p{L}\p{N}]+)*/gu) ?? [];
+  // "thats all", "dont know": customers drop apostrophes, so phrases and text are both read without them.
+  return text.toLowerCase().replace(/['’`]/g, '').match(/[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)*/gu) ?? [];
 }
 
 interface Phrase {

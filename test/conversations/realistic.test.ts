@@ -5,12 +5,21 @@ import { loadConversationScripts } from '../../src/testing/conversation-script';
 import { createScriptHarness, DEFAULT_SCRIPT_TIME, runConversationScript } from '../../src/testing/run-conversation-script';
 
 // The realistic corpus (issue 8): conversations written as customers write, each expectation being what a good human
-// agent would do. heldout/ is kept out of tuning. The scripts run when ASPA_REALISTIC=1; the well-formedness check
-// always runs. `aspa eval test/conversations/realistic` reports the pass rate per language and kind.
+// agent would do. heldout/ is kept out of tuning. `aspa eval test/conversations/realistic` reports the pass rate per
+// language and kind.
 const root = path.resolve(__dirname, '..', '..');
 const folder = path.join(__dirname, 'realistic');
 const { scripts, problems } = loadConversationScripts([folder], { recursive: true });
-const enabled = process.env.ASPA_REALISTIC === '1';
+
+// Scripts the bot does not yet pass, each for a reason that needs more than training data (see issue 8's note).
+// A listed script that starts passing fails this test too, so the list only ever shrinks.
+const KNOWN_FAILURES: Record<string, string> = {
+  'en-14-invoice-number-in-complaint.yaml': 'a complaint naming a modem reads as two requests',
+  'fi-16-shoes-too-small.yaml': "the story before the question ('tilasin kengät') reads as an order-status request",
+  'sv-21-byt-till-engelska.yaml': "'when will it arrive?' after a language switch reads as the general delivery-times FAQ",
+  'heldout/fi-h14-no-more-details.yaml': "'valokuitu lakkas toimimasta' reads as a broken device (warranty), not an outage",
+  'heldout/sv-h11-flyttar-utomlands-saga-upp.yaml': 'ending the contract because of a move abroad reads as moving the subscription',
+};
 
 describe('realistic conversation corpus', () => {
   it('is well-formed, and every script says what it exercises', () => {
@@ -18,16 +27,17 @@ describe('realistic conversation corpus', () => {
     expect(scripts.filter((script) => !script.kinds?.length).map((script) => script.file)).toEqual([]);
   });
 
-  const run = enabled ? describe : describe.skip;
-  run('scripts (ASPA_REALISTIC=1)', () => {
+  describe('scripts', () => {
     const config = loadConfig({ ASPA_FLOWS_DIR: path.join(root, 'flows'), ASPA_LOCALES_DIR: path.join(root, 'locales'), ASPA_DATA_DIR: path.join(root, 'data') }, root);
-    const loaded = enabled ? loadBotFor(config) : undefined;
+    const loaded = loadBotFor(config);
     const integrations = createIntegrations(config);
     it.each(scripts.map((script) => [`${path.relative(folder, script.file)}: ${script.name}`, script] as const))('%s', async (_name, script) => {
-      const harness = createScriptHarness(loaded!, integrations, Date.parse(script.clock ?? DEFAULT_SCRIPT_TIME));
+      const harness = createScriptHarness(loaded, integrations, Date.parse(script.clock ?? DEFAULT_SCRIPT_TIME));
       const result = await runConversationScript(script, harness);
       await harness.stores.close();
-      if (!result.passed) throw new Error(`${result.failures.join('\n')}\n\n${result.log.join('\n')}`);
+      const known = KNOWN_FAILURES[path.relative(folder, script.file)];
+      if (known && result.passed) throw new Error(`passes now: remove it from KNOWN_FAILURES ("${known}")`);
+      if (!known && !result.passed) throw new Error(`${result.failures.join('\n')}\n\n${result.log.join('\n')}`);
     });
   });
 });
