@@ -58,7 +58,9 @@ describe('threshold calibration', () => {
     expect(accuracyThreshold).toBeLessThanOrEqual(0.7);
   });
 
-  test('with no negatives at all it stays low', () => {
-    expect(chooseThreshold([right(0.9), right(0.8)])).toBeLessThanOrEqual(0.2);
+  test('without out-of-scope examples it rejects nothing, even when some guesses are wrong', () => {
+    const wrong = (confidence: number) => ({ confidence, outOfScope: false, correct: false, predictedOutOfScope: false });
+    expect(chooseThreshold([right(0.9), right(0.8)])).toBe(0);
+    expect(chooseThreshold([right(0.9), right(0.8), wrong(0.2), wrong(0.3)])).toBe(0);
   });
 });
