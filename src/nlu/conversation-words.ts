@@ -159,8 +159,9 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
  * lauantaina auki?"), only where both sides are long enough to be requests of their own.
  */
 export function splitRequests(text: string, joiners: string[]): string[] {
-  // "25. päivä", "3. kerran": a full stop after a number before a lower-case word is an ordinal, not a sentence end.
-  const sentences = text.split(/(?<=[?!;]|(?<!\d)\.|\d\.(?=\s+[^\p{Ll}\s]))\s+|\s*[?!;]+\s*$/u).map((part) => part.trim()).filter(Boolean);
+  // "25. päivä", "3. kerran": a full stop after a number before a lower-case word is an ordinal, not a sentence end;
+  // "invoice no. 8812003", "nro. 12345": nor is one before a number.
+  const sentences = text.split(/(?<=[?!;]|(?<!\d)\.|\d\.(?=\s+[^\p{Ll}\s]))(?!\s+\d)\s+|\s*[?!;]+\s*$/u).map((part) => part.trim()).filter(Boolean);
   const joinerSet = new Set(joiners.map((word) => word.toLowerCase()));
   const parts: string[] = [];
   for (const sentence of sentences) {

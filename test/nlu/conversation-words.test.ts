@@ -83,6 +83,7 @@ describe('splitRequests', () => {
   it('reads a full stop after a number before a lower-case word as an ordinal, not a sentence end', () => {
     expect(splitRequests('palkka tulee vasta 25. päivä, ehdinkö maksaa laskun silloin', joiners('fi'))).toEqual(['palkka tulee vasta 25. päivä, ehdinkö maksaa laskun silloin']);
     expect(splitRequests('tilaus 12345. Onko teillä lauantaina auki?', joiners('fi'))).toEqual(['tilaus 12345.', 'Onko teillä lauantaina auki']);
+    expect(splitRequests('my invoice no. 8812003 has a charge for a modem i never ordered', joiners('en'))).toEqual(['my invoice no. 8812003 has a charge for a modem i never ordered']);
   });
 
   it('keeps a short "x ja y" together', () => {
