@@ -647,7 +647,7 @@ const NEW_REQUEST = 0.85;
 function isNewRequest(user: UserEvent, context: DialogContext): boolean {
   // "ei", "joo kiitos": a bare short reply answers the question, whatever the model makes of two words.
   // "mistä sen numeron näkee?" is the customer asking about the question's own answer, not a new topic.
-  const words = (user.text.match(/\p{L}+/gu) ?? []).length;
+  const words = wordCount(user.text);
   if (user.reply !== undefined && (words <= 2 || (user.reply === 'dont_know' && words <= 6))) return false;
   return !user.fromButton && user.confidence >= NEW_REQUEST && !NO_REQUEST.has(user.intent) && user.intent !== context.topicIntent;
 }

@@ -84,7 +84,7 @@ export const slotSchema = z.strictObject({
    * opened the topic (the default for yes/no and free-text slots; free text needs `prefill_min_words`); `none` — always ask.
    */
   prefill: z.enum(['conversation', 'topic', 'none']).optional().describe('Where a value may come from before the question is asked: conversation (entity slots\' default: anything said earlier, the topic line first), topic (only the line that opened the topic), none (always ask).'),
-  /** Free-text slots: the line that opened the topic fills the slot when it has at least this many words. */
+  /** Free-text slots: the line that opened the topic fills the slot when it has this many words of 4+ letters. */
   prefill_min_words: z.number().int().min(1).max(100).optional().describe('Free-text slots: the line that opened the topic fills the slot when it has at least this many words of four or more letters (short words such as "on", "är", "my" do not count).'),
 });
 

@@ -51,9 +51,9 @@ export function afterCorrection(text: string, corrections: string[]): string {
   return ' '.repeat(cut) + text.slice(cut);
 }
 
-/** Lower-case word tokens, emoji and punctuation dropped; apostrophes kept ("that's", "don't"). */
+/** Lower-case word tokens, emoji, punctuation and apostrophes dropped ("that's" and "thats" are one token). */
 export function replyTokens(text: string): string[] {
-  // "thats all", "dont know": customers drop apostrophes, so phrases and text are both read without them.
+  // Customers drop apostrophes ("thats all", "dont know"), so phrases and text are both read without them.
   return text.toLowerCase().replace(/['’`]/g, '').match(/[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)*/gu) ?? [];
 }
 

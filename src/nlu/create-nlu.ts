@@ -223,15 +223,12 @@ function withFurtherRequests(result: NluResult, text: string, runtime: LocaleRun
   const wholeIsRequest = result.confidence >= MIN_PART_CONFIDENCE && !NOT_A_REQUEST.has(result.intent);
   if (wholeIsRequest && !requests.some((request) => request.intent === result.intent)) return result;
   // The whole message asks what one part asks: another part is a request of its own only when the model is sure of
-  // it; otherwise it is the story around the request ("tilasin kengät ja ne on liian pienet, voinko palauttaa?").
-  if (wholeIsRequest) {
-    const asked = requests.filter((request) => request.intent === result.intent || request.confidence >= SURE_PART_CONFIDENCE);
-    if (asked.length < 2) return result;
-    requests.splice(0, requests.length, ...asked);
-  }
-  const urgent = requests.findIndex((request) => URGENT.has(request.intent) && request.confidence >= URGENT_CONFIDENCE);
-  const [first] = urgent > 0 ? requests.splice(urgent, 1) : requests.splice(0, 1);
-  return { ...result, intent: first.intent, confidence: first.confidence, ambiguous: false, alsoAsked: requests };
+  // it; otherwise it is the story around the request.
+  const asked = wholeIsRequest ? requests.filter((request) => request.intent === result.intent || request.confidence >= SURE_PART_CONFIDENCE) : requests;
+  if (asked.length < 2) return result;
+  const urgent = asked.findIndex((request) => URGENT.has(request.intent) && request.confidence >= URGENT_CONFIDENCE);
+  const [first] = urgent > 0 ? asked.splice(urgent, 1) : asked.splice(0, 1);
+  return { ...result, intent: first.intent, confidence: first.confidence, ambiguous: false, alsoAsked: asked };
 }
 
 /** Lower-case first four letters of each word of three or more letters: a cheap, inflection-tolerant vocabulary key. */
