@@ -3,8 +3,8 @@ import { OUT_OF_SCOPE } from '../core/nlu';
 import type { Locale } from '../core/turn';
 import { chooseThreshold, DEFAULT_OOS_PRIOR, type HeldOutPrediction } from './calibrate-threshold';
 import {
-  computeLogits, createRandom, DEFAULT_SOFTMAX_OPTIONS, shuffleInPlace, softmax, trainSoftmax,
-  type SoftmaxModel, type SoftmaxTrainOptions,
+  compactModel, computeCompactLogits, computeLogits, createRandom, DEFAULT_SOFTMAX_OPTIONS, shuffleInPlace, softmax,
+  trainSoftmax, type CompactSoftmaxModel, type SoftmaxModel, type SoftmaxTrainOptions,
 } from './softmax-model';
 import { fitVectorizer, vectorizerFromState, type SparseVector, type TextVectorizer, type VectorizerState } from './text-vectorizer';
 
@@ -43,7 +43,7 @@ export interface TrainOptions {
   calibrate?: boolean;
 }
 
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
 
 /**
  * Trains a TF-IDF (stems + character n-grams) softmax classifier. `oos` examples become a class of their own.
@@ -74,7 +74,7 @@ export function trainIntentClassifier(locale: Locale, examples: LabelledText[], 
   } else {
     model = trainSoftmax(vectors, labels, classes.length, vectorizer.size, softmaxOptions);
   }
-  return createClassifier(locale, classes, vectorizer, model, temperature, threshold);
+  return createClassifier(locale, classes, vectorizer, compactModel(model), temperature, threshold);
 }
 
 /** Small data sets (a bot's own examples) need more passes and a gentler rate. */
@@ -149,7 +149,7 @@ function toHeldOut(logits: Float64Array, label: number, oosIndex: number, temper
 }
 
 function createClassifier(
-  locale: Locale, classes: string[], vectorizer: TextVectorizer, model: SoftmaxModel, temperature: number, threshold: number,
+  locale: Locale, classes: string[], vectorizer: TextVectorizer, model: CompactSoftmaxModel, temperature: number, threshold: number,
 ): IntentClassifier {
   const oosIndex = classes.indexOf(OUT_OF_SCOPE);
   const logits = new Float64Array(classes.length);
@@ -160,7 +160,7 @@ function createClassifier(
     threshold,
     temperature,
     classify(text, top = 5) {
-      computeLogits(model, vectorizer.vectorize(text), logits);
+      computeCompactLogits(model, vectorizer.vectorize(text), logits);
       softmax(logits, temperature, probabilities);
       const ranking: IntentScore[] = [];
       for (let c = 0; c < classes.length; c++) {
@@ -176,18 +176,27 @@ function createClassifier(
       return { ranking, outOfScopeConfidence, predictedOutOfScope: ranking.length === 0 || outOfScopeConfidence > ranking[0].confidence };
     },
     toBuffer() {
+      const entries = model.weights.length;
       const header = Buffer.from(JSON.stringify({
-        version: FORMAT_VERSION, locale, classes, temperature, threshold, vectorizer: vectorizer.state(),
+        version: FORMAT_VERSION, locale, classes, temperature, threshold, entries, vectorizer: vectorizer.state(),
       }), 'utf8');
-      const padded = Math.ceil((4 + header.length) / 4) * 4;
-      const buffer = Buffer.alloc(padded + (model.weights.length + model.bias.length) * 4);
+      const start = Math.ceil((4 + header.length) / 4) * 4;
+      const buffer = Buffer.alloc(start + binaryLength(model.features, classes.length, entries));
       buffer.writeUInt32LE(header.length, 0);
       header.copy(buffer, 4);
-      Buffer.from(model.weights.buffer, model.weights.byteOffset, model.weights.byteLength).copy(buffer, padded);
-      Buffer.from(model.bias.buffer, model.bias.byteOffset, model.bias.byteLength).copy(buffer, padded + model.weights.byteLength);
+      let at = start;
+      for (const part of [model.rowStart, model.weights, model.bias, model.classIds]) {
+        Buffer.from(part.buffer, part.byteOffset, part.byteLength).copy(buffer, at);
+        at += part.byteLength;
+      }
       return buffer;
     },
   };
+}
+
+/** Bytes after the header: row starts, weights, bias (4 bytes each), then the 2-byte class ids. */
+function binaryLength(features: number, classes: number, entries: number): number {
+  return (features + 1) * 4 + entries * 4 + classes * 4 + entries * 2;
 }
 
 /** Reads a model written by `toBuffer`; throws on a damaged or old-format buffer (the caller retrains). */
@@ -196,15 +205,22 @@ export function intentClassifierFromBuffer(buffer: Buffer): IntentClassifier {
   const headerLength = buffer.readUInt32LE(0);
   if (4 + headerLength > buffer.length) throw new Error('model file header is damaged');
   const header = JSON.parse(buffer.subarray(4, 4 + headerLength).toString('utf8')) as {
-    version: number; locale: Locale; classes: string[]; temperature: number; threshold: number; vectorizer: VectorizerState;
+    version: number; locale: Locale; classes: string[]; temperature: number; threshold: number; entries: number; vectorizer: VectorizerState;
   };
   if (header.version !== FORMAT_VERSION) throw new Error(`model format ${header.version} is not ${FORMAT_VERSION}`);
-  const padded = Math.ceil((4 + headerLength) / 4) * 4;
+  const start = Math.ceil((4 + headerLength) / 4) * 4;
   const classes = header.classes.length;
   const features = header.vectorizer.features.length;
-  const expected = padded + (features * classes + classes) * 4;
+  const { entries } = header;
+  const expected = start + binaryLength(features, classes, entries);
   if (buffer.length !== expected) throw new Error(`model file has ${buffer.length} bytes, expected ${expected}`);
-  const floats = new Float32Array(buffer.buffer.slice(buffer.byteOffset + padded, buffer.byteOffset + expected));
-  const model: SoftmaxModel = { classes, features, weights: floats.subarray(0, features * classes), bias: floats.subarray(features * classes) };
+  // A copy, so the typed arrays are aligned whatever the buffer's own offset.
+  const bytes = buffer.buffer.slice(buffer.byteOffset + start, buffer.byteOffset + expected);
+  const rowStart = new Int32Array(bytes, 0, features + 1);
+  const weights = new Float32Array(bytes, rowStart.byteLength, entries);
+  const bias = new Float32Array(bytes, rowStart.byteLength + weights.byteLength, classes);
+  const classIds = new Uint16Array(bytes, rowStart.byteLength + weights.byteLength + bias.byteLength, entries);
+  if (rowStart[features] !== entries || classIds.some((id) => id >= classes)) throw new Error('model file rows are damaged');
+  const model: CompactSoftmaxModel = { classes, features, rowStart, classIds, weights, bias };
   return createClassifier(header.locale, header.classes, vectorizerFromState(header.vectorizer), model, header.temperature, header.threshold);
 }

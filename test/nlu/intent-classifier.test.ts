@@ -1,6 +1,8 @@
 import { intentClassifierFromBuffer, trainIntentClassifier } from '../../src/nlu/intent-classifier';
 import { chooseThreshold, chooseThresholdForAccuracy } from '../../src/nlu/calibrate-threshold';
+import { compactModel, computeCompactLogits, computeLogits, trainSoftmax } from '../../src/nlu/softmax-model';
 import { stemFinnish } from '../../src/nlu/stem-word';
+import { fitVectorizer } from '../../src/nlu/text-vectorizer';
 
 describe('Finnish stemmer', () => {
   test.each([
@@ -26,6 +28,19 @@ describe('intent classifier', () => {
     expect(restored.intents).toEqual(classifier.intents);
     for (const text of ['where is my order', 'billing problem', 'new password']) {
       expect(restored.classify(text)).toEqual(classifier.classify(text));
+    }
+  });
+
+  test('the compact serving model keeps the logits of the trained one', () => {
+    const vectorizer = fitVectorizer('en', examples.map((example) => example.text));
+    const intents = ['order', 'bill', 'password'];
+    const model = trainSoftmax(examples.map((example) => vectorizer.vectorize(example.text)), Int32Array.from(examples, (example) => intents.indexOf(example.intent)), 3, vectorizer.size);
+    const compact = compactModel(model);
+    expect(compact.weights.length).toBeLessThan(model.weights.length);
+    for (const text of ['where is my order', 'my bill', 'password', 'nothing known here']) {
+      const dense = computeLogits(model, vectorizer.vectorize(text), new Float64Array(3));
+      const pruned = computeCompactLogits(compact, vectorizer.vectorize(text), new Float64Array(3));
+      dense.forEach((logit, c) => expect(pruned[c]).toBeCloseTo(logit, 2));
     }
   });
 
