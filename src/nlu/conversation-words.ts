@@ -24,10 +24,12 @@ export interface ConversationWords {
   refersBack: string[];
   /** Phrases that take back what came before them in the message ("ei kun", "never mind", "glöm det"). */
   corrections: string[];
+  /** Words that open the story around a request rather than a request ("tilasin", "I bought", "jag beställde"). */
+  storyWords: string[];
 }
 
 export function emptyConversationWords(): ConversationWords {
-  return { replies: { dont_know: [], done: [], deny: [], affirm: [], thanks: [] }, filler: [], ratings: {}, joiners: [], questionWords: [], another: [], refersBack: [], corrections: [] };
+  return { replies: { dont_know: [], done: [], deny: [], affirm: [], thanks: [] }, filler: [], ratings: {}, joiners: [], questionWords: [], another: [], refersBack: [], corrections: [], storyWords: [] };
 }
 
 /**
@@ -73,6 +75,8 @@ export interface ShortReplyReader {
   mentionsAnother(text: string): boolean;
   /** The line points back at what was just talked about ("milloin se tulee?"). */
   refersBack(text: string): boolean;
+  /** The line tells what happened rather than asks ("tilasin teiltä kengät", "I bought a router last week"). */
+  isStory(text: string): boolean;
   /** A rating word in the line ("ihan hyvä, ehkä nelonen" → 4). */
   rating(text: string): { value: number; start: number; end: number; text: string } | undefined;
 }
@@ -100,6 +104,7 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
   const anotherWords = new Set(words.another.map((word) => word.toLowerCase()));
   const backWords = new Set(words.refersBack.map((word) => word.toLowerCase()));
   const clitic = words.questionWords.includes('-ko');
+  const storyPhrases = words.storyWords.map((word) => replyTokens(word).join(' ')).filter(Boolean);
 
   return {
     isQuestion(text) {
@@ -115,6 +120,11 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
     },
     refersBack(text) {
       return replyTokens(text).some((token) => backWords.has(token));
+    },
+    isStory(text) {
+      // Only near the start: "tilasin kengät" tells a story, "missä on se mitä tilasin?" asks.
+      const opening = ` ${replyTokens(text).slice(0, 3).join(' ')} `;
+      return !this.isQuestion(text) && storyPhrases.some((phrase) => opening.includes(` ${phrase} `));
     },
     read(text) {
       return this.categories(text)[0];

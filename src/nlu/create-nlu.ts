@@ -209,22 +209,29 @@ function pastGreeting(result: NluResult, text: string, runtime: LocaleRuntime, e
 function withFurtherRequests(result: NluResult, text: string, runtime: LocaleRuntime, expectedIntents: string[] | undefined): NluResult {
   const parts = splitRequests(text, runtime.joiners);
   if (parts.length < 2) return result;
-  const requests: IntentScore[] = [];
+  const requests: (IntentScore & { question: boolean; story: boolean })[] = [];
   for (const part of parts) {
     const understood = classifyText(runtime, part, expectedIntents, { entities: [], sentiment: 0 });
     // A part the model is unsure of is usually the story around the request ("ostin reitittimen viime talvena ja
     // nyt se ei toimi"), not a request of its own.
     if (understood.confidence < Math.max(runtime.threshold, MIN_PART_CONFIDENCE)) continue;
     if (NOT_A_REQUEST.has(understood.intent) || requests.some((request) => request.intent === understood.intent)) continue;
-    requests.push({ intent: understood.intent, confidence: understood.confidence });
+    const followedBy = text.slice(text.indexOf(part) + part.length).trimStart();
+    const question = followedBy.startsWith('?') || runtime.replies.isQuestion(part);
+    requests.push({ intent: understood.intent, confidence: understood.confidence, question, story: !question && runtime.replies.isStory(part) });
   }
   if (requests.length < 2) return result;
   // The whole message read as one confident request the parts do not explain: one request told in several clauses.
   const wholeIsRequest = result.confidence >= MIN_PART_CONFIDENCE && !NOT_A_REQUEST.has(result.intent);
   if (wholeIsRequest && !requests.some((request) => request.intent === result.intent)) return result;
   // The whole message asks what one part asks: another part is a request of its own only when the model is sure of
-  // it; otherwise it is the story around the request.
-  const asked = wholeIsRequest ? requests.filter((request) => request.intent === result.intent || request.confidence >= SURE_PART_CONFIDENCE) : requests;
+  // it; otherwise it is the story around the request. So is a part that tells what happened next to that question
+  // ("tilasin teiltä kengät ja ne on liian pienet, voinko lähettää ne takas?": `story_words` in conversation.yaml).
+  const askedAsQuestion = requests.some((request) => request.intent === result.intent && request.question);
+  const asked = (wholeIsRequest
+    ? requests.filter((request) => request.intent === result.intent
+      || (request.confidence >= SURE_PART_CONFIDENCE && !(request.story && askedAsQuestion)))
+    : requests).map(({ intent, confidence }) => ({ intent, confidence }));
   if (asked.length < 2) return result;
   const urgent = asked.findIndex((request) => URGENT.has(request.intent) && request.confidence >= URGENT_CONFIDENCE);
   const [first] = urgent > 0 ? asked.splice(urgent, 1) : asked.splice(0, 1);

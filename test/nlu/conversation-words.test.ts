@@ -59,6 +59,19 @@ describe('questions, other things and follow-ups', () => {
     expect(reader(locale).isQuestion(text)).toBe(expected);
   });
 
+  it.each([
+    ['fi', 'tilasin teiltä kengät', true],
+    ['fi', 'mä ostin reitittimen viime viikolla', true],
+    ['fi', 'missä on se mitä tilasin', false],
+    ['fi', 'mun netti ei toimi', false],
+    ['en', 'I ordered shoes from you', true],
+    ['en', 'did I pay the last invoice', false],
+    ['sv', 'jag beställde skor av er', true],
+    ['sv', 'var är mitt paket', false],
+  ] as const)('%s "%s" tells a story rather than asks: %s', (locale, text, expected) => {
+    expect(reader(locale).isStory(text)).toBe(expected);
+  });
+
   it('tells a line about another thing, and one that points back', () => {
     expect(reader('fi').mentionsAnother('entä toinen tilaukseni?')).toBe(true);
     expect(reader('en').refersBack('so when do I get it?')).toBe(true);

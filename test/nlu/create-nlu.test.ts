@@ -105,3 +105,22 @@ describe('createNlu', () => {
     expect(() => createNlu({ locales: {} })).toThrow(/no locale has NLU data/);
   });
 });
+
+describe('several requests in one message, on the demo data', () => {
+  const demo = createNlu(loadNluData(join(__dirname, '..', '..', 'locales'), ['fi', 'en', 'sv']), { cacheDir: mkdtempSync(join(tmpdir(), 'aspa-demo-nlu-')) });
+
+  test.each([
+    ['fi', 'tilasin teiltä kengät ja ne on ihan liian pienet, voinko lähettää ne teille takas?'],
+    ['en', 'i ordered shoes from you and they are too small, can i send them back?'],
+    ['sv', 'jag beställde skor av er och de är för små, kan jag skicka tillbaka dem?'],
+  ] as const)('%s: the story before a question is no request of its own: %s', (locale, text) => {
+    const result = demo.understand(text, { locale });
+    expect(result.intent).toBe('faq.returns');
+    expect(result.alsoAsked ?? []).toEqual([]);
+  });
+
+  test('two real requests both count, a problem told as a statement included', () => {
+    const result = demo.understand('mun lasku on väärin ja mihin aikaan teillä on auki?', { locale: 'fi' });
+    expect([result.intent, ...(result.alsoAsked ?? []).map((request) => request.intent)]).toEqual(['billing_dispute', 'faq.opening_hours']);
+  });
+});
