@@ -67,6 +67,18 @@ export function vectorizerFromState(state: VectorizerState): TextVectorizer {
     }
     return known;
   };
+  // The known n-grams across each pair of adjacent words, likewise.
+  const pairCache = new Map<string, number[]>();
+  const spanning = (left: string, right: string) => {
+    const pair = `${left} ${right}`;
+    let known = pairCache.get(pair);
+    if (!known) {
+      known = spanningFeatureKeys(left, right, state.options).map((key) => ids.get(key)).filter((id): id is number => id !== undefined);
+      if (pairCache.size > 100_000) pairCache.clear();
+      pairCache.set(pair, known);
+    }
+    return known;
+  };
   // Dense scratch counts plus the list of touched ids: cheaper than a Map per call. Not re-entrant, which is
   // fine: classification is synchronous.
   const counts = new Float64Array(state.features.length);
@@ -87,7 +99,7 @@ export function vectorizerFromState(state: VectorizerState): TextVectorizer {
       for (const word of tokens) {
         const analysed = analyse(word);
         for (const id of analysed.ids) bump(id);
-        if (previousWord) for (const key of spanningFeatureKeys(previousWord, word, state.options)) bump(ids.get(key));
+        if (previousWord) for (const id of spanning(previousWord, word)) bump(id);
         bump(ids.get(`b${previous} ${analysed.stem}`));
         previous = analysed.stem;
         previousWord = word;
