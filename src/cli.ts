@@ -29,8 +29,9 @@ Usage:
   aspa eval [DIR|FILE ...] [--json] evaluate whole conversations: the share of scripts that pass, per
                                      language and kind (default: test/conversations/realistic)
   aspa graph [FLOW] [--flows DIR]    print a Mermaid state diagram of a flow (default: main)
-  aspa nlu eval [--train F --test F [--val F] [--lang fi] [--json]]
-                                     evaluate the intent classifier
+  aspa nlu eval [--train F --test F [--val F] [--lang fi] [--oos-recall R] [--json]]
+                                     evaluate the intent classifier: accuracy, calibration,
+                                     out-of-scope trade-off, data warnings
   aspa agent hash-password PASSWORD  hash a password for AGENT_USERS_FILE
 `;
 
@@ -244,7 +245,7 @@ async function graph(args: string[]): Promise<number> {
 
 async function nlu(args: string[]): Promise<number> {
   if (args[0] !== 'eval') {
-    console.error('Usage: aspa nlu eval [--train FILE --test FILE [--val FILE]] [--lang fi|sv|en] [--json]');
+    console.error('Usage: aspa nlu eval [--train FILE --test FILE [--val FILE]] [--lang fi|sv|en] [--oos-recall R] [--json]');
     return 2;
   }
   const cfg = config();
