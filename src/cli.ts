@@ -104,7 +104,7 @@ async function servePrimary(cfg: AspaConfig): Promise<number> {
 async function validate(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { flows: { type: 'string' }, locales: { type: 'string' } } });
   const cfg = config({ ASPA_FLOWS_DIR: values.flows, ASPA_LOCALES_DIR: values.locales });
-  const { diagnostics } = checkBot({ flowsDir: cfg.flowsDir, localesDir: cfg.localesDir, locales: cfg.locales, integrations: INTEGRATIONS, orderNumberPattern: cfg.orderNumberPattern });
+  const { diagnostics } = checkBot({ flowsDir: cfg.flowsDir, localesDir: cfg.localesDir, locales: cfg.locales, integrations: INTEGRATIONS, orderNumberPattern: cfg.orderNumberPattern, oosThreshold: cfg.nluOosThreshold });
   for (const diagnostic of diagnostics) console.log(formatDiagnostic(diagnostic));
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.length - errors;
@@ -250,7 +250,7 @@ async function nlu(args: string[]): Promise<number> {
   }
   const cfg = config();
   const { runNluEval } = await import('./nlu/evaluation/run-nlu-eval');
-  return runNluEval(args.slice(1), (line) => console.log(line), { localesDir: cfg.localesDir });
+  return runNluEval(args.slice(1), (line) => console.log(line), { localesDir: cfg.localesDir, oosThreshold: cfg.nluOosThreshold });
 }
 
 async function agent(args: string[]): Promise<number> {
