@@ -135,7 +135,7 @@ function evalFiles(args: EvalArgs, write: (line: string) => void): number {
   }
   write(`trained ${report.intents} intents on ${report.trainLines} lines (${report.locale}) in ${(report.trainMs / 1000).toFixed(1)} s`
     + ` (${(report.trainCpuMs / 1000).toFixed(1)} s CPU)`
-    + (report.thresholdRule.kind === 'oos-recall' && report.thresholdSource === 'training data' ? ', with the cross-validation --oos-recall needs' : ''));
+    + (report.thresholdRule.kind === 'oos-recall' && report.thresholdSource === 'training data' ? ', including the cross-validation for --oos-recall' : ''));
   write(`in-scope accuracy      ${percent(report.accuracy)}  (${report.inScopeLines} lines; ${percent(report.topOneAccuracy)} without the threshold)`);
   write(`macro-F1               ${report.macroF1.toFixed(3)}`);
   if (report.oosLines > 0) write(`out-of-scope recall    ${percent(report.oosRecall)}  precision ${percent(report.oosPrecision)}  (${report.oosLines} lines)`);
