@@ -29,8 +29,9 @@ Usage:
   aspa eval [DIR|FILE ...] [--json] evaluate whole conversations: the share of scripts that pass, per
                                      language and kind (default: test/conversations/realistic)
   aspa graph [FLOW] [--flows DIR]    print a Mermaid state diagram of a flow (default: main)
-  aspa nlu eval [--train F --test F [--val F] [--lang fi] [--json]]
-                                     evaluate the intent classifier
+  aspa nlu eval [--train F --test F [--val F] [--lang fi] [--oos-recall R] [--json]]
+                                     evaluate the intent classifier: accuracy, calibration,
+                                     out-of-scope trade-off, data warnings
   aspa agent hash-password PASSWORD  hash a password for AGENT_USERS_FILE
 `;
 
@@ -103,7 +104,7 @@ async function servePrimary(cfg: AspaConfig): Promise<number> {
 async function validate(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { flows: { type: 'string' }, locales: { type: 'string' } } });
   const cfg = config({ ASPA_FLOWS_DIR: values.flows, ASPA_LOCALES_DIR: values.locales });
-  const { diagnostics } = checkBot({ flowsDir: cfg.flowsDir, localesDir: cfg.localesDir, locales: cfg.locales, integrations: INTEGRATIONS, orderNumberPattern: cfg.orderNumberPattern });
+  const { diagnostics } = checkBot({ flowsDir: cfg.flowsDir, localesDir: cfg.localesDir, locales: cfg.locales, integrations: INTEGRATIONS, orderNumberPattern: cfg.orderNumberPattern, oosThreshold: cfg.nluOosThreshold });
   for (const diagnostic of diagnostics) console.log(formatDiagnostic(diagnostic));
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.length - errors;
@@ -244,12 +245,12 @@ async function graph(args: string[]): Promise<number> {
 
 async function nlu(args: string[]): Promise<number> {
   if (args[0] !== 'eval') {
-    console.error('Usage: aspa nlu eval [--train FILE --test FILE [--val FILE]] [--lang fi|sv|en] [--json]');
+    console.error('Usage: aspa nlu eval [--train FILE --test FILE [--val FILE]] [--lang fi|sv|en] [--oos-recall R] [--json]');
     return 2;
   }
   const cfg = config();
   const { runNluEval } = await import('./nlu/evaluation/run-nlu-eval');
-  return runNluEval(args.slice(1), (line) => console.log(line), { localesDir: cfg.localesDir });
+  return runNluEval(args.slice(1), (line) => console.log(line), { localesDir: cfg.localesDir, oosThreshold: cfg.nluOosThreshold });
 }
 
 async function agent(args: string[]): Promise<number> {

@@ -60,6 +60,8 @@ const envSchema = z.object({
   MICROSOFT_APP_TENANT_ID: optionalText,
   GOOGLE_SPEECH: z.enum(['on', 'off']).default('off'),
   /** Speech model per language: `fi=experimental_conversations,sv=googlev2_telephony` (Gather) or Google models (stream mode). */
+  /** Out-of-scope threshold of the NLU: `0.4` for every language or `fi=0.35,en=0.4`; unset = calibrated per model. */
+  NLU_OOS_THRESHOLD: optionalText,
   VOICE_SPEECH_MODELS: z.string().regex(/^(fi|en|sv)=[\w.-]+(,(fi|en|sv)=[\w.-]+)*$/, 'use lang=model pairs, e.g. fi=experimental_conversations,sv=googlev2_telephony').optional(),
 });
 
@@ -93,7 +95,41 @@ export interface AspaConfig {
   voiceTransfer: { number?: string; sip?: string; enqueue: boolean; emergencyNumber?: string; callerId?: string };
   googleSpeech: boolean;
   speechModels: Partial<Record<Locale, string>>;
+  /** Out-of-scope thresholds set by the bot's designer; a language without one uses its model's calibrated threshold. */
+  nluOosThreshold: Partial<Record<Locale, number>>;
   botFramework: { appId?: string; appPassword?: string; appType?: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI'; tenantId?: string };
+}
+
+const OOS_THRESHOLD_HINT = 'use one number from 0 to 1 for every language (0.4) or lang=number pairs (fi=0.35,en=0.4)';
+
+/**
+ * Reads NLU_OOS_THRESHOLD: one number for every language, or a number per language. Problems name the part that
+ * is wrong; a language that is not enabled is one too (most likely a typo).
+ */
+export function parseOosThreshold(value: string, enabled: readonly Locale[]): { thresholds: Partial<Record<Locale, number>>; problems: string[] } {
+  const problems: string[] = [];
+  const thresholds: Partial<Record<Locale, number>> = {};
+  const number = (text: string): number | undefined => {
+    const parsed = /^(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : NaN;
+    return parsed >= 0 && parsed <= 1 ? parsed : undefined;
+  };
+  const parts = value.split(',').map((part) => part.trim());
+  if (parts.length === 1 && !parts[0].includes('=')) {
+    const all = number(parts[0]);
+    if (all === undefined) return { thresholds, problems: [`NLU_OOS_THRESHOLD: "${value}" is not a number from 0 to 1; ${OOS_THRESHOLD_HINT}`] };
+    for (const locale of SUPPORTED_LOCALES) thresholds[locale] = all;
+    return { thresholds, problems };
+  }
+  for (const part of parts) {
+    const [locale, text, ...rest] = part.split('=').map((piece) => piece.trim());
+    const threshold = text === undefined || rest.length > 0 ? undefined : number(text);
+    if (!(SUPPORTED_LOCALES as readonly string[]).includes(locale)) problems.push(`NLU_OOS_THRESHOLD: "${part}" does not start with a language (${SUPPORTED_LOCALES.join(', ')}); ${OOS_THRESHOLD_HINT}`);
+    else if (threshold === undefined) problems.push(`NLU_OOS_THRESHOLD: "${part}": the threshold must be a number from 0 to 1`);
+    else if (!enabled.includes(locale as Locale)) problems.push(`NLU_OOS_THRESHOLD: ${locale} is not in ASPA_LOCALES (${enabled.join(',')})`);
+    else if (thresholds[locale as Locale] !== undefined) problems.push(`NLU_OOS_THRESHOLD: ${locale} is given twice`);
+    else thresholds[locale as Locale] = threshold;
+  }
+  return { thresholds, problems };
 }
 
 export class ConfigError extends Error {
@@ -131,6 +167,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   const holidays = (values.ASPA_HOLIDAYS ?? '').split(',').map((day) => day.trim()).filter(Boolean);
   for (const day of holidays) if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) problems.push(`ASPA_HOLIDAYS: "${day}" is not a YYYY-MM-DD date`);
+  const oosThreshold = values.NLU_OOS_THRESHOLD ? parseOosThreshold(values.NLU_OOS_THRESHOLD, values.ASPA_LOCALES) : { thresholds: {}, problems: [] };
+  problems.push(...oosThreshold.problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port: values.PORT,
@@ -162,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     voiceTransfer: { number: values.VOICE_TRANSFER_NUMBER, sip: values.VOICE_TRANSFER_SIP, enqueue: values.VOICE_TRANSFER_QUEUE === 'on', emergencyNumber: values.VOICE_EMERGENCY_NUMBER, callerId: values.VOICE_CALLER_ID },
     googleSpeech: values.GOOGLE_SPEECH === 'on',
     speechModels: Object.fromEntries((values.VOICE_SPEECH_MODELS ?? '').split(',').filter(Boolean).map((pair) => pair.split('=') as [Locale, string])),
+    nluOosThreshold: oosThreshold.thresholds,
     botFramework: { appId: values.MICROSOFT_APP_ID, appPassword: values.MICROSOFT_APP_PASSWORD, appType: values.MICROSOFT_APP_TYPE, tenantId: values.MICROSOFT_APP_TENANT_ID },
   });
 }

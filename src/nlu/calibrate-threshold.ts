@@ -81,3 +81,25 @@ function sweep(
   }
   return best;
 }
+
+/**
+ * The lowest threshold that rejects at least `recall` (0–1) of the out-of-scope lines, for a designer who would
+ * rather catch a given share of out-of-scope messages than maximise accuracy. It sits halfway between the last
+ * out-of-scope confidence it must reject and the next confidence of any line, so lines close to either side are
+ * treated as in the data. Throws when there are no out-of-scope lines.
+ */
+export function chooseThresholdForOosRecall(predictions: HeldOutPrediction[], recall: number): number {
+  const oos = predictions.filter((p) => p.outOfScope);
+  if (oos.length === 0) throw new Error('an out-of-scope recall needs lines labelled oos');
+  const needed = Math.ceil(Math.min(1, Math.max(0, recall)) * oos.length - 1e-9);
+  // Lines the model's own oos class rejects stay rejected at every threshold.
+  const toReject = needed - oos.filter((p) => p.predictedOutOfScope).length;
+  if (toReject <= 0) return 0;
+  const confidences = oos.filter((p) => !p.predictedOutOfScope).map((p) => p.confidence).sort((a, b) => a - b);
+  const last = confidences[toReject - 1];
+  let next = Infinity;
+  for (const p of predictions) if (p.confidence > last && p.confidence < next) next = p.confidence;
+  if (next === Infinity) next = Math.max(1, last + 1e-6);
+  const threshold = (last + next) / 2;
+  return threshold > last ? threshold : next;
+}

@@ -60,6 +60,7 @@ export function loadBotFor(config: AspaConfig): LoadedBot {
     locales: config.locales,
     cacheDir: path.join(config.dataDir, 'nlu-cache'),
     orderNumberPattern: config.orderNumberPattern,
+    oosThreshold: config.nluOosThreshold,
     integrations: INTEGRATIONS,
   });
 }

@@ -16,6 +16,8 @@ export interface BotSources {
   /** Where the trained NLU model is cached; none = always train. */
   cacheDir?: string;
   orderNumberPattern?: string;
+  /** Out-of-scope thresholds per locale set by the designer (NLU_OOS_THRESHOLD); others use the calibrated one. */
+  oosThreshold?: Partial<Record<Locale, number>>;
   /** Integration names the deployment provides (for validation). */
   integrations: string[];
 }
@@ -45,7 +47,7 @@ export function checkBot(sources: BotSources): { diagnostics: Diagnostic[]; cata
   let nlu: Nlu | undefined;
   try {
     const data = loadNluData(sources.localesDir, sources.locales);
-    nlu = createNlu(data, { cacheDir: sources.cacheDir, orderNumberPattern: sources.orderNumberPattern });
+    nlu = createNlu(data, { cacheDir: sources.cacheDir, orderNumberPattern: sources.orderNumberPattern, oosThreshold: sources.oosThreshold });
   } catch (error) {
     diagnostics.push({ file: sources.localesDir, line: 1, column: 1, rule: 'nlu-data', severity: 'error', message: (error as Error).message, hint: 'Fix the NLU data file named in the message.' });
   }

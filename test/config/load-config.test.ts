@@ -30,4 +30,34 @@ describe('loadConfig', () => {
     expect(listed).toMatch(/ASPA_WORKERS > 1 needs Redis/);
     expect(listed).toMatch(/TICKET_WEBHOOK_SECRET/);
   });
+
+  it('reads NLU_OOS_THRESHOLD as one number for every language or one per language', () => {
+    expect(loadConfig({}).nluOosThreshold).toEqual({});
+    expect(loadConfig({ NLU_OOS_THRESHOLD: '0.4' }).nluOosThreshold).toEqual({ fi: 0.4, en: 0.4, sv: 0.4 });
+    expect(loadConfig({ NLU_OOS_THRESHOLD: 'fi=0.35, en=.4' }).nluOosThreshold).toEqual({ fi: 0.35, en: 0.4 });
+    expect(loadConfig({ NLU_OOS_THRESHOLD: 'sv=1' }).nluOosThreshold).toEqual({ sv: 1 });
+  });
+
+  it.each([
+    ['1.5', /NLU_OOS_THRESHOLD: "1.5" is not a number from 0 to 1; use one number/],
+    ['-0.1', /is not a number from 0 to 1/],
+    ['fi=abc', /NLU_OOS_THRESHOLD: "fi=abc": the threshold must be a number from 0 to 1/],
+    ['fi=0.3,de=0.4', /"de=0.4" does not start with a language \(fi, en, sv\)/],
+    ['fi=0.3,fi=0.4', /fi is given twice/],
+    ['0.3,fi=0.4', /"0.3" does not start with a language/],
+    ['fi=0.3=1', /"fi=0.3=1": the threshold must be a number/],
+  ])('refuses NLU_OOS_THRESHOLD=%s with a message that says how to write it', (value, message) => {
+    expect(() => loadConfig({ NLU_OOS_THRESHOLD: value })).toThrow(message);
+  });
+
+  it('refuses an NLU_OOS_THRESHOLD for a language that is not enabled, alongside other problems', () => {
+    let failure: unknown;
+    try {
+      loadConfig({ ASPA_LOCALES: 'fi,en', NLU_OOS_THRESHOLD: 'sv=0.4', ASPA_STORE: 'redis' });
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(ConfigError);
+    expect((failure as ConfigError).problems).toEqual(expect.arrayContaining([expect.stringMatching(/^ASPA_STORE=redis needs REDIS_URL/), 'NLU_OOS_THRESHOLD: sv is not in ASPA_LOCALES (fi,en)']));
+  });
 });

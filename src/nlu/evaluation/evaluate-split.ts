@@ -1,8 +1,10 @@
 import { OUT_OF_SCOPE } from '../../core/nlu';
 import { isLocale, SUPPORTED_LOCALES, type Locale } from '../../core/turn';
-import { chooseThresholdForAccuracy, type HeldOutPrediction } from '../calibrate-threshold';
-import { trainIntentClassifier, type IntentClassifier, type LabelledText } from '../intent-classifier';
+import { chooseThresholdForAccuracy, chooseThresholdForOosRecall, type HeldOutPrediction } from '../calibrate-threshold';
+import { trainIntentClassifier, type Classification, type IntentClassifier, type LabelledText } from '../intent-classifier';
 import { createLanguageIdentifier } from '../language-id';
+import { expectedCalibrationError, type CalibrationReport } from './calibration';
+import { oosCurve, operatingPoint, type OperatingPoint } from './oos-curve';
 import { quantile, scorePredictions, type Prediction, type Scores } from './score-predictions';
 
 export interface SplitReport extends Scores {
@@ -15,6 +17,12 @@ export interface SplitReport extends Scores {
   p99CpuUs: number;
   threshold: number;
   thresholdSource: 'training data' | 'validation file';
+  thresholdRule: ThresholdRule;
+  /** Softmax temperature of the model (1 = not calibrated: a validation file skips the calibration). */
+  temperature: number;
+  calibration: CalibrationReport;
+  /** In-scope accuracy against out-of-scope recall on the test lines (empty without oos lines). */
+  curve: OperatingPoint[];
   locale: Locale;
   intents: number;
   trainLines: number;
@@ -33,27 +41,71 @@ export function guessLocale(examples: LabelledText[]): Locale {
   return ranked[0]?.[0] ?? 'en';
 }
 
-function heldOutOf(classifier: IntentClassifier, example: LabelledText): HeldOutPrediction {
-  const { ranking, predictedOutOfScope } = classifier.classify(example.text, 1);
+/** How a classifier saw one labelled line, before any threshold, and its best in-scope intent. */
+function classifyLine(classifier: IntentClassifier, example: LabelledText, top = 1): { heldOut: HeldOutPrediction; top: string | undefined } {
+  return heldOutFrom(classifier.classify(example.text, top), example);
+}
+
+function heldOutFrom(classification: Classification, example: LabelledText): { heldOut: HeldOutPrediction; top: string | undefined } {
+  const best = classification.ranking[0];
   return {
-    confidence: ranking[0]?.confidence ?? 0,
-    outOfScope: example.intent === OUT_OF_SCOPE,
-    correct: ranking[0]?.intent === example.intent,
-    predictedOutOfScope,
+    heldOut: {
+      confidence: best?.confidence ?? 0,
+      outOfScope: example.intent === OUT_OF_SCOPE,
+      correct: best?.intent === example.intent,
+      predictedOutOfScope: classification.predictedOutOfScope,
+    },
+    top: best?.intent,
   };
 }
+
+/** The final answer for a line at a threshold, as the bot gives it. */
+function predictionAt(example: LabelledText, line: { heldOut: HeldOutPrediction; top: string | undefined }, threshold: number): Prediction {
+  const rejected = line.heldOut.predictedOutOfScope || line.heldOut.confidence < threshold || line.top === undefined;
+  return { expected: example.intent, predicted: rejected ? OUT_OF_SCOPE : (line.top as string), top: line.top ?? OUT_OF_SCOPE };
+}
+
+/** How the out-of-scope threshold was chosen. */
+export type ThresholdRule =
+  /** Best accuracy: on the validation file with oos as an intent, or the classifier's own calibration (oos prior). */
+  | { kind: 'accuracy' }
+  /** The lowest threshold reaching `target` out-of-scope recall where it was chosen; `reached` is what it got there. */
+  | { kind: 'oos-recall'; target: number; reached: number };
+
+export interface SplitOptions {
+  locale?: Locale;
+  val?: LabelledText[];
+  /** Choose the threshold for this out-of-scope recall (0–1) instead of for accuracy. */
+  oosRecall?: number;
+}
+
+/** Folds for cross-validating a training file, as the classifier's own calibration uses. */
+const foldsFor = (lines: number) => (lines > 3000 ? 3 : 5);
 
 /**
  * Trains on `train` and tests on `test`. The out-of-scope threshold comes from the training data
  * (cross-validation), or with `val` from the validation file: the one that maximises accuracy there with
- * out-of-scope as an intent of its own (the CLINC150 paper's method).
+ * out-of-scope as an intent of its own (the CLINC150 paper's method). With `oosRecall` it is the lowest threshold
+ * that rejects that share of the oos lines of the validation file, or of the cross-validated training file.
  */
-export function evaluateSplit(train: LabelledText[], test: LabelledText[], options: { locale?: Locale; val?: LabelledText[] } = {}): SplitReport {
+export function evaluateSplit(train: LabelledText[], test: LabelledText[], options: SplitOptions = {}): SplitReport {
   const locale = options.locale && isLocale(options.locale) ? options.locale : guessLocale(train);
   const started = process.hrtime.bigint();
   const cpuStarted = process.cpuUsage();
   const classifier = trainIntentClassifier(locale, train, { calibrate: options.val === undefined });
-  const threshold = options.val ? chooseThresholdForAccuracy(options.val.map((example) => heldOutOf(classifier, example))) : classifier.threshold;
+  let threshold = classifier.threshold;
+  let thresholdRule: ThresholdRule = { kind: 'accuracy' };
+  if (options.val || options.oosRecall !== undefined) {
+    const heldOut = options.val
+      ? options.val.map((example) => classifyLine(classifier, example).heldOut)
+      : crossValidate(train, locale, foldsFor(train.length)).heldOut;
+    if (options.oosRecall === undefined) threshold = chooseThresholdForAccuracy(heldOut);
+    else {
+      if (!heldOut.some((p) => p.outOfScope)) throw new Error(`a target out-of-scope recall needs oos lines in the ${options.val ? 'validation' : 'training'} file`);
+      threshold = chooseThresholdForOosRecall(heldOut, options.oosRecall);
+      thresholdRule = { kind: 'oos-recall', target: options.oosRecall, reached: operatingPoint(heldOut, threshold).oosRecall ?? 0 };
+    }
+  }
   const trainMs = Number(process.hrtime.bigint() - started) / 1e6;
   const cpuUsed = process.cpuUsage(cpuStarted);
   const trainCpuMs = (cpuUsed.user + cpuUsed.system) / 1000;
@@ -61,15 +113,17 @@ export function evaluateSplit(train: LabelledText[], test: LabelledText[], optio
   for (let at = 0; at < Math.min(200, test.length); at++) classifier.classify(test[at].text);
   const latencies: number[] = [];
   const cpuLatencies: number[] = [];
-  const predictions: Prediction[] = test.map((example) => {
+  const classifications = test.map((example) => {
     const cpuBefore = process.cpuUsage();
     const before = process.hrtime.bigint();
-    const { ranking, predictedOutOfScope } = classifier.classify(example.text, 5);
-    const rejected = predictedOutOfScope || (ranking[0]?.confidence ?? 0) < threshold;
+    const classification = classifier.classify(example.text, 5);
     latencies.push(Number(process.hrtime.bigint() - before) / 1000);
     cpuLatencies.push(process.cpuUsage(cpuBefore).user);
-    return { expected: example.intent, predicted: rejected ? OUT_OF_SCOPE : ranking[0].intent, top: ranking[0]?.intent ?? OUT_OF_SCOPE };
+    return classification;
   });
+  const lines = classifications.map((classification, at) => heldOutFrom(classification, test[at]));
+  const predictions = lines.map((line, at) => predictionAt(test[at], line, threshold));
+  const heldOut = lines.map((line) => line.heldOut);
   return {
     ...scorePredictions(predictions),
     trainMs,
@@ -79,6 +133,10 @@ export function evaluateSplit(train: LabelledText[], test: LabelledText[], optio
     p99CpuUs: quantile(cpuLatencies, 0.99),
     threshold,
     thresholdSource: options.val ? 'validation file' : 'training data',
+    thresholdRule,
+    temperature: classifier.temperature,
+    calibration: expectedCalibrationError(heldOut),
+    curve: oosCurve(heldOut, threshold),
     locale,
     intents: classifier.intents.length,
     trainLines: train.length,
@@ -86,8 +144,18 @@ export function evaluateSplit(train: LabelledText[], test: LabelledText[], optio
   };
 }
 
-/** Stratified k-fold cross-validation of one data set; every line is predicted once by a model that did not see it. */
-export function crossValidate(examples: LabelledText[], locale: Locale, folds = 5): { scores: Scores; predictions: (Prediction & { text: string })[] } {
+export interface CrossValidation {
+  scores: Scores;
+  predictions: (Prediction & { text: string })[];
+  /** Every line before the threshold, in the order of `predictions`: for calibration and threshold sweeps. */
+  heldOut: HeldOutPrediction[];
+}
+
+/**
+ * Stratified k-fold cross-validation of one data set; every line is predicted once by a model that did not see it,
+ * with that model's own calibrated threshold.
+ */
+export function crossValidate(examples: LabelledText[], locale: Locale, folds = 5): CrossValidation {
   const byIntent = new Map<string, number[]>();
   examples.forEach((example, index) => byIntent.set(example.intent, [...(byIntent.get(example.intent) ?? []), index]));
   const foldOf = new Int32Array(examples.length);
@@ -97,16 +165,17 @@ export function crossValidate(examples: LabelledText[], locale: Locale, folds = 
     offset += members.length;
   }
   const predictions: (Prediction & { text: string })[] = [];
+  const heldOut: HeldOutPrediction[] = [];
   for (let fold = 0; fold < folds; fold++) {
     const train = examples.filter((_, index) => foldOf[index] !== fold);
     const test = examples.filter((_, index) => foldOf[index] === fold);
     if (test.length === 0) continue;
     const classifier = trainIntentClassifier(locale, train);
     for (const example of test) {
-      const { ranking, predictedOutOfScope } = classifier.classify(example.text, 1);
-      const rejected = predictedOutOfScope || (ranking[0]?.confidence ?? 0) < classifier.threshold;
-      predictions.push({ text: example.text, expected: example.intent, predicted: rejected ? OUT_OF_SCOPE : ranking[0].intent, top: ranking[0]?.intent ?? OUT_OF_SCOPE });
+      const line = classifyLine(classifier, example);
+      predictions.push({ text: example.text, ...predictionAt(example, line, classifier.threshold) });
+      heldOut.push(line.heldOut);
     }
   }
-  return { scores: scorePredictions(predictions), predictions };
+  return { scores: scorePredictions(predictions), predictions, heldOut };
 }
