@@ -41,16 +41,29 @@ export function afterCorrection(text: string, corrections: string[]): string {
   if (corrections.length === 0) return text;
   const folded = text.toLowerCase();
   let cut = -1;
-  for (const phrase of corrections) {
-    const words = phrase.toLowerCase().split(/\s+/).filter(Boolean).map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    if (words.length === 0) continue;
-    const pattern = new RegExp(`(?<![\\p{L}\\p{N}])${words.join('[\\s,.!]+')}(?![\\p{L}\\p{N}])`, 'gu');
+  for (const pattern of correctionPatterns(corrections)) {
+    pattern.lastIndex = 0;
     for (const match of folded.matchAll(pattern)) cut = Math.max(cut, (match.index ?? 0) + match[0].length);
   }
   if (cut < 0 || (text.slice(cut).match(/\p{L}{2,}/gu) ?? []).length < 2) return text;
   // The punctuation after the phrase goes with it.
   while (cut < text.length && /[\s,.!;:-]/u.test(text[cut])) cut++;
   return ' '.repeat(cut) + text.slice(cut);
+}
+
+/** One pattern per correction phrase, compiled once per list (every customer line is checked against them). */
+const compiledCorrections = new WeakMap<string[], RegExp[]>();
+function correctionPatterns(corrections: string[]): RegExp[] {
+  let patterns = compiledCorrections.get(corrections);
+  if (!patterns) {
+    patterns = [];
+    for (const phrase of corrections) {
+      const words = phrase.toLowerCase().split(/\s+/).filter(Boolean).map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+      if (words.length > 0) patterns.push(new RegExp(`(?<![\\p{L}\\p{N}])${words.join('[\\s,.!]+')}(?![\\p{L}\\p{N}])`, 'gu'));
+    }
+    compiledCorrections.set(corrections, patterns);
+  }
+  return patterns;
 }
 
 /** Lower-case word tokens, emoji, punctuation and apostrophes dropped ("that's" and "thats" are one token). */

@@ -162,16 +162,20 @@ function createClassifier(
     classify(text, top = 5) {
       computeCompactLogits(model, vectorizer.vectorize(text), logits);
       softmax(logits, temperature, probabilities);
-      const ranking: IntentScore[] = [];
-      for (let c = 0; c < classes.length; c++) {
+      // The best `top` classes by insertion into a short sorted list: no sort, no objects for the losers.
+      const best: number[] = [];
+      for (let c = 0; c < classes.length && top > 0; c++) {
         if (c === oosIndex) continue;
         const confidence = probabilities[c];
-        if (ranking.length < top || confidence > ranking[ranking.length - 1].confidence) {
-          ranking.push({ intent: classes[c], confidence });
-          ranking.sort((a, b) => b.confidence - a.confidence);
-          if (ranking.length > top) ranking.pop();
+        if (best.length === top && confidence <= probabilities[best[top - 1]]) continue;
+        let at = best.length < top ? best.length : top - 1;
+        while (at > 0 && probabilities[best[at - 1]] < confidence) {
+          best[at] = best[at - 1];
+          at--;
         }
+        best[at] = c;
       }
+      const ranking: IntentScore[] = best.map((c) => ({ intent: classes[c], confidence: probabilities[c] }));
       const outOfScopeConfidence = oosIndex >= 0 ? probabilities[oosIndex] : 0;
       return { ranking, outOfScopeConfidence, predictedOutOfScope: ranking.length === 0 || outOfScopeConfidence > ranking[0].confidence };
     },
