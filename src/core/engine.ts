@@ -592,7 +592,9 @@ export function createEngine(deps: EngineDeps): Engine {
     else keepLiveActor(record.id, { actor: finishedActor, version: record.version, sink: liveSink });
     await emitEvents(record, now, events);
     if (ended || handedOff || fresh || newlyKnown) await rememberContact(record, ended ? (context.outcome ?? 'resolved') : handedOff ? 'handoff' : 'open', context.topicIntent);
-    logger.info('engine.turn.handled', { conversationId: record.id, channel: turn.channel, state: record.state, intent: nluResult?.intent, ms: clock.now() - now });
+    // Every turn: debug, not info (at hundreds of turns a second the line cost more than the ops it served; the
+    // turn latency and counts are in the Prometheus metrics, errors and warnings are still logged).
+    logger.debug('engine.turn.handled', { conversationId: record.id, channel: turn.channel, state: record.state, intent: nluResult?.intent, ms: clock.now() - now });
     return result;
   };
 
