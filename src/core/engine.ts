@@ -345,6 +345,7 @@ export function createEngine(deps: EngineDeps): Engine {
     const started = clock.now();
     const now = turn.timestamp ?? started;
     let record = await stores.conversations.get(turn.conversationId);
+    if (!record && turn.existingOnly) throw new AccessDeniedError('This conversation needs its access token.', turn.conversationId);
     if (record && turn.accessToken !== undefined && (!record.accessToken || !turn.accessToken || !secretsEqual(record.accessToken, turn.accessToken))) {
       throw new AccessDeniedError('This conversation needs its access token.', turn.conversationId);
     }
@@ -591,7 +592,9 @@ export function createEngine(deps: EngineDeps): Engine {
     else keepLiveActor(record.id, { actor: finishedActor, version: record.version, sink: liveSink });
     await emitEvents(record, now, events);
     if (ended || handedOff || fresh || newlyKnown) await rememberContact(record, ended ? (context.outcome ?? 'resolved') : handedOff ? 'handoff' : 'open', context.topicIntent);
-    logger.info('engine.turn.handled', { conversationId: record.id, channel: turn.channel, state: record.state, intent: nluResult?.intent, ms: clock.now() - now });
+    // Every turn: debug, not info (at hundreds of turns a second the line cost more than the ops it served; the
+    // turn latency and counts are in the Prometheus metrics, errors and warnings are still logged).
+    logger.debug('engine.turn.handled', { conversationId: record.id, channel: turn.channel, state: record.state, intent: nluResult?.intent, ms: clock.now() - now });
     return result;
   };
 

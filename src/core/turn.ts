@@ -45,4 +45,10 @@ export interface Turn {
    * conversation then answers only to its own token (checked inside the turn, under the lock).
    */
   accessToken?: string | null;
+  /**
+   * The conversation must exist already (the web chat's HTTP messages: the server makes its ids): an unknown or
+   * expired one is refused like a wrong token instead of being created. Lets a channel authorize inside the turn,
+   * on the record the turn loads anyway, instead of reading the record once more before it.
+   */
+  existingOnly?: boolean;
 }

@@ -115,6 +115,16 @@ describe('engine', () => {
     expect(keys(ok)).toEqual(['order.ask_number']);
   });
 
+  it('checks a token inside the turn, and with existingOnly refuses an unknown conversation without creating it', async () => {
+    const { engine, stores } = build();
+    const first = await engine.handleTurn({ conversationId: 'tok', channel: 'web', input: { kind: 'start' }, accessToken: null });
+    const token = first.accessToken as string;
+    await expect(say(engine, 'tok', 'hei', { accessToken: 'wrong', existingOnly: true })).rejects.toThrow('access token');
+    await expect(say(engine, 'ghost', 'hei', { accessToken: token, existingOnly: true })).rejects.toThrow('access token');
+    expect(await stores.conversations.get('ghost')).toBeUndefined();
+    expect((await say(engine, 'tok', 'hei', { accessToken: token, existingOnly: true })).conversationId).toBe('tok');
+  });
+
   it('handles a repeated client message id once', async () => {
     const { engine } = build();
     const first = await say(engine, 'c9', 'tilaus', { clientMessageId: 'm1' });

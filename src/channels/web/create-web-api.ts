@@ -87,19 +87,26 @@ export function createWebApi(deps: {
 
   router.post('/api/web/conversations/:id/messages', async (req, res) => {
     const id = req.params.id;
-    const access = await conversations.authorize(id, tokenOf(req));
-    if (!access.ok) {
-      res.status(access.status).json({ error: access.code, message: access.message });
-      return;
-    }
+    const token = tokenOf(req);
     const parsed = clientMessageSchema.safeParse(req.body);
     if (!parsed.success) {
+      // A stranger learns no more from a bad message than from a wrong token: the token is checked first.
+      const access = await conversations.authorize(id, token);
+      if (!access.ok) {
+        res.status(access.status).json({ error: access.code, message: access.message });
+        return;
+      }
       res.status(400).json({ error: 'bad_message', message: describeIssues(parsed.error) });
       return;
     }
-    const reply = await conversations.handle(id, parsed.data);
-    events.onCustomerTurn(id, reply.replies.some((r) => r.kind === 'handoff'));
-    res.json(reply);
+    // The token is checked inside the turn, on the record it loads: one store read per message.
+    const outcome = await conversations.handleWithToken(id, token, parsed.data);
+    if (!outcome.ok) {
+      res.status(outcome.status).json({ error: outcome.code, message: outcome.message });
+      return;
+    }
+    events.onCustomerTurn(id, outcome.reply.replies.some((r) => r.kind === 'handoff'));
+    res.json(outcome.reply);
   });
 
   // Express 5 passes rejected promises here: answer JSON, log without personal data.

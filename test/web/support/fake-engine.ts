@@ -1,4 +1,5 @@
-import { createAccessToken } from '../../../src/core/secrets';
+import { AccessDeniedError } from '../../../src/core/errors';
+import { createAccessToken, secretsEqual } from '../../../src/core/secrets';
 import type { ConversationRecord } from '../../../src/core/conversation';
 import type { Clock, Stores } from '../../../src/core/ports';
 import type { Reply, TurnResult } from '../../../src/core/reply';
@@ -33,6 +34,11 @@ export function createFakeEngine(stores: Stores, clock: Clock, options: { report
       return stores.lock.withLock(turn.conversationId, async () => {
         const now = clock.now();
         let record = await stores.conversations.get(turn.conversationId);
+        // Like the engine: a token opens only its own conversation, and `existingOnly` creates none.
+        if (!record && turn.existingOnly) throw new AccessDeniedError('This conversation needs its access token.', turn.conversationId);
+        if (record && turn.accessToken !== undefined && (!record.accessToken || !turn.accessToken || !secretsEqual(record.accessToken, turn.accessToken))) {
+          throw new AccessDeniedError('This conversation needs its access token.', turn.conversationId);
+        }
         let created = false;
         if (!record) {
           // Like the engine: a new conversation gets its access token, handed out when the turn asks for it.
