@@ -77,9 +77,12 @@ export function trainIntentClassifier(locale: Locale, examples: LabelledText[], 
   return createClassifier(locale, classes, vectorizer, compactModel(model), temperature, threshold);
 }
 
-/** Small data sets (a bot's own examples) need more passes and a gentler rate. */
+/**
+ * Small data sets (a bot's own examples) need more passes and a gentler rate. 15 passes at 1 train the demo bot's
+ * three languages in less than half the time of 30 at 0.5, with the same held-out and conversation results.
+ */
 function smallDataDefaults(count: number): Partial<SoftmaxTrainOptions> {
-  return count < 3000 ? { epochs: 30, learningRate: 0.5 } : {};
+  return count < 3000 ? { epochs: 15, learningRate: 1 } : {};
 }
 
 /** Held-out logits of every example from k-fold cross-validation (stratified by intent). */
