@@ -79,14 +79,26 @@ export function createEmbeddedConversationStore(db: Database.Database, clock: Cl
     return lines;
   };
 
-  // Both statements read one snapshot, so a writer in another process cannot slip in between.
-  const read = db.transaction((id: string, now: number): ConversationRecord | undefined => {
-    const row = selectLive.get(id, now);
-    if (row === undefined) return undefined;
+  const assemble = (id: string, row: LiveRow, lines: StoredLines): ConversationRecord => {
     const record = parseStored<ConversationRecord>(row.data, `conversation ${id}`);
-    record.transcript = copyLines(linesOf(id, row.write_token)) as ConversationRecord['transcript'];
+    record.transcript = copyLines(lines) as ConversationRecord['transcript'];
     return record;
+  };
+  // Row and lines from one snapshot, so a writer in another process cannot slip in between.
+  const readBoth = db.transaction((id: string, now: number): ConversationRecord | undefined => {
+    const row = selectLive.get(id, now);
+    return row === undefined ? undefined : assemble(id, row, linesOf(id, row.write_token));
   });
+  const read = (id: string, now: number): ConversationRecord | undefined => {
+    // The common case, lines held for the row's write token: one statement, no transaction needed.
+    const cached = cache.get(id);
+    if (cached) {
+      const row = selectLive.get(id, now);
+      if (row === undefined) return undefined;
+      if (row.write_token === cached.token) return assemble(id, row, cached.lines);
+    }
+    return readBoth(id, now);
+  };
 
   const write = db.transaction((record: ConversationRecord, ttlMs: number | undefined, now: number): { token: string; lines: StoredLines } => {
     const state = selectLiveState.get(record.id, now);
