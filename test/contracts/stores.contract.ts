@@ -155,6 +155,105 @@ export function describeStoresContract(name: string, makeStores: MakeStores, opt
         });
       }
 
+      describe('transcript', () => {
+        const line = (turn: number, from: 'customer' | 'bot'): ConversationRecord['transcript'][number] => from === 'customer'
+          ? { at: 1_764_300_000_000 + turn, from, text: `Missä tilaukseni ${turn} on? 😀 "lainaus" \\ ä`, channel: 'web', locale: 'fi', intent: 'order_status', confidence: 0.93 }
+          : { at: 1_764_300_000_000 + turn, from, text: 'Kerrotko tilausnumerosi?', key: 'order_status.ask_number', channel: 'web', locale: 'fi', state: 'order_status.ask_number' };
+
+        /** Saves `turns` turns of two lines each, reading the record back before each like the engine. */
+        const grow = async (id: string, turns: number, ttlMs?: number): Promise<ConversationRecord> => {
+          let record = conversation(id, 1, clock, { transcript: [] });
+          await stores.conversations.save(record, { ttlMs });
+          for (let turn = 1; turn <= turns; turn += 1) {
+            record = (await stores.conversations.get(id)) as ConversationRecord;
+            record.transcript.push(line(turn, 'customer'), line(turn, 'bot'));
+            record.version += 1;
+            record.slots = { ...record.slots, turn };
+            await stores.conversations.save(record, { ttlMs });
+          }
+          return record;
+        };
+
+        it('reads back a 400-turn conversation saved turn by turn, also from another instance', async () => {
+          const last = await grow('conv-long', 400);
+          expect(last.transcript).toHaveLength(800);
+          expect(await stores.conversations.get('conv-long')).toEqual(last);
+          expect(await peer.conversations.get('conv-long')).toEqual(last);
+        });
+
+        it('does not share transcript lines between the caller and the store', async () => {
+          const saved = await grow('conv-iso', 2);
+          const expected = structuredClone(saved);
+          saved.transcript[0].text = 'changed after save';
+          saved.transcript.push(line(9, 'bot'));
+          const read = (await stores.conversations.get('conv-iso')) as ConversationRecord;
+          expect(read).toEqual(expected);
+          read.transcript[1].text = 'changed after get';
+          read.transcript.pop();
+          expect(await stores.conversations.get('conv-iso')).toEqual(expected);
+        });
+
+        it('changes nothing on a stale save after appends, transcript included', async () => {
+          const saved = await grow('conv-stale', 3);
+          const stale = (await peer.conversations.get('conv-stale')) as ConversationRecord;
+          const current = (await stores.conversations.get('conv-stale')) as ConversationRecord;
+          current.transcript.push(line(4, 'customer'));
+          current.version += 1;
+          await stores.conversations.save(current);
+          stale.transcript.push(line(4, 'bot'), line(5, 'customer'));
+          stale.transcript[0] = line(99, 'bot');
+          stale.version += 1;
+          stale.state = 'stale.write';
+          await expect(peer.conversations.save(stale)).rejects.toBeInstanceOf(VersionConflictError);
+          await expect(stores.conversations.save(stale)).rejects.toBeInstanceOf(VersionConflictError);
+          expect(await stores.conversations.get('conv-stale')).toEqual(current);
+          expect(await peer.conversations.get('conv-stale')).toEqual(current);
+          expect(current.transcript).toHaveLength(saved.transcript.length + 1);
+        });
+
+        it('reads back as saved when older lines were rewritten, removed or replaced', async () => {
+          await grow('conv-rewrite', 5);
+          const edit = async (change: (record: ConversationRecord) => void, via = stores): Promise<ConversationRecord> => {
+            const record = (await via.conversations.get('conv-rewrite')) as ConversationRecord;
+            change(record);
+            record.version += 1;
+            await via.conversations.save(record);
+            expect(await stores.conversations.get('conv-rewrite')).toEqual(record);
+            expect(await peer.conversations.get('conv-rewrite')).toEqual(record);
+            return record;
+          };
+          // In place, as a redaction would; a line replaced by another object; a field removed.
+          await edit((record) => { record.transcript[1].text = '[redacted]'; record.transcript.push(line(6, 'customer')); });
+          await edit((record) => { record.transcript[3] = { ...record.transcript[3], text: 'uusi' }; });
+          await edit((record) => { delete record.transcript[0].intent; });
+          await edit((record) => { record.transcript.splice(2, 3); }, peer);
+          await edit((record) => { record.transcript = record.transcript.slice(0, 2); record.transcript.push(line(7, 'bot')); });
+          await edit((record) => { record.transcript = []; });
+          await edit((record) => { record.transcript.push(line(8, 'customer')); }, peer);
+        });
+
+        it('removes the transcript with the conversation, and a new one starts empty', async () => {
+          await grow('conv-del', 3);
+          await stores.conversations.delete('conv-del');
+          expect(await stores.conversations.get('conv-del')).toBeUndefined();
+          expect(await peer.conversations.get('conv-del')).toBeUndefined();
+          const fresh = conversation('conv-del', 1, clock, { transcript: [] });
+          await peer.conversations.save(fresh);
+          expect(await stores.conversations.get('conv-del')).toEqual(fresh);
+        });
+
+        if (options.ttlFollowsClock) {
+          it('hides the transcript once the TTL has passed, and a new conversation starts without it', async () => {
+            await grow('conv-ttl-t', 3, 1000);
+            clock.advance(1000);
+            expect(await stores.conversations.get('conv-ttl-t')).toBeUndefined();
+            const fresh = conversation('conv-ttl-t', 1, clock, { transcript: [line(1, 'customer')] });
+            await stores.conversations.save(fresh, { ttlMs: 1000 });
+            expect(await stores.conversations.get('conv-ttl-t')).toEqual(fresh);
+          });
+        }
+      });
+
       it('rejects bad input with a clear error and stores nothing', async () => {
         await expect(stores.conversations.save({ id: '' } as unknown as ConversationRecord)).rejects.toThrow(/conversation id/);
         await expect(stores.conversations.save(conversation('conv-bad', 0, clock))).rejects.toThrow(/version/);

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { ConversationRecord } from '../../src/core/conversation';
 import { createEmbeddedStores } from '../../src/stores/embedded/create-embedded-stores';
+import { EMBEDDED_MIGRATIONS } from '../../src/stores/embedded/embedded-migrations';
 import { createManualClock, describeStoresContract } from '../contracts/stores.contract';
 
 const dirs: string[] = [];
@@ -49,7 +51,8 @@ describe('embedded stores', () => {
     const stores = createEmbeddedStores({ dataDir, clock });
     const record = {
       id: 'gone', version: 1, createdAt: clock.now(), updatedAt: clock.now(), channel: 'web' as const, locale: 'fi' as const,
-      status: 'active' as const, snapshot: null, state: 'main.start', slots: {}, transcript: [], processed: [], misunderstood: 0,
+      status: 'active' as const, snapshot: null, state: 'main.start', slots: {}, transcript: [{ at: 1, from: 'customer' as const, text: 'hei' }],
+      processed: [], misunderstood: 0,
     };
     await stores.conversations.save(record, { ttlMs: 10 });
     await stores.conversations.save({ ...record, id: 'forever' });
@@ -64,6 +67,86 @@ describe('embedded stores', () => {
     await createEmbeddedStores({ dataDir, clock }).close();
     const db = new Database(join(dataDir, 'aspa.db'), { readonly: true });
     expect(db.prepare('SELECT id FROM conversations ORDER BY id').pluck().all()).toEqual(['forever', 'kept']);
+    expect(db.prepare('SELECT DISTINCT conversation_id FROM conversation_transcript ORDER BY 1').pluck().all()).toEqual(['forever', 'kept']);
+    db.close();
+  });
+
+  it('migrates a database of the schema before transcript rows, keeping every conversation as it was', async () => {
+    const clock = createManualClock();
+    const dataDir = tempDir();
+    // Schema version 2 (before transcript rows) with rows written the way that version's save wrote them.
+    const old = new Database(join(dataDir, 'aspa.db'));
+    old.exec(EMBEDDED_MIGRATIONS[0]);
+    old.exec(EMBEDDED_MIGRATIONS[1]);
+    old.pragma('user_version = 2');
+    const base = {
+      createdAt: clock.now(), updatedAt: clock.now(), channel: 'web' as const, locale: 'fi' as const, status: 'active' as const,
+      snapshot: { status: 'active', value: { main: 'ask' }, context: { n: 1.25, list: [1, 'a', null], nested: { ä: 'ö' } } },
+      state: 'main.ask', slots: { orderNumber: '12345', paid: true, none: null }, processed: [], misunderstood: 0,
+    };
+    const long: ConversationRecord = {
+      ...base, id: 'long', version: 7,
+      transcript: Array.from({ length: 300 }, (_, index) => ({
+        at: clock.now() + index, from: index % 2 ? 'bot' as const : 'customer' as const, text: `rivi ${index} 😀 "x" \\ ${'ä'.repeat(index % 7)}`,
+        ...(index % 2 ? { key: 'main.ask', state: 'main.ask' } : { intent: 'order_status', confidence: 0.9123 }),
+      })),
+    };
+    const empty: ConversationRecord = { ...base, id: 'empty', version: 1, transcript: [] };
+    const expiring: ConversationRecord = { ...base, id: 'expiring', version: 2, transcript: [{ at: 1, from: 'customer', text: 'hei' }] };
+    const insert = old.prepare('INSERT INTO conversations (id, version, updated_at, expires_at, data) VALUES (?, ?, ?, ?, ?)');
+    insert.run(long.id, long.version, long.updatedAt, null, JSON.stringify(long));
+    insert.run(empty.id, empty.version, empty.updatedAt, null, JSON.stringify(empty));
+    insert.run(expiring.id, expiring.version, expiring.updatedAt, clock.now() + 1000, JSON.stringify(expiring));
+    old.close();
+
+    const stores = createEmbeddedStores({ dataDir, clock });
+    expect(await stores.conversations.get('long')).toEqual(long);
+    expect(await stores.conversations.get('empty')).toEqual(empty);
+    expect(await stores.conversations.get('expiring')).toEqual(expiring);
+    const next = { ...long, version: 8, transcript: [...long.transcript, { at: 2, from: 'bot' as const, text: 'uusi' }] };
+    await stores.conversations.save(next);
+    expect(await stores.conversations.get('long')).toEqual(next);
+    clock.advance(1000);
+    expect(await stores.conversations.get('expiring')).toBeUndefined();
+    await stores.conversations.delete('empty');
+    await stores.close();
+
+    const db = new Database(join(dataDir, 'aspa.db'), { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(EMBEDDED_MIGRATIONS.length);
+    const rows = db.prepare('SELECT id, transcript_length AS length, data FROM conversations ORDER BY id').all() as Array<{ id: string; length: number; data: string }>;
+    expect(rows.map((row) => [row.id, row.length, 'transcript' in JSON.parse(row.data)])).toEqual([['expiring', 1, false], ['long', 301, false]]);
+    expect(db.prepare("SELECT count(*) FROM conversation_transcript WHERE conversation_id = 'long'").pluck().get()).toBe(301);
+    db.close();
+  });
+
+  it('never trusts lines held in memory once another process wrote the conversation', async () => {
+    const clock = createManualClock();
+    const dataDir = tempDir();
+    const a = createEmbeddedStores({ dataDir, clock });
+    const b = createEmbeddedStores({ dataDir, clock });
+    const line = (text: string) => ({ at: clock.now(), from: 'customer' as const, text });
+    const base: ConversationRecord = {
+      id: 'shared', version: 1, createdAt: clock.now(), updatedAt: clock.now(), channel: 'web', locale: 'fi', status: 'active',
+      snapshot: null, state: 'main.start', slots: {}, transcript: [line('a1')], processed: [], misunderstood: 0,
+    };
+    await a.conversations.save(base);
+    await a.conversations.save({ ...base, version: 2, transcript: [line('a1'), line('a2')] });
+    // B replaces the conversation with another one that reaches the same version.
+    await b.conversations.delete('shared');
+    await b.conversations.save({ ...base, transcript: [line('b1')] });
+    await b.conversations.save({ ...base, version: 2, transcript: [line('b1'), line('b2'), line('b3')] });
+    const seen = (await a.conversations.get('shared')) as ConversationRecord;
+    expect(seen.transcript.map((entry) => entry.text)).toEqual(['b1', 'b2', 'b3']);
+    // A saves on top of B's version with A's lines in memory: the stored lines are what counts.
+    await a.conversations.save({ ...base, version: 3, transcript: [line('b1'), line('b2'), line('b3'), line('a4')] });
+    expect((await b.conversations.get('shared'))?.transcript.map((entry) => entry.text)).toEqual(['b1', 'b2', 'b3', 'a4']);
+    await b.conversations.save({ ...base, version: 4, transcript: [line('x')] });
+    expect((await a.conversations.get('shared'))?.transcript.map((entry) => entry.text)).toEqual(['x']);
+    await a.conversations.delete('shared');
+    await a.close();
+    await b.close();
+    const db = new Database(join(dataDir, 'aspa.db'), { readonly: true });
+    expect(db.prepare('SELECT count(*) FROM conversation_transcript').pluck().get()).toBe(0);
     db.close();
   });
 });

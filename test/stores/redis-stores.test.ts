@@ -58,12 +58,47 @@ if (!url) {
         id: 'ttl', version: 1, createdAt: clock.now(), updatedAt: clock.now(), channel: 'web' as const, locale: 'fi' as const,
         status: 'active' as const, snapshot: null, state: 'main.start', slots: {}, transcript: [], processed: [], misunderstood: 0,
       };
-      await stores.conversations.save(record, { ttlMs: 60_000 });
-      const ttl = await raw.pTTL(`${prefix}conv:ttl`);
-      expect(ttl).toBeGreaterThan(0);
-      expect(ttl).toBeLessThanOrEqual(60_000);
-      await stores.conversations.save({ ...record, version: 2 });
+      await stores.conversations.save({ ...record, transcript: [{ at: 1, from: 'customer', text: 'hei' }] }, { ttlMs: 60_000 });
+      for (const key of [`${prefix}conv:ttl`, `${prefix}conv:ttl:t`]) {
+        const ttl = await raw.pTTL(key);
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(60_000);
+      }
+      await stores.conversations.save({ ...record, version: 2, transcript: [{ at: 1, from: 'customer', text: 'hei' }, { at: 2, from: 'bot', text: 'moi' }] });
       expect(await raw.pTTL(`${prefix}conv:ttl`)).toBe(-1);
+      expect(await raw.pTTL(`${prefix}conv:ttl:t`)).toBe(-1);
+    });
+
+    it('keeps the transcript in a list next to the hash, pushes only new lines, and deletes both', async () => {
+      const clock = createManualClock();
+      const line = (text: string) => ({ at: clock.now(), from: 'customer' as const, text });
+      const record = {
+        id: 'list', version: 1, createdAt: clock.now(), updatedAt: clock.now(), channel: 'web' as const, locale: 'fi' as const,
+        status: 'active' as const, snapshot: null, state: 'main.start', slots: {}, transcript: [line('a')], processed: [], misunderstood: 0,
+      };
+      await stores.conversations.save(record);
+      await stores.conversations.save({ ...record, version: 2, transcript: [line('a'), line('b')] });
+      expect(await raw.lRange(`${prefix}conv:list:t`, 0, -1)).toEqual([JSON.stringify(line('a')), JSON.stringify(line('b'))]);
+      expect(JSON.parse(await raw.hGet(`${prefix}conv:list`, 'd') as string)).not.toHaveProperty('transcript');
+      expect(await raw.hGet(`${prefix}conv:list`, 'n')).toBe('2');
+      await stores.conversations.delete('list');
+      expect(await raw.exists([`${prefix}conv:list`, `${prefix}conv:list:t`])).toBe(0);
+    });
+
+    it('reads a conversation saved with the transcript inside the hash, and moves it to the list on the next save', async () => {
+      const clock = createManualClock();
+      const record = {
+        id: 'legacy', version: 3, createdAt: clock.now(), updatedAt: clock.now(), channel: 'web' as const, locale: 'fi' as const,
+        status: 'active' as const, snapshot: { value: 'x' }, state: 'main.start', slots: { a: 1 },
+        transcript: [{ at: 1, from: 'customer' as const, text: 'vanha 😀' }], processed: [], misunderstood: 0,
+      };
+      await raw.hSet(`${prefix}conv:legacy`, { v: '3', d: JSON.stringify(record) });
+      expect(await stores.conversations.get('legacy')).toEqual(record);
+      const next = { ...record, version: 4, transcript: [...record.transcript, { at: 2, from: 'bot' as const, text: 'uusi' }] };
+      await stores.conversations.save(next);
+      expect(await stores.conversations.get('legacy')).toEqual(next);
+      expect(await raw.lLen(`${prefix}conv:legacy:t`)).toBe(2);
+      expect(JSON.parse(await raw.hGet(`${prefix}conv:legacy`, 'd') as string)).not.toHaveProperty('transcript');
     });
 
     it('reloads its Lua scripts after the server lost them (restart, SCRIPT FLUSH)', async () => {

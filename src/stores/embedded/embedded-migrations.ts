@@ -58,6 +58,30 @@ export const EMBEDDED_MIGRATIONS: readonly string[] = [
   DROP INDEX IF EXISTS conversations_by_expiry;
   INSERT OR IGNORE INTO counters (name, value) VALUES ('max_ttl_ms', 0);
   `,
+  // The transcript leaves the conversation row (issue 10): one row per line, so a save inserts only the
+  // new lines instead of rewriting a row that grows with the conversation. write_token names the stored
+  // version, so a process can trust the lines it already holds. Existing transcripts move over here.
+  `
+  CREATE TABLE conversation_transcript (
+    conversation_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    entry TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, seq)
+  ) WITHOUT ROWID;
+  ALTER TABLE conversations ADD COLUMN transcript_length INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE conversations ADD COLUMN write_token TEXT;
+  INSERT INTO conversation_transcript (conversation_id, seq, entry)
+    SELECT c.id, t.key,
+      CASE t.type WHEN 'object' THEN t.value WHEN 'array' THEN t.value WHEN 'text' THEN json_quote(t.value)
+        WHEN 'null' THEN 'null' WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(t.value AS TEXT) END
+    FROM conversations c, json_each(c.data, '$.transcript') t
+    WHERE json_valid(c.data) AND json_type(c.data, '$.transcript') = 'array';
+  UPDATE conversations SET transcript_length = json_array_length(data, '$.transcript'), data = json_remove(data, '$.transcript')
+    WHERE json_valid(data) AND json_type(data, '$.transcript') = 'array';
+  CREATE TRIGGER conversations_delete_transcript AFTER DELETE ON conversations BEGIN
+    DELETE FROM conversation_transcript WHERE conversation_id = old.id;
+  END;
+  `,
 ];
 
 /** Brings the database to the newest schema; each step and its version bump commit together. */

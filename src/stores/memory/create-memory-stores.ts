@@ -16,6 +16,9 @@ import {
   assertClaim, assertContact, assertConversationRecord, assertEvent, assertEventQuery, assertId, assertLimit,
   assertOutboxItem, assertTicket, assertTime, assertTtl, formatTicketId, parseStored, ticketStatuses, toStored,
 } from '../shared/store-validation';
+import {
+  copyLines, emptyLines, entryJson, headOf, pushLine, recordJsonWithoutTranscript, sharedPrefix, type StoredLines,
+} from '../shared/transcript-rows';
 
 export interface MemoryStoresOptions extends LocalLockOptions {
   clock?: Clock;
@@ -45,7 +48,9 @@ export function createMemoryStores(options: MemoryStoresOptions = {}): Stores {
 }
 
 function createMemoryConversationStore(clock: Clock): ConversationStore {
-  const rows = new Map<string, { version: number; updatedAt: number; expiresAt?: number; json: string }>();
+  // The record without its transcript as JSON; the transcript as parsed copies of each line's JSON,
+  // so a save converts only the lines that changed and a get copies the lines (no parse of the whole).
+  const rows = new Map<string, { version: number; updatedAt: number; expiresAt?: number; json: string; lines: StoredLines }>();
   const live = (id: string) => {
     const row = rows.get(id);
     if (row && row.expiresAt !== undefined && row.expiresAt <= clock.now()) {
@@ -58,7 +63,10 @@ function createMemoryConversationStore(clock: Clock): ConversationStore {
     async get(id) {
       assertId(id, 'conversation id');
       const row = live(id);
-      return row ? parseStored<ConversationRecord>(row.json, `conversation ${id}`) : undefined;
+      if (!row) return undefined;
+      const record = parseStored<ConversationRecord>(row.json, `conversation ${id}`);
+      record.transcript = copyLines(row.lines) as ConversationRecord['transcript'];
+      return record;
     },
     async save(record, saveOptions) {
       assertConversationRecord(record);
@@ -67,11 +75,18 @@ function createMemoryConversationStore(clock: Clock): ConversationStore {
       if ((current?.version ?? 0) !== record.version - 1) {
         throw new VersionConflictError(record.id, record.version - 1, current?.version);
       }
+      const keep = current ? sharedPrefix(record.transcript, current.lines) : 0;
+      const added: string[] = [];
+      for (let index = keep; index < record.transcript.length; index += 1) added.push(entryJson(record.transcript[index], record.id, index));
+      const json = recordJsonWithoutTranscript(record);
+      const lines = current ? headOf(current.lines, keep) : emptyLines();
+      for (const line of added) pushLine(lines, parseStored(line, `transcript line of conversation ${record.id}`));
       rows.set(record.id, {
         version: record.version,
         updatedAt: record.updatedAt,
         expiresAt: ttlMs === undefined ? undefined : clock.now() + ttlMs,
-        json: toStored(record, `conversation ${record.id}`),
+        json,
+        lines,
       });
     },
     async delete(id) {

@@ -28,7 +28,7 @@ export interface RedisStoresOptions extends RedisLockOptions {
 /**
  * Stores for production and several server instances, on node-redis 5. Every multi-key change is
  * one Lua script or MULTI, so instances never race each other; see the per-port files for the layout.
- * Keys (never scanned with KEYS): `<prefix>conv:<id>`, `conv:recent`, `lock:<id>`, `ticket:*`,
+ * Keys (never scanned with KEYS): `<prefix>conv:<id>`, `conv:<id>:t`, `conv:recent`, `lock:<id>`, `ticket:*`,
  * `tickets:*`, `customer:*`, `customer-key:*`, `events`, `outbox:*`, and the channel `<prefix>bus`.
  * Every script declares the keys it touches; a Redis Cluster would additionally need hash tags.
  */
