@@ -62,11 +62,14 @@ export function trainIntentClassifier(locale: Locale, examples: LabelledText[], 
   let model: SoftmaxModel;
   const inScopeClasses = classes.filter((intent) => intent !== OUT_OF_SCOPE).length;
   if (options.calibrate !== false && inScopeClasses > 1 && examples.length >= 10) {
-    // The fold models are averaged into the final model (for linear models that is averaging their logits), so
-    // cross-validation costs no extra training run and the ensemble is a little more accurate than one model.
+    // On a bot's own data the fold models are averaged into the final model (for linear models that is averaging
+    // their logits), so cross-validation costs no extra training run and the ensemble is a little more accurate.
     const folds = options.folds ?? (examples.length > 3000 ? 3 : 5);
     const { heldOut, averaged } = crossValidate(vectors, labels, classes.length, vectorizer.size, folds, softmaxOptions);
-    model = averaged;
+    // On big sets three folds see only two thirds of the data each: one model on all of it is better (CLINC150
+    // train → val: top-1 93.0 % vs 92.5 %, in-scope 92.0 % vs 91.5 % with the CV threshold) for one more training
+    // run. On a bot's own data the five-fold average did as well (demo held-out fi 96.4 % vs 95.9 %).
+    model = examples.length > 3000 ? trainSoftmax(vectors, labels, classes.length, vectorizer.size, softmaxOptions) : averaged;
     const oosIndex = classes.indexOf(OUT_OF_SCOPE);
     temperature = fitTemperature(heldOut, labels);
     const predictions = heldOut.map((logits, example) => toHeldOut(logits, labels[example], oosIndex, temperature));

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFile
 import { basename, dirname, join } from 'node:path';
 
 /** Bump when the features or the model change, so old cache files are not read as new ones. */
-export const MODEL_VERSION = 'aspa-intent-v5';
+export const MODEL_VERSION = 'aspa-intent-v6';
 
 /** The cache key of a training set: a hash of everything that shapes the model. */
 export function trainingHash(payload: unknown): string {
