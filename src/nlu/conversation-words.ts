@@ -88,8 +88,8 @@ export interface ShortReplyReader {
   mentionsAnother(text: string): boolean;
   /** The line points back at what was just talked about ("milloin se tulee?"). */
   refersBack(text: string): boolean;
-  /** The line tells what happened rather than asks ("tilasin teiltä kengät", "I bought a router last week"). */
-  isStory(text: string): boolean;
+  /** The line opens with a story phrase ("tilasin teiltä kengät", "I bought a router last week"); a question can too. */
+  opensStory(text: string): boolean;
   /** A rating word in the line ("ihan hyvä, ehkä nelonen" → 4). */
   rating(text: string): { value: number; start: number; end: number; text: string } | undefined;
 }
@@ -134,10 +134,10 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
     refersBack(text) {
       return replyTokens(text).some((token) => backWords.has(token));
     },
-    isStory(text) {
-      // Only near the start: "tilasin kengät" tells a story, "missä on se mitä tilasin?" asks.
+    opensStory(text) {
+      // Only near the start: "tilasin kengät" tells a story, "missä on se mitä tilasin?" does not.
       const opening = ` ${replyTokens(text).slice(0, 3).join(' ')} `;
-      return !this.isQuestion(text) && storyPhrases.some((phrase) => opening.includes(` ${phrase} `));
+      return storyPhrases.some((phrase) => opening.includes(` ${phrase} `));
     },
     read(text) {
       return this.categories(text)[0];

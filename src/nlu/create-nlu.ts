@@ -218,7 +218,7 @@ function withFurtherRequests(result: NluResult, text: string, runtime: LocaleRun
     if (NOT_A_REQUEST.has(understood.intent) || requests.some((request) => request.intent === understood.intent)) continue;
     const followedBy = text.slice(text.indexOf(part) + part.length).trimStart();
     const question = followedBy.startsWith('?') || runtime.replies.isQuestion(part);
-    requests.push({ intent: understood.intent, confidence: understood.confidence, question, story: !question && runtime.replies.isStory(part) });
+    requests.push({ intent: understood.intent, confidence: understood.confidence, question, story: !question && runtime.replies.opensStory(part) });
   }
   if (requests.length < 2) return result;
   // The whole message read as one confident request the parts do not explain: one request told in several clauses.

@@ -3,15 +3,9 @@
  * Run: npx tsx test/stores/bench-stores.ts [turns]   (Redis too when REDIS_URL is set)
  * Not a jest test: numbers depend on the machine and are never asserted.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ConversationRecord } from '../../src/core/conversation';
 import type { Stores } from '../../src/core/ports';
-import { createEmbeddedStores } from '../../src/stores/embedded/create-embedded-stores';
-import { createMemoryStores } from '../../src/stores/memory/create-memory-stores';
-import { createClient } from 'redis';
-import { createRedisStores } from '../../src/stores/redis/create-redis-stores';
+import { benchEveryStore } from './bench-every-store';
 
 const TURNS = Number(process.argv[2] ?? 20_000);
 const CONVERSATIONS = 200;
@@ -57,23 +51,7 @@ async function bench(name: string, stores: Stores): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  await bench('memory', createMemoryStores());
-  for (const synchronous of ['NORMAL', 'FULL'] as const) {
-    const dir = mkdtempSync(join(tmpdir(), 'aspa-bench-'));
-    await bench(`embedded ${synchronous}`, createEmbeddedStores({ dataDir: dir, synchronous }));
-    rmSync(dir, { recursive: true, force: true });
-  }
-  const url = process.env.REDIS_URL;
-  if (url) {
-    const keyPrefix = `aspa-bench:${process.pid}:`;
-    await bench('redis', await createRedisStores({ url, keyPrefix }));
-    const client = createClient({ url });
-    await client.connect();
-    for await (const keys of client.scanIterator({ MATCH: `${keyPrefix}*`, COUNT: 500 })) {
-      if (keys.length > 0) await client.del(keys);
-    }
-    await client.close();
-  }
+  await benchEveryStore(bench, { embedded: (['NORMAL', 'FULL'] as const).map((synchronous) => ({ name: `embedded ${synchronous}`, options: { synchronous } })) });
 }
 
 void main();

@@ -5,15 +5,9 @@
  * Uses only the ConversationStore port, so the same file runs against older code for a paired comparison.
  * Not a jest test: numbers depend on the machine and are never asserted.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createClient } from 'redis';
 import type { ConversationRecord } from '../../src/core/conversation';
 import type { Stores } from '../../src/core/ports';
-import { createEmbeddedStores } from '../../src/stores/embedded/create-embedded-stores';
-import { createMemoryStores } from '../../src/stores/memory/create-memory-stores';
-import { createRedisStores } from '../../src/stores/redis/create-redis-stores';
+import { benchEveryStore } from './bench-every-store';
 
 const TURNS = Number(process.argv[2] ?? 400);
 const CONVERSATIONS = Number(process.argv[3] ?? 20);
@@ -81,24 +75,7 @@ async function bench(name: string, stores: Stores): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const only = process.env.BENCH_ONLY;
-  if (!only || only === 'memory') await bench('memory', createMemoryStores());
-  if (!only || only === 'embedded') {
-    const dir = mkdtempSync(join(tmpdir(), 'aspa-bench-'));
-    await bench('embedded', createEmbeddedStores({ dataDir: dir }));
-    rmSync(dir, { recursive: true, force: true });
-  }
-  const url = process.env.REDIS_URL;
-  if (url && (!only || only === 'redis')) {
-    const keyPrefix = `aspa-bench:${process.pid}:`;
-    await bench('redis', await createRedisStores({ url, keyPrefix }));
-    const client = createClient({ url });
-    await client.connect();
-    for await (const keys of client.scanIterator({ MATCH: `${keyPrefix}*`, COUNT: 500 })) {
-      if (keys.length > 0) await client.del(keys);
-    }
-    await client.close();
-  }
+  await benchEveryStore(bench, { only: process.env.BENCH_ONLY });
 }
 
 void main();
