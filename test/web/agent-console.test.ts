@@ -53,7 +53,7 @@ describe('agent console', () => {
     expect(server.channel.isAgentRequest({ headers: { cookie: ok.cookie } } as never)).toBe(true);
 
     const me = await fetch(`${server.baseUrl}/api/agent/me`, { headers: { Cookie: ok.cookie! } });
-    expect(await me.json()).toEqual({ name: 'Maija' });
+    expect(await me.json()).toEqual({ name: 'Maija', roles: ['agent', 'manager', 'designer'] });
     const crossSite = await agentPost(server, '/api/agent/logout', ok.cookie, {}, { Origin: 'https://evil.example' });
     expect(crossSite.status).toBe(403);
     const form = await fetch(`${server.baseUrl}/api/agent/logout`, { method: 'POST', headers: { Cookie: ok.cookie!, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'a=1' });

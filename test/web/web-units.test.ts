@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { escapeHtml, jsonForScript, renderAgentPage } from '../../src/channels/web/agent-console/agent-pages';
-import { createAgentSessions, loadAgentUsers } from '../../src/channels/web/agent-console/agent-sessions';
+import { createAgentSessions, hasRole, loadAgentUsers } from '../../src/channels/web/agent-console/agent-sessions';
 import { hashPassword, verifyPassword } from '../../src/channels/web/agent-console/hash-password';
 import { resolveAssetsDir } from '../../src/channels/web/resolve-assets-dir';
 import { webConfigFromEnv } from '../../src/channels/web/web-config';
@@ -52,8 +52,27 @@ describe('agent passwords and users file', () => {
     expect(await sessions.login('Someone', 'revontulet')).toMatchObject({ ok: false });
     fs.writeFileSync(file, JSON.stringify([{ name: 'X', passwordHash: 'plain' }]));
     expect(() => loadAgentUsers(file)).toThrow(/entry 0/);
+    fs.writeFileSync(file, JSON.stringify([{ name: 'X', passwordHash: await hashPassword('revontulet'), roles: ['boss'] }]));
+    expect(() => loadAgentUsers(file)).toThrow(/entry 0 "roles"/);
     fs.writeFileSync(file, '{');
     expect(() => loadAgentUsers(file)).toThrow(/cannot read it as JSON/);
+  });
+
+  it('gives users-file entries their roles (agent by default) and the shared token every role', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aspa-users-'));
+    const file = path.join(dir, 'users.json');
+    const passwordHash = await hashPassword('revontulet');
+    fs.writeFileSync(file, JSON.stringify([{ name: 'Liisa', passwordHash }, { name: 'Pekka', passwordHash, roles: ['manager', 'designer'] }]));
+    const sessions = createAgentSessions({ users: loadAgentUsers(file), token: 'a-long-enough-token', clock: { now: () => 0 }, ttlMs: 1000 });
+    const liisa = await sessions.login('Liisa', 'revontulet');
+    const pekka = await sessions.login('Pekka', 'revontulet');
+    const operator = await sessions.login('Olli', 'a-long-enough-token');
+    if (!liisa.ok || !pekka.ok || !operator.ok) throw new Error('login failed');
+    expect(liisa.session.roles).toEqual(['agent']);
+    expect(hasRole(pekka.session, 'agent')).toBe(false);
+    expect(operator.session.roles).toEqual(['agent', 'manager', 'designer']);
+    const req = { headers: { cookie: `aspa_agent=${pekka.session.id}` } } as never;
+    expect(sessions.fromRequest(req)?.roles).toEqual(['manager', 'designer']);
   });
 
   it('expires sessions by the injected clock', async () => {

@@ -7,15 +7,32 @@ import { verifyPassword } from './hash-password';
 
 export const SESSION_COOKIE = 'aspa_agent';
 
+/**
+ * What a login may do: `agent` works the ticket queue, `manager` sees the service dashboard, `designer` uses the
+ * flow studio. A users-file entry without `roles` is an agent; the shared AGENT_TOKEN is the operator's key and has all.
+ */
+export const AGENT_ROLES = ['agent', 'manager', 'designer'] as const;
+export type AgentRole = (typeof AGENT_ROLES)[number];
+
 export interface AgentSession {
   id: string;
   name: string;
+  roles: AgentRole[];
   expiresAt: number;
 }
 
 export interface AgentUser {
   name: string;
   passwordHash: string;
+  roles: AgentRole[];
+}
+
+export function hasRole(session: Pick<AgentSession, 'roles'>, role: AgentRole): boolean {
+  return session.roles.includes(role);
+}
+
+function isRoleList(value: unknown): value is AgentRole[] {
+  return Array.isArray(value) && value.length > 0 && value.every((role) => (AGENT_ROLES as readonly unknown[]).includes(role));
 }
 
 export type LoginResult = { ok: true; session: AgentSession } | { ok: false; message: string };
@@ -44,7 +61,10 @@ export function loadAgentUsers(file: string): AgentUser[] {
     if (!record || typeof record.name !== 'string' || record.name.trim() === '' || typeof record.passwordHash !== 'string' || !record.passwordHash.startsWith('scrypt$')) {
       throw new Error(`AGENT_USERS_FILE ${file}: entry ${index} needs "name" and a "passwordHash" made with \`aspa agent hash-password\``);
     }
-    return { name: record.name.trim(), passwordHash: record.passwordHash };
+    if (record.roles !== undefined && !isRoleList(record.roles)) {
+      throw new Error(`AGENT_USERS_FILE ${file}: entry ${index} "roles" must be a non-empty list of ${AGENT_ROLES.map((r) => `"${r}"`).join(', ')}`);
+    }
+    return { name: record.name.trim(), passwordHash: record.passwordHash, roles: record.roles ?? ['agent'] };
   });
 }
 
@@ -83,20 +103,20 @@ export function createAgentSessions(options: { token?: string; users?: AgentUser
   const revoked = new Map<string, number>();
   const sign = (payload: string) => crypto.createHmac('sha256', key).update(payload).digest('base64url');
 
-  function newSession(name: string): AgentSession {
+  function newSession(name: string, roles: AgentRole[]): AgentSession {
     const expiresAt = clock.now() + options.ttlMs;
-    const payload = Buffer.from(JSON.stringify({ n: name, e: expiresAt, r: crypto.randomBytes(12).toString('base64url') })).toString('base64url');
-    return { id: `${payload}.${sign(payload)}`, name, expiresAt };
+    const payload = Buffer.from(JSON.stringify({ n: name, g: roles, e: expiresAt, r: crypto.randomBytes(12).toString('base64url') })).toString('base64url');
+    return { id: `${payload}.${sign(payload)}`, name, roles, expiresAt };
   }
 
   function verify(id: string): AgentSession | undefined {
     const [payload, mac, extra] = id.split('.');
     if (!payload || !mac || extra !== undefined || !tokensEqual(sign(payload), mac)) return undefined;
     try {
-      const data = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { n?: unknown; e?: unknown };
-      if (typeof data.n !== 'string' || typeof data.e !== 'number' || data.e <= clock.now()) return undefined;
+      const data = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { n?: unknown; g?: unknown; e?: unknown };
+      if (typeof data.n !== 'string' || typeof data.e !== 'number' || data.e <= clock.now() || !isRoleList(data.g)) return undefined;
       if (revoked.has(id)) return undefined;
-      return { id, name: data.n, expiresAt: data.e };
+      return { id, name: data.n, roles: data.g, expiresAt: data.e };
     } catch {
       return undefined;
     }
@@ -112,10 +132,10 @@ export function createAgentSessions(options: { token?: string; users?: AgentUser
       const user = options.users?.find((u) => u.name.toLowerCase() === name.toLowerCase());
       if (user) {
         return (await verifyPassword(secret, user.passwordHash))
-          ? { ok: true, session: newSession(user.name) }
+          ? { ok: true, session: newSession(user.name, user.roles) }
           : { ok: false, message: 'Wrong name or password.' };
       }
-      if (options.token && tokensEqual(options.token, secret)) return { ok: true, session: newSession(name) };
+      if (options.token && tokensEqual(options.token, secret)) return { ok: true, session: newSession(name, [...AGENT_ROLES]) };
       return { ok: false, message: 'Wrong name or password.' };
     },
 

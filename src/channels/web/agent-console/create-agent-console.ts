@@ -13,7 +13,7 @@ import type { Logger } from '../../../core/logger';
 import { describeIssues } from '../widget-protocol';
 import type { WidgetStrings } from '../widget-strings';
 import { renderAgentPage } from './agent-pages';
-import { SESSION_COOKIE, type AgentSession, type AgentSessions } from './agent-sessions';
+import { SESSION_COOKIE, hasRole, type AgentSession, type AgentSessions } from './agent-sessions';
 
 /** The agent console: pages under `/agent`, JSON under `/api/agent/*`, live hints on `/agent/ws`. */
 export interface AgentConsole {
@@ -173,7 +173,7 @@ export function createAgentConsole(deps: {
     failedLogins.delete(client);
     setSessionCookie(res, result.session.id, deps.sessionTtlMs);
     logger.info('web.agent.logged_in', {});
-    res.json({ name: result.session.name });
+    res.json({ name: result.session.name, roles: result.session.roles });
   });
 
   router.use('/api/agent', requireAgent);
@@ -185,7 +185,14 @@ export function createAgentConsole(deps: {
   });
 
   router.get('/api/agent/me', (req, res) => {
-    res.json({ name: agentOf(req).name });
+    const agent = agentOf(req);
+    res.json({ name: agent.name, roles: agent.roles });
+  });
+
+  // Everything below works the ticket queue: a login without the agent role (a manager or designer only) may not.
+  router.use('/api/agent', (req, res, next) => {
+    if (hasRole(agentOf(req), 'agent')) { next(); return; }
+    res.status(403).json({ error: 'role_required', message: 'This login has no agent role; ask an administrator to add "agent" to its roles.' });
   });
 
   router.get('/api/agent/tickets', async (req, res) => {
