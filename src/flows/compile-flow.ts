@@ -649,7 +649,8 @@ function isNewRequest(user: UserEvent, context: DialogContext): boolean {
   // "mistä sen numeron näkee?" is the customer asking about the question's own answer, not a new topic.
   const words = wordCount(user.text);
   if (user.reply !== undefined && (words <= 2 || (user.reply === 'dont_know' && words <= 6))) return false;
-  return !user.fromButton && user.confidence >= NEW_REQUEST && !NO_REQUEST.has(user.intent) && user.intent !== context.topicIntent;
+  const sure = Math.min(user.confidence, user.requestConfidence ?? user.confidence);
+  return !user.fromButton && sure >= NEW_REQUEST && !NO_REQUEST.has(user.intent) && user.intent !== context.topicIntent;
 }
 
 function interrupts(user: UserEvent, rule: 'asked' | 'asked_or_sure' | undefined): boolean {

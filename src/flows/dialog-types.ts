@@ -53,6 +53,8 @@ export type DialogEvent =
       reply?: string;
       /** Every part of a short reply ("ei kiitos": deny, thanks). */
       replyParts?: string[];
+      /** How sure the words beyond a short reply alone are of `intent` (see NluResult.requestConfidence). */
+      requestConfidence?: number;
       /** The line asks a question: an interruption (FAQ, new topic) is more likely meant than an answer. */
       question?: boolean;
       /** The line is about another thing than before ("entä toinen tilaukseni?"). */

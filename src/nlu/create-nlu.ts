@@ -147,6 +147,13 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       // A street, a town or an e-mail address says nothing about what the customer wants: the model reads the rest.
       const request = afterCorrection(withoutValues(text, entities), runtime.corrections);
       const result = classifyText(runtime, request, context?.expectedIntents, { entities, language, sentiment });
+      // How sure the words beyond a short reply are of the same intent: "no idea what the number is" asks for no
+      // contact details although "what the number is" alone would; "en tiedä, netti ei toimi" is still the outage.
+      const unexplained = reply ? runtime.replies.unexplained(request) : '';
+      if (unexplained) {
+        const rest = runtime.classifier.classify(unexplained, 5).ranking;
+        result.requestConfidence = rest.find((score) => score.intent === result.intent)?.confidence ?? 0;
+      }
       if (reply) {
         result.reply = reply;
         if (replies.length > 1) result.replyParts = replies;
