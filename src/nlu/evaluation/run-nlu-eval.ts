@@ -141,7 +141,7 @@ function evalFiles(args: EvalArgs, write: (line: string) => void): number {
   if (report.oosLines > 0) write(`out-of-scope recall    ${percent(report.oosRecall)}  precision ${percent(report.oosPrecision)}  (${report.oosLines} lines)`);
   write(`out-of-scope threshold ${threshold3(report.threshold)} (${thresholdReason(report, train)})`);
   write(`calibration            ${describeCalibration(report.calibration)}`
-    + (report.thresholdSource === 'validation file' ? '; raw softmax: with --val the confidences are not temperature-scaled' : ''));
+    + (report.thresholdSource === 'validation file' ? `; temperature ${report.temperature.toFixed(2)} fitted on the validation file` : ''));
   writeCurve(report.curve, report.threshold, 'chosen', '', write);
   write(`latency per utterance  p50 ${round(report.p50Us)} µs  p99 ${round(report.p99Us)} µs  (p99 CPU time ${round(report.p99CpuUs)} µs)`);
   for (const warning of warnings) describeWarning(warning).forEach((line) => write(line));
