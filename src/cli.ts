@@ -250,7 +250,7 @@ async function nlu(args: string[]): Promise<number> {
   }
   const cfg = config();
   const { runNluEval } = await import('./nlu/evaluation/run-nlu-eval');
-  return runNluEval(args.slice(1), (line) => console.log(line), { localesDir: cfg.localesDir, oosThreshold: cfg.nluOosThreshold });
+  return runNluEval(args.slice(1), (line) => console.log(line), { localesDir: cfg.localesDir, oosThreshold: cfg.nluOosThreshold, cacheDir: path.join(cfg.dataDir, 'nlu-cache') });
 }
 
 async function agent(args: string[]): Promise<number> {

@@ -61,7 +61,8 @@ export function trainingExamples(data: LocaleNluData): LabelledText[] {
   return examples;
 }
 
-function loadOrTrain(data: LocaleNluData, cacheDir: string | undefined): { classifier: IntentClassifier; info: NluModelInfo } {
+/** A locale's intent classifier: read from the model cache when its training data is unchanged, else trained (and cached). */
+export function loadOrTrainClassifier(data: LocaleNluData, cacheDir: string | undefined): { classifier: IntentClassifier; info: NluModelInfo } {
   const started = Date.now();
   const examples = trainingExamples(data);
   const file = cacheDir ? cacheFile(cacheDir, data.locale, trainingHash({ locale: data.locale, examples })) : undefined;
@@ -103,7 +104,7 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
   const customEntities = new Set<string>();
   for (const locale of locales) {
     const localeData = data.locales[locale] as LocaleNluData;
-    const { classifier, info } = loadOrTrain(localeData, options.cacheDir);
+    const { classifier, info } = loadOrTrainClassifier(localeData, options.cacheDir);
     infos.push(info);
     Object.keys(localeData.entities).forEach((name) => customEntities.add(name));
     runtimes.set(locale, {
