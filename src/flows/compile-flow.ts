@@ -590,9 +590,12 @@ const baseGuards = {
   condition: ({ context }: Args, params: { condition: Condition }) => evaluateCondition(params.condition, context),
   stackTopIs: ({ context }: Args, params: { caller: string }) => context.stack[context.stack.length - 1] === params.caller,
   slotFilled: ({ context }: Args, params: { name: string }) => context.slots[params.name] !== undefined && context.slots[params.name] !== null,
-  slotAnswered: ({ event }: Args, params: { slot: SlotSpec }) => {
+  slotAnswered: ({ context, event }: Args, params: { slot: SlotSpec }) => {
     const user = userEvent(event);
-    return user !== undefined && slotValueFrom(params.slot, user) !== undefined;
+    if (user === undefined || slotValueFrom(params.slot, user) === undefined) return false;
+    // "Ei auttanut, laittakaa mut ihmiselle": the no to a yes/no question comes with a confident request, which is
+    // what the customer wants now (the question's intents and the global ones take it up).
+    return params.slot.entity !== 'yes_no' || !isNewRequest(user, context);
   },
   retriesLeft: ({ context }: Args, params: { max: number }) => context.retries < params.max,
   slotPrefilled: ({ context }: Args, params: { slot: SlotSpec }) => prefilledSlotValue(params.slot, context) !== undefined,
