@@ -134,8 +134,10 @@ export function attachMediaStream(socket: WebSocket, deps: MediaStreamDeps): voi
     }
   };
 
+  /** A line that had to be heard in full has played: the caller's held input goes ahead (cutting what may be cut). */
   const releaseHeld = () => {
-    if (!held || speaking()) return;
+    if (!held || (speaking() && !interruptible())) return;
+    if (speaking()) bargeIn('interim', performance.now());
     const run = held;
     held = undefined;
     run();
