@@ -80,5 +80,7 @@ describe('voice conversation scripts (fi, sv, en)', () => {
     await harness.stores.close();
     if (!result.passed) throw new Error(`${result.failures.join('\n')}\n\n${result.log.join('\n')}`);
     expect(spokenText(parseTwiml(result.twiml[0]))).not.toContain('Kerro omin sanoin');
+    // Greeted once: the greeting says hello, the offer does not say it again.
+    expect(spokenText(parseTwiml(result.twiml[0])).match(/\b(Hei|Moi)\b/g)).toHaveLength(1);
   });
 });
