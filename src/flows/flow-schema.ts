@@ -119,8 +119,6 @@ const stateSchema = z.strictObject({
   description: z.string().optional().describe('A note for people reading the flow.'),
   /** Messages said on entering the state, in order. */
   say: messageKeys.optional().describe('Messages said on entering the state, in order.'),
-  /** Phone calls: may the caller interrupt what this state says (default true; false for text that must be heard in full). */
-  barge_in: z.boolean().optional().describe('Phone calls: may the caller interrupt the messages of this state by speaking (default true, or the channel setting). false for text that must be heard in full, such as legal terms.'),
   /** Buttons shown with the last message of the state. */
   quick_replies: z.array(quickReplySchema).optional().describe('Buttons shown with the last message of the state.'),
 
@@ -175,6 +173,8 @@ const stateSchema = z.strictObject({
   end: z.enum(['resolved', 'ended', 'handoff', 'abandoned']).optional().describe('End the conversation with this outcome.'),
   /** In a subflow: go back to the calling flow. */
   return: z.literal(true).optional().describe('In a subflow: go back to the calling flow.'),
+  /** Phone calls: may the caller interrupt what this state says (default true; false for text that must be heard in full). */
+  barge_in: z.boolean().optional().describe('Phone calls: may the caller interrupt the messages of this state by speaking (default true, or the channel setting). false for text that must be heard in full, such as legal terms.'),
 });
 
 export const globalSchema = z.strictObject({
