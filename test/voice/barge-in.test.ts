@@ -110,6 +110,8 @@ describe('barge-in on Media Streams (real Google speech and text-to-speech clien
     expect(media.length).toBe(2 * 75); // two lines of 1.5 s in 20 ms frames
     expect(media.every((message) => message.streamSid === 'MZ7' && Buffer.from(message.media!.payload, 'base64').length === 160)).toBe(true);
     expect(Buffer.from(media[0].media!.payload, 'base64').toString('latin1', 0, 4)).not.toBe('RIFF'); // the WAV header is gone
+    // Synthesis started when the TwiML was answered; the socket found both lines ready (no second request).
+    expect(ttsServer.requests).toHaveLength(2);
     expect(ttsServer.requests[0]).toMatchObject({
       input: { ssml: '<speak>Hei! <break time="250ms"/> Olen Revontulen asiakaspalvelubotti.</speak>' },
       voice: { languageCode: 'fi-FI', name: 'fi-FI-Wavenet-A' },

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 import type { SpeechResult, SpeechStream, SpeechToText } from '../../speech/speech-to-text';
-import type { TextToSpeech } from '../../speech/text-to-speech';
+import type { SynthesisRequest, TextToSpeech } from '../../speech/text-to-speech';
 import type { CallState } from './call-state';
 import { toSpeechSsml } from './speech-safe-text';
 import { toLanguageCode, type VoiceConfig } from './voice-config';
@@ -37,6 +37,13 @@ export interface MediaStreamDeps {
   /** Runs one caller input on the call (serialised per call) and speaks the reply on the live call. */
   onInput(callSid: string, input: VoiceInput): Promise<void>;
   onBargeIn?(event: BargeInEvent): void;
+}
+
+/** The synthesis request for one prompt line; the same for the early start and the playback, so a caching adapter answers once. */
+export function synthesisRequest(say: string, locale: CallState['locale'], config: VoiceConfig): SynthesisRequest {
+  const languageCode = toLanguageCode(locale);
+  const voice = config.ttsVoices[locale];
+  return config.ttsSsml ? { ssml: toSpeechSsml(say), languageCode, voice } : { text: say, languageCode, voice };
 }
 
 const BYTES_PER_SECOND = 8000;
@@ -108,16 +115,12 @@ export function attachMediaStream(socket: WebSocket, deps: MediaStreamDeps): voi
   const play = async (state: CallState) => {
     const prompt = state.prompt;
     if (!deps.tts || !prompt || prompt.step !== state.step) return;
-    const languageCode = toLanguageCode(state.locale);
-    const voice = config.ttsVoices[state.locale];
     // Every line is queued before the first is synthesised, so "may the caller cut this?" covers the lines still to come.
     const lines = prompt.spoken.map((line, index) => ({ line, queuedLine: { mark: `prompt-${prompt.step}-${index}`, key: line.key, bargeIn: line.bargeIn !== false } }));
     queued.push(...lines.map((entry) => entry.queuedLine));
     try {
       for (const { line, queuedLine } of lines) {
-        const audio = await deps.tts.synthesize(config.ttsSsml
-          ? { ssml: toSpeechSsml(line.say), languageCode, voice }
-          : { text: line.say, languageCode, voice });
+        const audio = await deps.tts.synthesize(synthesisRequest(line.say, state.locale, config));
         if (cut || (done && !held) || !queued.includes(queuedLine)) return;
         const mark = queuedLine.mark;
         for (let offset = 0; offset < audio.length; offset += FRAME_BYTES) {

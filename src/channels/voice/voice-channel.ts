@@ -9,7 +9,7 @@ import type { ConversationEngine } from '../../core/services';
 import type { SpeechToText } from '../../speech/speech-to-text';
 import type { TextToSpeech } from '../../speech/text-to-speech';
 import { createMemoryCallStateStore, type CallOutcome, type CallState, type CallStateStore } from './call-state';
-import { attachMediaStream, type BargeInEvent } from './media-stream';
+import { attachMediaStream, synthesisRequest, type BargeInEvent } from './media-stream';
 import { publicUrl, renderAfterDial, renderRedirect, renderTwiml, renderWhisper, streamUrl, type RenderContext } from './render-twiml';
 import type { TwilioCallUpdater } from './twilio-call-updater';
 import { toLanguageCode, validateVoiceConfig, type VoiceConfig } from './voice-config';
@@ -100,6 +100,12 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
     if (plan.next.kind === 'listen') state.hints = plan.next.hints;
     const said = plan.spoken.filter((item): item is Extract<typeof item, { say: string }> => 'say' in item);
     state.prompt = streamPrompts && plan.next.kind === 'listen' && said.length > 0 ? { step: state.step, spoken: said } : undefined;
+    // Synthesis starts now, while Twilio is still being told to open the next stream: the socket finds it done.
+    for (const line of state.prompt?.spoken ?? []) {
+      deps.tts?.synthesize(synthesisRequest(line.say, state.locale, config)).catch((error: Error) => {
+        logger.warn('voice.tts.early_synthesis_failed', { callSid: state.callSid, err: error.message });
+      });
+    }
     const twiml = renderTwiml(plan, renderContext(state));
     state.lastTwiml = twiml;
     await calls.set(state);
