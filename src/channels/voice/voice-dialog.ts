@@ -8,6 +8,7 @@ import type { VoiceConfig } from './voice-config';
 import type { VoiceLogger } from './voice-logger';
 import { readYesNo, yesNoHints, type MessageLookup, type VoiceMessages } from './voice-messages';
 import { toSpeechSafeText } from './speech-safe-text';
+import { createVoiceTransfers } from './voice-transfers';
 
 /** What the caller did, as either Twilio mode reports it. */
 export type VoiceInput =
@@ -73,6 +74,7 @@ const DIGIT_ENTITIES = new Set(['order_number', 'phone', 'number', 'iban', 'hetu
  */
 export function createVoiceDialog(deps: VoiceDialogDeps) {
   const { engine, config, messages, clock, logger } = deps;
+  const { canTransfer, markCallback, whisperFor } = createVoiceTransfers(deps);
 
   async function runTurn(state: CallState, input: TurnInput, locale?: Locale): Promise<VoicePlan> {
     state.turn += 1;
@@ -99,49 +101,6 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
     state.noInputs = 0;
     state.locale = result.locale;
     return planFromResult(state, result);
-  }
-
-  /** A person can take this call now: a target is configured, and the engine found agents in opening hours (emergencies: the on-call line, any hour). */
-  function canTransfer(handoff: ReplyHandoff): boolean {
-    const transfer = config.transfer;
-    if (handoff.reason === 'emergency' && transfer.emergencyNumber) return true;
-    return handoff.agentsAvailable && Boolean(transfer.number || transfer.sip || transfer.enqueue);
-  }
-
-  /** The ticket of a call nobody can take becomes a callback request to the number the caller rang from. */
-  async function markCallback(state: CallState, handoff: ReplyHandoff): Promise<void> {
-    if (!deps.tickets) return;
-    try {
-      const ticket = await deps.tickets.get(handoff.ticketId);
-      if (!ticket) return;
-      const note = messages('voice.no_agent_ticket_note', state.locale, { phone: state.from ?? '' });
-      await deps.tickets.update({
-        ...ticket,
-        reason: 'callback',
-        summary: ticket.summary.startsWith(note) ? ticket.summary : `${note} ${ticket.summary}`.trim(),
-        contact: { ...ticket.contact, ...(state.from && !ticket.contact.phone ? { phone: state.from } : {}) },
-      });
-    } catch (error) {
-      logger.warn('voice.ticket.callback_update_failed', { callSid: state.callSid, ticketId: handoff.ticketId, err: (error as Error).message });
-    }
-  }
-
-  /** The agent's whisper: ticket id read out, the topic in words, and what the caller last said. */
-  async function whisperFor(handoff: ReplyHandoff, state: CallState): Promise<string> {
-    const locale = state.locale;
-    let topic: string | undefined;
-    try {
-      const intent = (await engine.getConversation(state.conversationId))?.topicIntent;
-      topic = intent ? deps.lookup?.(`intents.${intent}`, locale) ?? intent.replace(/_/g, ' ') : undefined;
-    } catch {
-      topic = undefined;
-    }
-    const heard = state.lastHeard ? messages('voice.whisper_heard', locale, { text: state.lastHeard.slice(0, 120) }) : '';
-    return messages('voice.whisper', locale, {
-      ticketId: toSpeechSafeText(handoff.ticketId, locale),
-      topic: topic ?? handoff.queue,
-      heard,
-    }).trim();
   }
 
   function spokenFor(message: ReplyMessage, locale: Locale): Spoken {
