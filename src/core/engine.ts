@@ -224,7 +224,7 @@ export function createEngine(deps: EngineDeps): Engine {
     const quickReplies = event.quickReplies?.map((quick) => ({ label: labelFor(record, quick.label, quick.payload), payload: quick.payload }));
     const message = say(record, event.key, variablesFor(record, event.slots, now, { ticketId: event.ticketId ?? record.ticketId }), quickReplies);
     record.transcript.push({ at: now, from: 'bot', text: message.text, key: message.key, channel, locale: record.locale, state: record.state });
-    return message;
+    return event.bargeIn === false ? { ...message, bargeIn: false } : message;
   };
 
   const labelFor = (record: ConversationRecord, key: string, payload: string): string => {

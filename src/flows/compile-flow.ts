@@ -59,8 +59,10 @@ function quickReplies(specs: QuickReplySpec[] | undefined): QuickReplyRef[] | un
 }
 
 /** Say actions for a list of keys; quick replies go with the last one. */
-function sayActions(keys: string[], replies?: QuickReplyRef[]): unknown[] {
-  return keys.map((key, index) => ({ type: 'say', params: { key, quickReplies: index === keys.length - 1 ? replies : undefined } }));
+function sayActionsFor(keys: string[], replies?: QuickReplyRef[], bargeIn?: boolean): unknown[] {
+  return keys.map((key, index) => ({
+    type: 'say', params: { key, quickReplies: index === keys.length - 1 ? replies : undefined, ...(bargeIn === false ? { bargeIn } : {}) },
+  }));
 }
 
 export function intentMatches(pattern: string, intent: string | undefined): boolean {
@@ -230,7 +232,7 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
   const answerTransitions = (askKey: string, replies: QuickReplyRef[] | undefined, min = 0, question?: 'asked' | 'asked_or_sure'): Transition[] =>
     Object.entries(global.answers ?? {}).map(([intent, key]) => ({
       guard: { type: 'confidentIntentIs', params: { patterns: [intent], min, question } },
-      actions: ['resetMisunderstood', { type: 'say', params: { key } }, ...sayActions([askKey], replies)],
+      actions: ['resetMisunderstood', { type: 'say', params: { key } }, ...sayActionsFor([askKey], replies)],
     }));
   const sentimentTransition = (): Transition[] =>
     global.sentiment ? [{ guard: { type: 'sentimentBelow', params: { below: global.sentiment.below } }, target: globalRef(global.sentiment.goto), actions: ['resetMisunderstood', 'clearStack'] }] : [];
@@ -244,6 +246,8 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
     /** Target plus `reenter` when it is this very state, so its messages are said again. */
     const go = (target: string): { target: string; reenter?: boolean } => (target === stateId ? { target: local(target), reenter: true } : { target: local(target) });
     const replies = quickReplies(state.quick_replies);
+    // `barge_in: false` marks every message of this state as one a caller must hear in full.
+    const sayActions = (keys: string[], buttons?: QuickReplyRef[]) => sayActionsFor(keys, buttons, state.barge_in);
     const said = keysOf(state.say);
     const nextTarget = state.next ? local(state.next) : undefined;
 
@@ -527,8 +531,9 @@ const userEvent = (event: DialogEvent): UserEvent | undefined => (event.type ===
 
 const baseActions = {
   storeEnv: assign(({ event }: Args) => (event.type === 'ENV' ? { env: event.env } : {})),
-  say: emit(({ context }: Args, params: { key: string; quickReplies?: QuickReplyRef[] }) => ({
+  say: emit(({ context }: Args, params: { key: string; quickReplies?: QuickReplyRef[]; bargeIn?: boolean }) => ({
     type: 'say', key: params.key, slots: context.slots, quickReplies: params.quickReplies, ticketId: context.ticketId,
+    ...(params.bargeIn === false ? { bargeIn: false } : {}),
   })),
   sayFaq: emit(({ context }: Args) => ({ type: 'say', key: context.lastIntent ?? 'system.not_understood', slots: context.slots, ticketId: context.ticketId })),
   /** The FAQ answer to the question just asked, in the middle of another question (a digression). */

@@ -71,7 +71,7 @@ export interface QuickReplyRef {
 
 /** What the dialog asks the engine to do; emitted by the XState actor (`actor.on(...)`). */
 export type DialogEmitted =
-  | { type: 'say'; key: string; slots: Slots; quickReplies?: QuickReplyRef[]; ticketId?: string }
+  | { type: 'say'; key: string; slots: Slots; quickReplies?: QuickReplyRef[]; ticketId?: string; bargeIn?: false }
   | { type: 'handoff'; ticketId: string; queue: string; priority: Priority; reason: HandoffReason; agentsAvailable: boolean }
   | { type: 'survey'; survey: 'csat' | 'nps' | 'ces'; value: number }
   | { type: 'end'; outcome: ConversationOutcome }

@@ -74,6 +74,8 @@ async function createVoice(config: AspaConfig, engine: Engine, stores: Stores, l
   const { createVoiceChannel } = await import('../channels/voice/voice-channel');
   const { defaultVoiceConfig } = await import('../channels/voice/voice-config');
   const speech = config.googleSpeech ? (await import('../speech/google-speech-to-text')).createGoogleSpeechToText({ logger }) : undefined;
+  // Stream mode plays prompts itself over the Media Stream (so callers can interrupt them): Google text-to-speech.
+  const tts = config.googleSpeech && config.voiceMode === 'stream' ? (await import('../speech/google-text-to-speech')).createGoogleTextToSpeech() : undefined;
   const twilioClient = twilioConfig.accountSid ? (await import('twilio')).default(twilioConfig.accountSid, twilioConfig.authToken) : undefined;
   // On Redis, any instance may take a call's next webhook; in one process the memory store is enough.
   const calls = config.store === 'redis'
@@ -82,7 +84,7 @@ async function createVoice(config: AspaConfig, engine: Engine, stores: Stores, l
       })
     : undefined;
   const channel = createVoiceChannel({
-    engine, clock, logger, customers: stores.customers, calls,
+    engine, clock, logger, customers: stores.customers, tickets: stores.tickets, calls, tts,
     messages: (key, locale) => {
       const message = loaded.catalog.get(locale, key);
       return message?.voice?.[0] ?? message?.text[0];
@@ -105,6 +107,7 @@ async function createVoice(config: AspaConfig, engine: Engine, stores: Stores, l
     async close() {
       await channel.close();
       await calls?.close();
+      await tts?.close();
     },
   };
 }
