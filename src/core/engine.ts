@@ -177,7 +177,8 @@ export function createEngine(deps: EngineDeps): Engine {
   const emitEvents = async (record: ConversationRecord, at: number, pending: PendingEvent[]): Promise<void> => {
     if (pending.length === 0) return;
     try {
-      await stores.events.appendMany(pending.map((event) => ({ type: event.type, at, conversationId: record.id, channel: record.channel, locale: record.locale, data: event.data })));
+      const customer: AnalyticsEvent['data'] = record.customerId ? { customer: record.customerId } : {};
+      await stores.events.appendMany(pending.map((event) => ({ type: event.type, at, conversationId: record.id, channel: record.channel, locale: record.locale, data: { ...event.data, ...customer } })));
     } catch (error) {
       logger.warn('engine.analytics.append_failed', { conversationId: record.id, error: String(error) });
     }
@@ -674,6 +675,7 @@ export function createEngine(deps: EngineDeps): Engine {
       await withConversation(conversationId, async (record, now) => {
         record.transcript.push({ at: now, from: 'agent', text: trimmed, agentName, channel: record.channel });
         await save(record, now);
+        await emitEvent('agent_reply', record, now, { ticketId: record.ticketId ?? null });
       });
       await stores.bus.publish({ conversationId, replies: [reply], event: 'agent_message', agentName, at: clock.now() });
       return reply;

@@ -21,7 +21,8 @@ import { createBufferedEventLog } from '../stores/shared/buffered-event-log';
 import { createApiRouter, createErrorHandler } from './create-api-router';
 import { createLogger } from './create-logger';
 import { createMetrics } from './create-metrics';
-import { computeServiceMetrics } from '../analytics/service-metrics';
+import { createDashboard } from '../channels/web/dashboard/create-dashboard';
+import { loadUiStrings } from '../channels/web/widget-strings';
 import { loadBot, type LoadedBot } from './load-bot';
 
 export interface AspaOverrides {
@@ -153,7 +154,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
     summary: { intentLabel: (intent) => { const label = loaded.catalog.get('fi', `intents.${intent}`); return label?.text[0]; } },
     logger,
   });
-  const metrics = createMetrics(stores.events, clock);
+  const metrics = createMetrics(stores, clock, { idleTimeoutMs: config.idleTimeoutMs, timeZone: config.timeZone });
   const engine = metrics.instrument(createEngine({
     bot: loaded.bot,
     catalog: loaded.catalog,
@@ -207,18 +208,11 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
     res.json({ status: 'ok', store: config.store, flows: loaded.bot.flows, locales: config.locales });
   });
   app.use(metrics.router);
-  app.get('/api/analytics/summary', async (req, res, next) => {
-    try {
-      if (!web.isAgentRequest(req)) {
-        res.status(401).json({ error: { code: 'login_required', message: 'Log in to the agent console first.' } });
-        return;
-      }
-      const days = Math.min(Math.max(Number(req.query.days ?? 7) || 7, 1), 90);
-      res.json({ days, ...computeServiceMetrics(await stores.events.query({ since: clock.now() - days * 86_400_000, limit: 200_000 })) });
-    } catch (error) {
-      next(error);
-    }
-  });
+  app.use(createDashboard({
+    sources: stores, clock, sessionOf: (req) => web.agentSession(req), strings: loadUiStrings(config.localesDir, 'dashboard.yaml'),
+    locale: config.defaultLocale, timeZone: config.timeZone, idleTimeoutMs: config.idleTimeoutMs,
+    channels: ['web', 'voice', 'api', 'botframework'], queues: ['general', 'billing', 'technical', 'orders'],
+  }));
   app.use(createApiRouter({ engine, logger, isAgent: (req) => web.isAgentRequest(req) }));
   if (voice) app.use('/voice', voice.router);
   app.use(botFramework.router);
