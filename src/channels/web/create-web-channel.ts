@@ -92,6 +92,11 @@ export function createWebChannel(deps: WebChannelDeps): WebChannel {
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     res.type('application/javascript').sendFile(path.join(assetsDir, 'widget.js'));
   });
+  // Browsers ask for /favicon.ico on any page without an icon link (a site embedding the widget has its own).
+  router.get('/favicon.ico', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=86400');
+    res.type('image/svg+xml').sendFile(path.join(assetsDir, 'favicon.svg'));
+  });
   router.use('/assets', express.static(assetsDir, {
     index: false, maxAge: '5m',
     setHeaders: (res) => res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin'),

@@ -25,6 +25,7 @@ export function renderAgentPage(page: AgentPage, options: { lang: string; string
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · Aspa</title>
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/agent-console.css">
 <script type="application/json" id="aspa-console-data">${jsonForScript(data)}</script>
 <script src="/assets/agent-console.js" defer></script>

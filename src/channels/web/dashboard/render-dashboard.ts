@@ -105,6 +105,7 @@ export function renderDashboard(options: {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(s.page_title)} · Aspa</title>
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/agent-console.css">
 <link rel="stylesheet" href="/assets/dashboard.css">
 </head>
