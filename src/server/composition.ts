@@ -110,6 +110,31 @@ async function createVoice(config: AspaConfig, engine: Engine, stores: Stores, l
   };
 }
 
+/**
+ * The handoff service as the configuration says (opening hours, holidays, time zone, webhook): the server and
+ * `aspa chat` build it here, so the terminal chat answers as the server would.
+ */
+export function createHandoffFor(config: AspaConfig, deps: { stores: Stores; clock: Clock; logger: Logger; loaded: LoadedBot }): HandoffService {
+  const { stores, clock, logger, loaded } = deps;
+  return createHandoffService({
+    tickets: stores.tickets,
+    customers: stores.customers,
+    outbox: stores.outbox,
+    clock,
+    hours: { timeZone: config.timeZone, weekly: config.openingHours as Partial<Record<WeekdayKey, string[]>> | undefined, holidays: config.holidays },
+    routing: {},
+    sinks: { webhook: config.ticketWebhook },
+    // Agents read Finnish: topic names in the ticket summary come from the fi button labels.
+    summary: { intentLabel: (intent) => { const label = loaded.catalog.get('fi', `intents.${intent}`); return label?.text[0]; } },
+    logger,
+  });
+}
+
+/** The engine's options from the configuration (shared by the server and `aspa chat`). */
+export function engineOptionsFor(config: AspaConfig) {
+  return { locales: config.locales, defaultLocale: config.defaultLocale, idleTimeoutMs: config.idleTimeoutMs, maxTextLength: config.maxTextLength };
+}
+
 /** Analytics are written in batches (a commit per turn is the store's cost to keep for conversations only). */
 function withBufferedAnalytics(stores: Stores, logger: Logger): Stores {
   const events = createBufferedEventLog(stores.events, { onError: (error) => logger.warn('stores.analytics.flush_failed', { error: String(error) }) });
@@ -142,18 +167,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const loaded = overrides.loaded ?? loadBotFor(config);
   const stores = overrides.stores ?? withBufferedAnalytics(await createStores(config, clock, logger), logger);
-  const handoff = createHandoffService({
-    tickets: stores.tickets,
-    customers: stores.customers,
-    outbox: stores.outbox,
-    clock,
-    hours: { timeZone: config.timeZone, weekly: config.openingHours as Partial<Record<WeekdayKey, string[]>> | undefined, holidays: config.holidays },
-    routing: {},
-    sinks: { webhook: config.ticketWebhook },
-    // Agents read Finnish: topic names in the ticket summary come from the fi button labels.
-    summary: { intentLabel: (intent) => { const label = loaded.catalog.get('fi', `intents.${intent}`); return label?.text[0]; } },
-    logger,
-  });
+  const handoff = createHandoffFor(config, { stores, clock, logger, loaded });
   const metrics = createMetrics(stores, clock, { idleTimeoutMs: config.idleTimeoutMs, timeZone: config.timeZone });
   const engine = metrics.instrument(createEngine({
     bot: loaded.bot,
@@ -164,7 +178,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
     integrations: overrides.integrations ?? createIntegrations(config),
     clock,
     logger,
-    options: { locales: config.locales, defaultLocale: config.defaultLocale, idleTimeoutMs: config.idleTimeoutMs, maxTextLength: config.maxTextLength },
+    options: engineOptionsFor(config),
   }));
 
   let dispatcher: WebhookDispatcher | undefined;
