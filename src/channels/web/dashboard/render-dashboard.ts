@@ -14,6 +14,9 @@ export interface DashboardChoices {
   queues: string[];
 }
 
+/** Charts across the page get a wider drawing, so their text stays the size of the half-width ones. */
+const WIDE = 1240;
+
 const OUTCOME_COLORS: Record<ConversationOutcome, string> = { resolved_by_bot: '#009e73', handed_off: '#0072b2', abandoned: '#d55e00', in_progress: '#999999' };
 
 function fill(template: string, vars: Record<string, string | number>): string {
@@ -81,12 +84,12 @@ export function renderDashboard(options: {
   const reasonBars = horizontalBars('chart-handoff-reasons', s.handoff_reasons, reasons.map(([reason, count]) => ({ name: reason, segments: [{ value: count, color: '#0072b2', label: reason }] })));
   const topicBars = horizontalBars('chart-topics', s.topics, report.topics.slice(0, 15).map((topic) => ({
     name: topic.topic, segments: CONVERSATION_OUTCOMES.map((outcome) => ({ value: topic[outcome], color: OUTCOME_COLORS[outcome], label: outcomeName(outcome) })),
-  })));
+  })), { width: WIDE });
   const surveyChart = lineChart('chart-surveys', s.surveys, days, [
     { name: 'CSAT', color: '#0072b2', values: report.perDay.map((day) => day.csat) },
     { name: 'CES', color: '#e69f00', values: report.perDay.map((day) => day.ces) },
-  ], { min: 0, max: 7 });
-  const npsChart = lineChart('chart-nps', 'NPS', days, [{ name: 'NPS', color: '#cc79a7', values: report.perDay.map((day) => day.nps) }], { min: -100, max: 100 }, { height: 160 });
+  ], { min: 0, max: 7 }, { width: WIDE });
+  const npsChart = lineChart('chart-nps', 'NPS', days, [{ name: 'NPS', color: '#cc79a7', values: report.perDay.map((day) => day.nps) }], { min: -100, max: 100 }, { width: WIDE, height: 160 });
   const sentimentBars = horizontalBars('chart-sentiment', s.sentiment, (['negative', 'neutral', 'positive'] as const).map((kind, index) => ({
     name: s[`sentiment_${kind}`], segments: [{ value: report.sentiment[kind], color: ['#d55e00', '#999999', '#009e73'][index], label: s[`sentiment_${kind}`] }],
   })));
@@ -121,7 +124,7 @@ export function renderDashboard(options: {
   <label>${escapeHtml(s.from)}<input type="date" name="from" value="${escapeHtml(query.fromDay)}"></label>
   <label>${escapeHtml(s.to)}<input type="date" name="to" value="${escapeHtml(query.toDay)}"></label>
   ${select('channel', s.channel, s.all, channels, query.filters.channel)}
-  ${select('locale', s.locale, s.all, options.choices.locales, query.filters.locale)}
+  ${select('locale', s.language, s.all, options.choices.locales, query.filters.locale)}
   ${select('queue', s.queue, s.all, [...new Set([...options.choices.queues, ...Object.keys(report.handoffsByQueue)])].sort(), query.filters.queue)}
   <button type="submit">${escapeHtml(s.apply)}</button>
   <span class="exports"><a href="/api/analytics/export/conversations.csv?${escapeHtml(exportQuery)}" download>${escapeHtml(s.export_conversations)}</a> · <a href="/api/analytics/export/tickets.csv?${escapeHtml(exportQuery)}" download>${escapeHtml(s.export_tickets)}</a></span>
@@ -129,7 +132,7 @@ export function renderDashboard(options: {
 ${options.error ? `<p class="error" role="alert">${escapeHtml(s.bad_query)}: ${escapeHtml(options.error)}</p>` : ''}
 <section class="kpis" aria-label="${escapeHtml(s.heading)}">${kpis}</section>
 <div class="grid">
-<section class="card wide"><h2>${escapeHtml(s.contacts_per_day)}</h2>${stackedBars('chart-contacts', s.contacts_per_day, days, perDaySeries)}
+<section class="card wide"><h2>${escapeHtml(s.contacts_per_day)}</h2>${stackedBars('chart-contacts', s.contacts_per_day, days, perDaySeries, { width: WIDE, height: 260 })}
 <details><summary>${escapeHtml(s.day)}</summary>${table(s.contacts_per_day, [s.day, ...channels, s.total], report.perDay.map((day) => [day.day, ...channels.map((channel) => day.byChannel[channel] ?? 0), day.total]))}</details></section>
 <section class="card"><h2>${escapeHtml(s.containment)}</h2>${outcomeBar}${table(s.containment, [s.containment, s.total], CONVERSATION_OUTCOMES.map((outcome) => [outcomeName(outcome), report.outcomes[outcome]]), 'outcomes')}</section>
 <section class="card"><h2>${escapeHtml(s.handoff_reasons)}</h2>${reasonBars}</section>
@@ -139,7 +142,7 @@ ${options.error ? `<p class="error" role="alert">${escapeHtml(s.bad_query)}: ${e
 <section class="card"><h2>${escapeHtml(s.sentiment)}</h2>${sentimentBars}<p class="hint">${escapeHtml(fill(s.sentiment_average, { v: decimal(report.averageSentiment) }))}</p></section>
 <section class="card"><h2>${escapeHtml(s.sla)}</h2>${slaBars}${table(s.sla, [s.queue, s.tickets.replace(/\{n\}\s*/, ''), s.sla_breached, s.sla_waiting], report.sla.map((entry) => [entry.queue, entry.tickets, entry.breached, entry.waiting]), 'sla')}</section>
 </div>
-<section class="card definitions"><h2>${escapeHtml(s.definitions)}</h2><p>${escapeHtml(report.definitions)}</p><p class="hint">${escapeHtml(s.definitions_link)}</p></section>
+<section class="card definitions"><h2>${escapeHtml(s.definitions)}</h2><p>${escapeHtml(s.definitions_text === 'definitions_text' ? report.definitions : s.definitions_text)}</p><p class="hint">${escapeHtml(s.definitions_link)}</p></section>
 </main>
 </body>
 </html>`;
