@@ -46,6 +46,7 @@
   var showQueue = [];    // [{ delay, run, waited }]: what is still to be shown of the replies, in order
   var showTimer = null;
   var stringsByLocale = {};
+  var freshStart = false; // the conversation was started by this page and its socket has not synced yet
 
   function pickLocale(value) {
     return value === 'fi' || value === 'en' || value === 'sv' ? value : null;
@@ -540,6 +541,7 @@
       followLocale(started.locale);
       resyncSeq = started.seq;
       knownSeq = started.seq;
+      freshStart = true;
       renderReplies(started.replies || [], false);
       setStatus('');
       connect();
@@ -606,8 +608,18 @@
     // aria-busy: screen readers should not read the whole rebuilt log out again.
     ui.log.setAttribute('aria-busy', 'true');
     return api('GET', '/api/web/conversations/' + encodeURIComponent(conv.conversationId) + '/transcript').then(function (view) {
-      flushQueue(true);
       if (view.locale) followLocale(view.locale);
+      // The first connect of a conversation this page just started: the log already shows the transcript (its
+      // greeting may still be being paced onto it), so it is not rebuilt. Any later connect rebuilds.
+      var fresh = freshStart;
+      freshStart = false;
+      if (fresh && view.seq === knownSeq && pending.length === 0) {
+        resyncSeq = view.seq;
+        setAgent(view.status === 'agent' ? view.agentName : null);
+        if (view.ended) setEnded(true);
+        return;
+      }
+      flushQueue(true);
       while (ui.log.firstChild) ui.log.removeChild(ui.log.firstChild);
       clearChoices();
       view.lines.forEach(function (line) { addBubble(line.from, line.text, { agentName: line.agentName, at: line.at }); });
