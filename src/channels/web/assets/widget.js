@@ -230,6 +230,8 @@
     ui.input.placeholder = t('placeholder');
     ui.send.textContent = t('send');
     ui.human.textContent = t('human');
+    // New texts may change the header's height: keep the newest message in view.
+    scrollDown();
   }
 
   function fetchStrings(lang) {
