@@ -142,6 +142,10 @@ describe('dashboard, JSON API and Prometheus', () => {
       const agent = await login('Ari Agent', 'agent-pass-1');
       expect((await fetch(`${base}/api/analytics/summary`, { headers: { cookie: agent } })).status).toBe(403);
       expect((await fetch(`${base}/agent/dashboard`, { headers: { cookie: agent }, redirect: 'manual' })).status).toBe(403);
+      expect(await (await fetch(`${base}/agent/queue`, { headers: { cookie: agent } })).text()).not.toContain('href="/agent/dashboard"');
+      // The shared token has every role: its console links to the dashboard.
+      const operator = await login('Olli', 'agent-secret-token');
+      expect(await (await fetch(`${base}/agent/queue`, { headers: { cookie: operator } })).text()).toContain('href="/agent/dashboard"');
 
       const manager = await login('Minna Manager', 'manager-pass-1');
       const summary = await (await fetch(`${base}/api/analytics/summary?days=1`, { headers: { cookie: manager } })).json() as Record<string, any>;
