@@ -177,7 +177,8 @@ export function createEngine(deps: EngineDeps): Engine {
   const emitEvents = async (record: ConversationRecord, at: number, pending: PendingEvent[]): Promise<void> => {
     if (pending.length === 0) return;
     try {
-      await stores.events.appendMany(pending.map((event) => ({ type: event.type, at, conversationId: record.id, channel: record.channel, locale: record.locale, data: event.data })));
+      const customer: AnalyticsEvent['data'] = record.customerId ? { customer: record.customerId } : {};
+      await stores.events.appendMany(pending.map((event) => ({ type: event.type, at, conversationId: record.id, channel: record.channel, locale: record.locale, data: { ...event.data, ...customer } })));
     } catch (error) {
       logger.warn('engine.analytics.append_failed', { conversationId: record.id, error: String(error) });
     }
@@ -395,6 +396,9 @@ export function createEngine(deps: EngineDeps): Engine {
     const events: PendingEvent[] = [];
     const env = (locale: Locale, sentiment: number): DialogEnv => ({ channel: turn.channel, locale, now, open: handoff.isOpen(now), sentiment, heard: record.heard ?? [] });
     const localeBefore = record.locale;
+    // A first message in another language is no switch to confirm (unless it asks for one): the chat simply goes on in
+    // the customer's language.
+    const customerSpokeBefore = record.transcript.some((entry) => entry.from === 'customer');
     const startActor = (options: { snapshot?: Snapshot<unknown>; env: DialogEnv }) => {
       const created = options.snapshot
         ? createActor(machine, { snapshot: options.snapshot, input: {} })
@@ -502,8 +506,8 @@ export function createEngine(deps: EngineDeps): Engine {
       actor.send({ type: 'ENV', env: turnEnv });
     }
     if (dialogEvent) {
-      // A new language is confirmed once; the dialog then carries on (a `repeat` asks the question again).
-      if (nluResult !== undefined && record.locale !== localeBefore) emitted.push({ type: 'say', key: 'system.language_changed', slots: {} });
+      // A new language is confirmed once (not on the customer's first message); the dialog then carries on.
+      if (nluResult !== undefined && record.locale !== localeBefore && (customerSpokeBefore || nluResult.intent === 'change_language')) emitted.push({ type: 'say', key: 'system.language_changed', slots: {} });
       // Nothing said is dropped silently: the customer hears that the second request is coming.
       const later = nluResult?.alsoAsked?.[0];
       if (later && record.agenda?.includes(later.intent)) emitted.push({ type: 'say', key: 'system.second_request_noted', slots: { topic: lowerFirst(intentLabel(record, later.intent)) } });
@@ -674,6 +678,7 @@ export function createEngine(deps: EngineDeps): Engine {
       await withConversation(conversationId, async (record, now) => {
         record.transcript.push({ at: now, from: 'agent', text: trimmed, agentName, channel: record.channel });
         await save(record, now);
+        await emitEvent('agent_reply', record, now, { ticketId: record.ticketId ?? null });
       });
       await stores.bus.publish({ conversationId, replies: [reply], event: 'agent_message', agentName, at: clock.now() });
       return reply;
