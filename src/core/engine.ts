@@ -7,6 +7,7 @@ import type { MessageCatalog } from '../i18n/message-catalog';
 import { renderMessage, type MessageVariables } from '../i18n/render-message';
 import type { ConversationRecord } from './conversation';
 import { AccessDeniedError, AppError, InvalidTurnError } from './errors';
+import { maskDeep, maskPersonalData, maskSlots, maskTranscript, sensitiveValues } from './personal-data';
 import { createAccessToken, secretsEqual } from './secrets';
 import type { AnalyticsEvent, AnalyticsEventType } from './events';
 import type { Logger } from './logger';
@@ -86,6 +87,8 @@ export function isValidConversationId(id: string): boolean {
 export function createEngine(deps: EngineDeps): Engine {
   const options: EngineOptions = { ...defaultEngineOptions, ...deps.options };
   const { stores, nlu, catalog, clock, logger, handoff, bot } = deps;
+  /** Slots whose values only the dialog may see (`sensitive: true` in the flow files). */
+  const sensitiveSlots: ReadonlySet<string> = new Set(bot.sensitiveSlots ?? []);
   const machine: AnyStateMachine = provideImplementations(bot, {
     integration: async ({ name, inputs }) => {
       const integration = deps.integrations[name];
@@ -96,8 +99,10 @@ export function createEngine(deps: EngineDeps): Engine {
       const record = currentRecords.get(input.conversationId);
       if (!record) throw new AppError('handoff_without_conversation', 'handoff outside a turn');
       const customer = record.customerId ? await stores.customers.get(record.customerId) : undefined;
+      // The ticket leaves the dialog: sensitive slots are masked, also where the customer's own line repeated them.
+      const values = sensitiveValues(input.slots, sensitiveSlots);
       const ticket = await handoff.createTicket({
-        conversation: { ...record, slots: input.slots },
+        conversation: { ...record, slots: maskSlots(input.slots, sensitiveSlots), transcript: values.length > 0 ? maskTranscript(record.transcript, { values }) : record.transcript },
         reason: input.reason,
         priority: input.priority,
         queue: input.queue,
@@ -167,7 +172,7 @@ export function createEngine(deps: EngineDeps): Engine {
 
   const emitEvent = async (type: AnalyticsEventType, record: ConversationRecord, at: number, data: AnalyticsEvent['data'] = {}): Promise<void> => {
     try {
-      await stores.events.append({ type, at, conversationId: record.id, channel: record.channel, locale: record.locale, data });
+      await stores.events.append({ type, at, conversationId: record.id, channel: record.channel, locale: record.locale, data: maskDeep(data) });
     } catch (error) {
       logger.warn('engine.analytics.append_failed', { conversationId: record.id, type, error: String(error) });
     }
@@ -177,7 +182,7 @@ export function createEngine(deps: EngineDeps): Engine {
   const emitEvents = async (record: ConversationRecord, at: number, pending: PendingEvent[]): Promise<void> => {
     if (pending.length === 0) return;
     try {
-      await stores.events.appendMany(pending.map((event) => ({ type: event.type, at, conversationId: record.id, channel: record.channel, locale: record.locale, data: event.data })));
+      await stores.events.appendMany(pending.map((event) => ({ type: event.type, at, conversationId: record.id, channel: record.channel, locale: record.locale, data: maskDeep(event.data) })));
     } catch (error) {
       logger.warn('engine.analytics.append_failed', { conversationId: record.id, error: String(error) });
     }
@@ -211,8 +216,9 @@ export function createEngine(deps: EngineDeps): Engine {
     }
     let rendered = renderMessage(template, variables, record.locale, occurrence);
     // Never the same sentence twice in a row: the next variant, when the message has one.
-    if (rendered.text === record.lastBotText && template.text.length > 1) rendered = renderMessage(template, variables, record.locale, occurrence + 1);
-    record.lastBotText = rendered.text;
+    // Kept masked like everything stored: compared masked too.
+    if (maskPersonalData(rendered.text) === record.lastBotText && template.text.length > 1) rendered = renderMessage(template, variables, record.locale, occurrence + 1);
+    record.lastBotText = maskPersonalData(rendered.text);
     const message: ReplyMessage = { kind: 'message', text: rendered.text, key, from: { role: 'bot' } };
     if (rendered.voice) message.voice = rendered.voice;
     if (quickReplies && quickReplies.length > 0) message.quickReplies = quickReplies;
@@ -223,7 +229,7 @@ export function createEngine(deps: EngineDeps): Engine {
   const sayAndRecord = (record: ConversationRecord, event: Extract<DialogEmitted, { type: 'say' }>, now: number, channel: ChannelKind): ReplyMessage => {
     const quickReplies = event.quickReplies?.map((quick) => ({ label: labelFor(record, quick.label, quick.payload), payload: quick.payload }));
     const message = say(record, event.key, variablesFor(record, event.slots, now, { ticketId: event.ticketId ?? record.ticketId }), quickReplies);
-    record.transcript.push({ at: now, from: 'bot', text: message.text, key: message.key, channel, locale: record.locale, state: record.state });
+    record.transcript.push({ at: now, from: 'bot', text: maskPersonalData(message.text, { values: sensitiveValues(event.slots, sensitiveSlots) }), key: message.key, channel, locale: record.locale, state: record.state });
     return message;
   };
 
@@ -382,7 +388,7 @@ export function createEngine(deps: EngineDeps): Engine {
     // A human has the conversation: the bot stays quiet and the agent sees the message.
     if (record.status === 'agent' && input.kind !== 'start') {
       const text = input.kind === 'text' ? input.text : input.kind === 'payload' ? input.text ?? input.payload : input.kind === 'dtmf' ? input.digits : '';
-      if (text) record.transcript.push({ at: now, from: 'customer', text, channel: turn.channel, locale: record.locale });
+      if (text) record.transcript.push({ at: now, from: 'customer', text: maskPersonalData(text), channel: turn.channel, locale: record.locale });
       const result: TurnResult = { conversationId: record.id, replies: [], locale: record.locale, state: record.state, ended: false, ticketId: record.ticketId, transcriptLength: record.transcript.length };
       rememberProcessed(record, turn, result);
       await save(record, now);
@@ -477,10 +483,11 @@ export function createEngine(deps: EngineDeps): Engine {
       }
     }
 
+    const transcriptBefore = record.transcript.length;
     // The customer's line goes into the transcript before the dialog runs, so a ticket made in this turn holds it.
     if (customerText !== undefined) {
       record.transcript.push({
-        at: now, from: 'customer', text: redactForTranscript(customerText, nluResult), channel: turn.channel, locale: record.locale,
+        at: now, from: 'customer', text: maskPersonalData(customerText), channel: turn.channel, locale: record.locale,
         intent: nluResult?.intent, confidence: nluResult ? round(nluResult.confidence) : undefined, sttConfidence,
       });
     }
@@ -536,7 +543,16 @@ export function createEngine(deps: EngineDeps): Engine {
     record.snapshot = actor.getPersistedSnapshot();
     const finishedActor = actor;
     record.waiting = waitingMeta(snapshot);
-    record.slots = { ...context.slots };
+    // The record's copy of the slots is what the conversation API, the customer history and agents see; the
+    // dialog's own (raw) values stay in the snapshot until the conversation ends.
+    record.slots = maskSlots(context.slots, sensitiveSlots);
+    const secrets = sensitiveValues(context.slots, sensitiveSlots);
+    if (secrets.length > 0) {
+      // A sensitive answer is known only once the dialog took it: mask it in this turn's lines after the fact.
+      for (let line = transcriptBefore; line < record.transcript.length; line++) {
+        record.transcript[line] = { ...record.transcript[line], text: maskPersonalData(record.transcript[line].text, { values: secrets }) };
+      }
+    }
     if (context.ticketId) record.ticketId = context.ticketId;
     record.state = stateName(snapshot.value);
     record.misunderstood = context.misunderstood;
@@ -560,6 +576,7 @@ export function createEngine(deps: EngineDeps): Engine {
     }
     if (snapshot.hasTag('ended')) {
       ended = true;
+      forgetSensitive(record);
       const outcome = context.outcome ?? (handedOff || record.ticketId ? 'handoff' : 'resolved');
       record.status = 'ended';
       replies.push({ kind: 'end', outcome: outcome as 'resolved' });
@@ -581,7 +598,7 @@ export function createEngine(deps: EngineDeps): Engine {
     await identifyCustomer(record, turn);
     const newlyKnown = record.customerId !== undefined && record.customerId !== knownBefore;
     const result: TurnResult = { conversationId: record.id, replies, locale: record.locale, state: record.state, ended, ticketId: record.ticketId, transcriptLength: record.transcript.length };
-    rememberProcessed(record, turn, result);
+    rememberProcessed(record, turn, result, secrets);
     try {
       await save(record, now);
     } catch (error) {
@@ -605,7 +622,7 @@ export function createEngine(deps: EngineDeps): Engine {
   };
 
   const clarify = async (turn: Turn, record: ConversationRecord, now: number, text: string, nluResult: NluResult, intents: [string, string], meta: WaitingStateMeta): Promise<TurnResult> => {
-    record.transcript.push({ at: now, from: 'customer', text: redactForTranscript(text, nluResult), channel: turn.channel, locale: record.locale, intent: nluResult.intent, confidence: round(nluResult.confidence) });
+    record.transcript.push({ at: now, from: 'customer', text: maskPersonalData(text), channel: turn.channel, locale: record.locale, intent: nluResult.intent, confidence: round(nluResult.confidence) });
     const [first, second] = intents.map((intent) => intentLabel(record, intent));
     const message = say(record, 'system.did_you_mean', variablesFor(record, record.slots, now, { first, second }), [
       { label: first, payload: intents[0] },
@@ -620,9 +637,27 @@ export function createEngine(deps: EngineDeps): Engine {
     return result;
   };
 
-  const rememberProcessed = (record: ConversationRecord, turn: Turn, result: TurnResult): void => {
+  /**
+   * At the end of a conversation the raw values of sensitive slots leave the record: the snapshot's slots lose them,
+   * and the customer's words kept for later questions (the topic line, remembered contact details) are masked.
+   */
+  const forgetSensitive = (record: ConversationRecord): void => {
+    const snapshot = record.snapshot as { context?: { slots?: Record<string, unknown>; topicLine?: unknown; pendingEntities?: unknown; env?: { heard?: unknown } } } | undefined;
+    const context = snapshot?.context;
+    const values = context ? sensitiveValues(context.slots as Record<string, string>, sensitiveSlots) : [];
+    if (context) {
+      if (context.slots) for (const name of sensitiveSlots) if (name in context.slots) context.slots[name] = null;
+      if (typeof context.topicLine === 'string') context.topicLine = maskPersonalData(context.topicLine, { values });
+      if (context.pendingEntities) context.pendingEntities = [];
+      if (context.env) context.env.heard = [];
+    }
+    record.heard = (record.heard ?? []).filter((entity) => !entity.sensitive && !values.includes(String(entity.value)) && !values.includes(entity.text));
+  };
+
+  const rememberProcessed = (record: ConversationRecord, turn: Turn, result: TurnResult, secrets: readonly string[] = []): void => {
     if (!turn.clientMessageId) return;
-    record.processed.push({ clientMessageId: turn.clientMessageId, result });
+    // Stored like the transcript: masked (a retried message gets the masked copy of its replies).
+    record.processed.push({ clientMessageId: turn.clientMessageId, result: { ...result, replies: maskDeep(result.replies, { values: secrets }) } });
     if (record.processed.length > options.rememberMessages) record.processed.splice(0, record.processed.length - options.rememberMessages);
   };
 
@@ -672,7 +707,7 @@ export function createEngine(deps: EngineDeps): Engine {
       if (trimmed.length > options.maxTextLength) throw new InvalidTurnError('text_too_long', `The message is longer than ${options.maxTextLength} characters.`, conversationId);
       const reply: ReplyMessage = { kind: 'message', text: trimmed, from: { role: 'agent', name: agentName } };
       await withConversation(conversationId, async (record, now) => {
-        record.transcript.push({ at: now, from: 'agent', text: trimmed, agentName, channel: record.channel });
+        record.transcript.push({ at: now, from: 'agent', text: maskPersonalData(trimmed), agentName, channel: record.channel });
         await save(record, now);
       });
       await stores.bus.publish({ conversationId, replies: [reply], event: 'agent_message', agentName, at: clock.now() });
@@ -765,14 +800,5 @@ function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-
-/** Identity codes, IBANs and card numbers never reach the transcript; contact details stay (agents call back). */
-function redactForTranscript(text: string, nlu: NluResult | undefined): string {
-  if (!nlu) return text;
-  const sensitive = nlu.entities.filter((entity) => entity.sensitive && entity.type !== 'phone' && entity.type !== 'email').sort((a, b) => b.start - a.start);
-  let result = text;
-  for (const entity of sensitive) result = `${result.slice(0, entity.start)}[${entity.type}]${result.slice(entity.end)}`;
-  return result;
-}
 
 export type { TranscriptEntry };

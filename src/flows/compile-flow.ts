@@ -30,6 +30,8 @@ export interface CompiledBot {
   /** Every intent some state reacts to. */
   intents: string[];
   flows: string[];
+  /** Slots some flow marked `sensitive: true` (slot names are shared by all flows). */
+  sensitiveSlots: string[];
 }
 
 /** Effectful implementations the engine supplies. */
@@ -509,7 +511,9 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
     } as never,
     { actions: baseActions as never, guards: baseGuards as never },
   );
-  return { machine, globalIntents, intents: [...allIntents], flows: flows.map((flow) => flow.id) };
+  const sensitiveSlots = new Set<string>();
+  for (const flow of flows) for (const state of Object.values(flow.states)) if (state.slot?.sensitive) sensitiveSlots.add(state.slot.name);
+  return { machine, globalIntents, intents: [...allIntents], flows: flows.map((flow) => flow.id), sensitiveSlots: [...sensitiveSlots] };
 }
 
 function firstPattern(transition: Transition): string {
