@@ -6,7 +6,7 @@ import type { DialogEmitted, DialogEnv, DialogEvent, IntegrationOutput, WaitingS
 import type { MessageCatalog } from '../i18n/message-catalog';
 import { renderMessage, type MessageVariables } from '../i18n/render-message';
 import type { ConversationRecord } from './conversation';
-import { AccessDeniedError, AppError, InvalidTurnError } from './errors';
+import { AccessDeniedError, AppError, ConversationNotFoundError, InvalidTurnError } from './errors';
 import { maskDeep, maskPersonalData, maskSlots, maskTranscript, sensitiveValues } from './personal-data';
 import { createAccessToken, secretsEqual } from './secrets';
 import type { AnalyticsEvent, AnalyticsEventType } from './events';
@@ -351,7 +351,8 @@ export function createEngine(deps: EngineDeps): Engine {
     const started = clock.now();
     const now = turn.timestamp ?? started;
     let record = await stores.conversations.get(turn.conversationId);
-    if (!record && turn.existingOnly) throw new AccessDeniedError('This conversation needs its access token.', turn.conversationId);
+    // Only a caller that brought a token asks for an existing conversation: it may learn that it is gone.
+    if (!record && turn.existingOnly) throw new ConversationNotFoundError(turn.conversationId);
     if (record && turn.accessToken !== undefined && (!record.accessToken || !turn.accessToken || !secretsEqual(record.accessToken, turn.accessToken))) {
       throw new AccessDeniedError('This conversation needs its access token.', turn.conversationId);
     }
@@ -664,7 +665,7 @@ export function createEngine(deps: EngineDeps): Engine {
   const withConversation = async <T>(conversationId: string, work: (record: ConversationRecord, now: number) => Promise<T>): Promise<T> =>
     stores.lock.withLock(conversationId, async () => {
       const record = await stores.conversations.get(conversationId);
-      if (!record) throw new AppError('conversation_not_found', `No conversation ${conversationId}.`, { conversationId });
+      if (!record) throw new ConversationNotFoundError(conversationId);
       return work(record, clock.now());
     });
 
@@ -717,7 +718,7 @@ export function createEngine(deps: EngineDeps): Engine {
     async releaseToBot(conversationId, agentName) {
       const result = await stores.lock.withLock(conversationId, async () => {
         const record = await stores.conversations.get(conversationId);
-        if (!record) throw new AppError('conversation_not_found', `No conversation ${conversationId}.`, { conversationId });
+        if (!record) throw new ConversationNotFoundError(conversationId);
         const now = clock.now();
         const left = systemLine(record, 'system.agent_left', now, agentName);
         record.status = 'active';

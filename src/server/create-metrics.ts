@@ -2,13 +2,14 @@ import express from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Engine } from '../core/engine';
 import type { Clock, EventLog } from '../core/ports';
+import { secretsEqual } from '../core/secrets';
 import { registerServiceGauges } from '../analytics/prometheus-metrics';
 
 /**
  * Prometheus metrics: process metrics, turn latency and counts per channel (measured around the engine),
  * and service gauges (containment, CSAT, NPS, volumes) from the analytics log.
  */
-export function createMetrics(events: EventLog, clock: Clock): { registry: Registry; instrument(engine: Engine): Engine; router: express.Router } {
+export function createMetrics(events: EventLog, clock: Clock, options: { token?: string } = {}): { registry: Registry; instrument(engine: Engine): Engine; router: express.Router } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'aspa_process_' });
   const turnSeconds = new Histogram({
@@ -32,7 +33,16 @@ export function createMetrics(events: EventLog, clock: Clock): { registry: Regis
     () => clock.now(),
   );
   const router = express.Router();
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', async (req, res) => {
+    if (options.token) {
+      const header = req.get('authorization') ?? '';
+      const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+      if (!given || !secretsEqual(options.token, given)) {
+        res.set('WWW-Authenticate', 'Bearer realm="metrics"').status(401)
+          .json({ error: { code: given ? 'metrics_token_invalid' : 'metrics_token_missing', message: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.' } });
+        return;
+      }
+    }
     res.set('Content-Type', registry.contentType).send(await registry.metrics());
   });
   return {
