@@ -575,6 +575,14 @@ export function createEngine(deps: EngineDeps): Engine {
         events.push({ type: 'survey_answer', data: { survey: event.survey, value: event.value } });
       }
     }
+    // Never nothing to a customer's message: a flow path that says nothing (a survey answered into an `end`, a
+    // transition without a message) still gets an answer, and the designer a warning naming the state.
+    if (dialogEvent?.type === 'USER' && !replies.some((reply) => reply.kind === 'message' || reply.kind === 'handoff')) {
+      const waiting = snapshot.hasTag('ended') ? undefined : waitingMeta(snapshot);
+      const key = silenceFallbackKey(record, emitted.some((event) => event.type === 'survey'), snapshot.hasTag('ended'), waiting?.askKey);
+      logger.warn('engine.turn.silent', { conversationId: record.id, state: stateName(snapshot.value), intent: nluResult?.intent, fallback: key });
+      replies.push(sayAndRecord(record, { type: 'say', key, slots: context.slots }, now, turn.channel));
+    }
     if (snapshot.hasTag('ended')) {
       ended = true;
       forgetSensitive(record);
@@ -614,6 +622,13 @@ export function createEngine(deps: EngineDeps): Engine {
     // turn latency and counts are in the Prometheus metrics, errors and warnings are still logged).
     logger.debug('engine.turn.handled', { conversationId: record.id, channel: turn.channel, state: record.state, intent: nluResult?.intent, ms: clock.now() - now });
     return result;
+  };
+
+  /** What to say when the dialog said nothing: thanks for a rating, an acknowledgement at the end, else the question again. */
+  const silenceFallbackKey = (record: ConversationRecord, surveyAnswered: boolean, ended: boolean, askKey: string | undefined): string => {
+    const has = (key: string) => catalog.get(record.locale, key) !== undefined || catalog.get(options.defaultLocale, key) !== undefined;
+    const candidates = surveyAnswered ? ['survey.thanks', 'system.acknowledged'] : ended ? ['system.acknowledged'] : [askKey, 'system.reprompt'];
+    return candidates.find((key): key is string => key !== undefined && has(key)) ?? 'system.not_understood';
   };
 
   const intentLabel = (record: ConversationRecord, intent: string): string => {
