@@ -7,7 +7,7 @@ import type { MessageCatalog } from '../i18n/message-catalog';
 import { renderMessage, type MessageVariables } from '../i18n/render-message';
 import type { ConversationRecord } from './conversation';
 import { AccessDeniedError, AppError, ConversationNotFoundError, InvalidTurnError } from './errors';
-import { maskDeep, maskPersonalData, maskSlots, maskTranscript, sensitiveValues } from './personal-data';
+import { maskBotLine, maskDeep, maskPersonalData, maskSlots, maskTranscript, sensitiveValues } from './personal-data';
 import { createAccessToken, secretsEqual } from './secrets';
 import type { AnalyticsEvent, AnalyticsEventType } from './events';
 import type { Logger } from './logger';
@@ -229,7 +229,7 @@ export function createEngine(deps: EngineDeps): Engine {
   const sayAndRecord = (record: ConversationRecord, event: Extract<DialogEmitted, { type: 'say' }>, now: number, channel: ChannelKind): ReplyMessage => {
     const quickReplies = event.quickReplies?.map((quick) => ({ label: labelFor(record, quick.label, quick.payload), payload: quick.payload }));
     const message = say(record, event.key, variablesFor(record, event.slots, now, { ticketId: event.ticketId ?? record.ticketId }), quickReplies);
-    record.transcript.push({ at: now, from: 'bot', text: maskPersonalData(message.text, { values: sensitiveValues(event.slots, sensitiveSlots) }), key: message.key, channel, locale: record.locale, state: record.state });
+    record.transcript.push({ at: now, from: 'bot', text: maskBotLine(message.text, Object.values(event.slots ?? {}), sensitiveValues(event.slots, sensitiveSlots)), key: message.key, channel, locale: record.locale, state: record.state });
     return message;
   };
 
@@ -653,6 +653,10 @@ export function createEngine(deps: EngineDeps): Engine {
     return result;
   };
 
+  /** The dialog's own (raw) slots, from the snapshot: what the turn's messages were rendered with. */
+  const currentSlots = (record: ConversationRecord): Record<string, unknown> =>
+    (record.snapshot as { context?: { slots?: Record<string, unknown> } } | undefined)?.context?.slots ?? record.slots;
+
   /**
    * At the end of a conversation the raw values of sensitive slots leave the record: the snapshot's slots lose them,
    * and the customer's words kept for later questions (the topic line, remembered contact details) are masked.
@@ -673,7 +677,11 @@ export function createEngine(deps: EngineDeps): Engine {
   const rememberProcessed = (record: ConversationRecord, turn: Turn, result: TurnResult, secrets: readonly string[] = []): void => {
     if (!turn.clientMessageId) return;
     // Stored like the transcript: masked (a retried message gets the masked copy of its replies).
-    record.processed.push({ clientMessageId: turn.clientMessageId, result: { ...result, replies: maskDeep(result.replies, { values: secrets }) } });
+    const slotValues = Object.values(currentSlots(record));
+    const replies = result.replies.map((reply) => (reply.kind === 'message'
+      ? { ...reply, text: reply.from?.role === 'bot' || !reply.from ? maskBotLine(reply.text, slotValues, secrets) : maskPersonalData(reply.text), ...(reply.voice ? { voice: maskBotLine(reply.voice, slotValues, secrets) } : {}) }
+      : reply));
+    record.processed.push({ clientMessageId: turn.clientMessageId, result: { ...result, replies } });
     if (record.processed.length > options.rememberMessages) record.processed.splice(0, record.processed.length - options.rememberMessages);
   };
 

@@ -158,26 +158,55 @@ export interface MaskOptions {
 export function maskPersonalData(text: string, options: MaskOptions = {}): string {
   if (typeof text !== 'string') return '';
   if (text === '') return text;
-  const keep = new Set(options.keep ?? []);
-  const label = (kind: PersonalDataKind) => options.labels?.[kind] ?? `[${kind}]`;
   let result = text;
   for (const value of options.values ?? []) {
     if (typeof value === 'string' && value.trim().length > 0) result = result.split(value).join(SENSITIVE_PLACEHOLDER);
   }
-  if (!keep.has('email') && result.includes('@')) result = result.replace(EMAIL_PATTERN, label('email'));
+  return replacePersonalData(result, new Set(options.keep ?? []), (kind) => options.labels?.[kind] ?? `[${kind}]`);
+}
+
+/** The detectors in their order (an IBAN's digits are no card, a card's no phone), each match given to `replace`. */
+function replacePersonalData(text: string, keep: ReadonlySet<PersonalDataKind>, replace: (kind: PersonalDataKind, raw: string) => string): string {
+  let result = text;
+  const splice = (spans: { start: number; end: number }[], kind: PersonalDataKind) => {
+    for (const span of [...spans].reverse()) result = result.slice(0, span.start) + replace(kind, result.slice(span.start, span.end)) + result.slice(span.end);
+  };
+  if (!keep.has('email') && result.includes('@')) result = result.replace(EMAIL_PATTERN, (match) => replace('email', match));
   if (!/\d/.test(result)) return result;
   if (!keep.has('iban')) {
-    for (const iban of findIbans(result).reverse()) result = result.slice(0, iban.start) + label('iban') + result.slice(iban.end);
-    result = result.replace(FINNISH_IBAN_SHAPE, label('iban'));
+    splice(findIbans(result), 'iban');
+    result = result.replace(FINNISH_IBAN_SHAPE, (match) => replace('iban', match));
   }
-  if (!keep.has('hetu')) result = result.replace(HETU_PATTERN, (match) => (isValidHetu(match) || HETU_SHAPE.test(match) ? label('hetu') : match));
-  if (!keep.has('card')) for (const card of findCardNumbers(result).reverse()) result = result.slice(0, card.start) + label('card') + result.slice(card.end);
+  if (!keep.has('hetu')) result = result.replace(HETU_PATTERN, (match) => (isValidHetu(match) || HETU_SHAPE.test(match) ? replace('hetu', match) : match));
+  if (!keep.has('card')) splice(findCardNumbers(result), 'card');
   if (!keep.has('phone')) {
     result = result.replace(PHONE_PATTERN, (match) => {
       const phone = toE164(match);
-      return phone ? label('phone') + match.slice(phone.length) : match;
+      return phone ? replace('phone', match.slice(0, phone.length)) + match.slice(phone.length) : match;
     });
   }
+  return result;
+}
+
+/**
+ * A bot line for the transcript: the bot's own wording stays as written (an example number in a prompt, the
+ * company's phone number), and only what came from the conversation is masked — personal data inside the
+ * variables the message was rendered with, and the values of sensitive slots.
+ */
+export function maskBotLine(text: string, variables: readonly unknown[], sensitive: readonly string[] = []): string {
+  if (typeof text !== 'string' || text === '') return typeof text === 'string' ? text : '';
+  const found: { raw: string; label: string }[] = [];
+  for (const value of variables) {
+    if (typeof value !== 'string' && typeof value !== 'number') continue;
+    replacePersonalData(String(value), new Set(), (kind, raw) => {
+      found.push({ raw, label: `[${kind}]` });
+      return raw;
+    });
+  }
+  let result = text;
+  for (const value of sensitive) if (value.trim().length > 0) result = result.split(value).join(SENSITIVE_PLACEHOLDER);
+  // Longest first, so a number inside a longer one is not masked half.
+  for (const { raw, label } of found.sort((a, b) => b.raw.length - a.raw.length)) if (raw.trim().length > 0) result = result.split(raw).join(label);
   return result;
 }
 

@@ -1,4 +1,4 @@
-import { findCardNumbers, isValidHetu, isValidIban, maskPersonalData, maskSlots, passesLuhn } from '../../src/core/personal-data';
+import { findCardNumbers, isValidHetu, isValidIban, maskBotLine, maskPersonalData, maskSlots, passesLuhn } from '../../src/core/personal-data';
 
 describe('maskPersonalData', () => {
   test.each([
@@ -62,5 +62,14 @@ describe('the policy finds each kind by its checksum, with any spacing', () => {
   test('slots: sensitive ones hidden, contact details kept for the callback, cards and identity codes masked', () => {
     expect(maskSlots({ pin: '1234', phone: '040 123 4567', details: 'kortti 4111111111111111, hetu 131052-308T', n: 3, none: null }, new Set(['pin'])))
       .toEqual({ pin: '[sensitive]', phone: '040 123 4567', details: 'kortti [card], hetu [hetu]', n: 3, none: null });
+  });
+});
+
+describe('maskBotLine', () => {
+  test('keeps the bot\'s own wording (an example number, the company\'s phone) and masks what came from the conversation', () => {
+    expect(maskBotLine('Esimerkiksi 040 123 4567. Soitamme numeroon 050 765 4321.', ['050 765 4321', 'ASPA-000001', 3]))
+      .toBe('Esimerkiksi 040 123 4567. Soitamme numeroon [phone].');
+    expect(maskBotLine('Kortti 4111 1111 1111 1111 ja tunnus 131052-308T.', ['kortti 4111 1111 1111 1111', '131052-308T'])).toBe('Kortti [card] ja tunnus [hetu].');
+    expect(maskBotLine('Tilaus 12345: toimitettu', ['12345'], ['12345'])).toBe('Tilaus [sensitive]: toimitettu');
   });
 });
