@@ -441,7 +441,9 @@ export function createEngine(deps: EngineDeps): Engine {
         record.locale = understood.locale;
       }
       nluResult = followUpOfTopic(understood.result, record.topicIntent);
-      dialogEvent = { type: 'USER', intent: nluResult.intent, confidence: nluResult.confidence, entities: nluResult.entities, text: customerText, sentiment: nluResult.sentiment, ...(nluResult.reply ? { reply: nluResult.reply } : {}), ...(nluResult.replyParts ? { replyParts: nluResult.replyParts } : {}), ...(nluResult.question ? { question: true } : {}), ...(nluResult.another ? { another: true } : {}) };
+      // The dialog sees card numbers, identity codes and IBANs only as entities (a slot that asks for one gets it raw);
+      // the text it keeps (free-text slots, the topic line, both saved with the conversation) has them masked.
+      dialogEvent = { type: 'USER', intent: nluResult.intent, confidence: nluResult.confidence, entities: nluResult.entities, text: maskPersonalData(customerText, { keep: ['phone', 'email'] }), sentiment: nluResult.sentiment, ...(nluResult.reply ? { reply: nluResult.reply } : {}), ...(nluResult.replyParts ? { replyParts: nluResult.replyParts } : {}), ...(nluResult.question ? { question: true } : {}), ...(nluResult.another ? { another: true } : {}) };
     } else if (input.kind === 'payload') {
       const payload = input.payload;
       const allowed = knownPayloads.has(payload) || payload.startsWith('faq.') || (metaBefore?.quickReplyPayloads ?? []).includes(payload);

@@ -165,6 +165,9 @@ function prefilledSlotValue(spec: SlotSpec, context: DialogContext): SlotValue |
   return heard.length > 0 ? slotValueFrom(spec, userLike(heard, '')) : undefined;
 }
 
+/** Entities that only the question asking for them may take, in the same turn (the personal-data policy). */
+const NEVER_KEPT_ENTITIES = new Set(['card_number', 'hetu', 'iban']);
+
 function userLike(entities: EntityMatch[], text: string): Extract<DialogEvent, { type: 'USER' }> {
   return { type: 'USER', intent: '', confidence: 1, entities, text, sentiment: 0 };
 }
@@ -543,7 +546,9 @@ const baseActions = {
   })),
   rememberIntent: assign(({ event }: Args) => {
     const user = userEvent(event);
-    return { lastIntent: user?.intent, pendingEntities: user?.entities ?? [], topicLine: user && !user.fromButton ? user.text : undefined, anotherItem: user?.another === true };
+    // Kept for pre-filling later questions, so saved with the conversation: never card numbers, identity codes or IBANs.
+    const pending = (user?.entities ?? []).filter((entity) => !NEVER_KEPT_ENTITIES.has(entity.type));
+    return { lastIntent: user?.intent, pendingEntities: pending, topicLine: user && !user.fromButton ? user.text : undefined, anotherItem: user?.another === true };
   }),
   /** A question is being asked: entities of an earlier utterance no longer pre-fill anything. */
   clearPending: assign({ pendingEntities: [] as EntityMatch[] }),
