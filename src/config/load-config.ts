@@ -62,6 +62,10 @@ const envSchema = z.object({
   /** Speech model per language: `fi=experimental_conversations,sv=googlev2_telephony` (Gather) or Google models (stream mode). */
   /** Out-of-scope threshold of the NLU: `0.4` for every language or `fi=0.35,en=0.4`; unset = calibrated per model. */
   NLU_OOS_THRESHOLD: optionalText,
+  /** Bearer token Prometheus must send for GET /metrics. */
+  METRICS_TOKEN: z.string().trim().min(16, 'use at least 16 random characters').optional(),
+  /** host:port where /metrics is served instead of the main port (e.g. 127.0.0.1:9464). */
+  METRICS_LISTEN: z.string().trim().regex(/^(\[[0-9a-fA-F:.]+\]|[\w.-]+):\d{1,5}$/, 'use host:port, e.g. 127.0.0.1:9464').optional(),
   VOICE_SPEECH_MODELS: z.string().regex(/^(fi|en|sv)=[\w.-]+(,(fi|en|sv)=[\w.-]+)*$/, 'use lang=model pairs, e.g. fi=experimental_conversations,sv=googlev2_telephony').optional(),
 });
 
@@ -98,6 +102,32 @@ export interface AspaConfig {
   /** Out-of-scope thresholds set by the bot's designer; a language without one uses its model's calibrated threshold. */
   nluOosThreshold: Partial<Record<Locale, number>>;
   botFramework: { appId?: string; appPassword?: string; appType?: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI'; tenantId?: string };
+  /** Who may read GET /metrics: a bearer token, a separate listen address (then not on the main port), both or neither. */
+  metrics: { token?: string; listen?: { host: string; port: number } };
+}
+
+/** A setting that works but leaves something unprotected or fragile: logged once at start-up as a warning. */
+export interface ConfigWarning {
+  event: string;
+  message: string;
+}
+
+/** What a deployment should still set; each warning says which variable and why. */
+export function configWarnings(config: AspaConfig): ConfigWarning[] {
+  const warnings: ConfigWarning[] = [];
+  if (!config.agentSessionSecret && (config.agentToken || config.agentUsersFile)) {
+    warnings.push({
+      event: 'config.agent_session_secret_unset',
+      message: 'AGENT_SESSION_SECRET is not set: agent sessions are signed with a random key of this process, so every restart logs agents out and other instances or workers refuse them; set AGENT_SESSION_SECRET to 32+ random characters, the same on every instance',
+    });
+  }
+  if (!config.metrics.token && !config.metrics.listen) {
+    warnings.push({
+      event: 'config.metrics_unprotected',
+      message: `GET /metrics is open to anyone who reaches port ${config.port}; set METRICS_TOKEN (Prometheus sends it as a bearer token) or METRICS_LISTEN=127.0.0.1:9464 (a private address)`,
+    });
+  }
+  return warnings;
 }
 
 const OOS_THRESHOLD_HINT = 'use one number from 0 to 1 for every language (0.4) or lang=number pairs (fi=0.35,en=0.4)';
@@ -167,6 +197,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   const holidays = (values.ASPA_HOLIDAYS ?? '').split(',').map((day) => day.trim()).filter(Boolean);
   for (const day of holidays) if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) problems.push(`ASPA_HOLIDAYS: "${day}" is not a YYYY-MM-DD date`);
+  let metricsListen: { host: string; port: number } | undefined;
+  if (values.METRICS_LISTEN) {
+    const at = values.METRICS_LISTEN.lastIndexOf(':');
+    const host = values.METRICS_LISTEN.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+    const port = Number(values.METRICS_LISTEN.slice(at + 1));
+    if (port > 65535) problems.push(`METRICS_LISTEN: port ${port} is above 65535`);
+    else if (port !== 0 && port === values.PORT) problems.push(`METRICS_LISTEN: port ${port} is the main PORT; pick another one (e.g. 9464) or leave METRICS_LISTEN unset`);
+    else metricsListen = { host, port };
+  }
   const oosThreshold = values.NLU_OOS_THRESHOLD ? parseOosThreshold(values.NLU_OOS_THRESHOLD, values.ASPA_LOCALES) : { thresholds: {}, problems: [] };
   problems.push(...oosThreshold.problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -202,5 +241,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     speechModels: Object.fromEntries((values.VOICE_SPEECH_MODELS ?? '').split(',').filter(Boolean).map((pair) => pair.split('=') as [Locale, string])),
     nluOosThreshold: oosThreshold.thresholds,
     botFramework: { appId: values.MICROSOFT_APP_ID, appPassword: values.MICROSOFT_APP_PASSWORD, appType: values.MICROSOFT_APP_TYPE, tenantId: values.MICROSOFT_APP_TENANT_ID },
+    metrics: { token: values.METRICS_TOKEN, listen: metricsListen },
   });
 }

@@ -6,7 +6,8 @@ import type { DialogEmitted, DialogEnv, DialogEvent, IntegrationOutput, WaitingS
 import type { MessageCatalog } from '../i18n/message-catalog';
 import { renderMessage, type MessageVariables } from '../i18n/render-message';
 import type { ConversationRecord } from './conversation';
-import { AccessDeniedError, AppError, InvalidTurnError } from './errors';
+import { AccessDeniedError, AppError, ConversationNotFoundError, InvalidTurnError } from './errors';
+import { maskBotLine, maskDeep, maskPersonalData, maskSlots, maskTranscript, sensitiveValues } from './personal-data';
 import { createAccessToken, secretsEqual } from './secrets';
 import type { AnalyticsEvent, AnalyticsEventType } from './events';
 import type { Logger } from './logger';
@@ -86,6 +87,8 @@ export function isValidConversationId(id: string): boolean {
 export function createEngine(deps: EngineDeps): Engine {
   const options: EngineOptions = { ...defaultEngineOptions, ...deps.options };
   const { stores, nlu, catalog, clock, logger, handoff, bot } = deps;
+  /** Slots whose values only the dialog may see (`sensitive: true` in the flow files). */
+  const sensitiveSlots: ReadonlySet<string> = new Set(bot.sensitiveSlots ?? []);
   const machine: AnyStateMachine = provideImplementations(bot, {
     integration: async ({ name, inputs }) => {
       const integration = deps.integrations[name];
@@ -96,8 +99,10 @@ export function createEngine(deps: EngineDeps): Engine {
       const record = currentRecords.get(input.conversationId);
       if (!record) throw new AppError('handoff_without_conversation', 'handoff outside a turn');
       const customer = record.customerId ? await stores.customers.get(record.customerId) : undefined;
+      // The ticket leaves the dialog: sensitive slots are masked, also where the customer's own line repeated them.
+      const values = sensitiveValues(input.slots, sensitiveSlots);
       const ticket = await handoff.createTicket({
-        conversation: { ...record, slots: input.slots },
+        conversation: { ...record, slots: maskSlots(input.slots, sensitiveSlots), transcript: values.length > 0 ? maskTranscript(record.transcript, { values }) : record.transcript },
         reason: input.reason,
         priority: input.priority,
         queue: input.queue,
@@ -167,7 +172,7 @@ export function createEngine(deps: EngineDeps): Engine {
 
   const emitEvent = async (type: AnalyticsEventType, record: ConversationRecord, at: number, data: AnalyticsEvent['data'] = {}): Promise<void> => {
     try {
-      await stores.events.append({ type, at, conversationId: record.id, channel: record.channel, locale: record.locale, data });
+      await stores.events.append({ type, at, conversationId: record.id, channel: record.channel, locale: record.locale, data: maskDeep(data) });
     } catch (error) {
       logger.warn('engine.analytics.append_failed', { conversationId: record.id, type, error: String(error) });
     }
@@ -178,7 +183,7 @@ export function createEngine(deps: EngineDeps): Engine {
     if (pending.length === 0) return;
     try {
       const customer: AnalyticsEvent['data'] = record.customerId ? { customer: record.customerId } : {};
-      await stores.events.appendMany(pending.map((event) => ({ type: event.type, at, conversationId: record.id, channel: record.channel, locale: record.locale, data: { ...event.data, ...customer } })));
+      await stores.events.appendMany(pending.map((event) => ({ type: event.type, at, conversationId: record.id, channel: record.channel, locale: record.locale, data: maskDeep({ ...event.data, ...customer }) })));
     } catch (error) {
       logger.warn('engine.analytics.append_failed', { conversationId: record.id, error: String(error) });
     }
@@ -212,8 +217,9 @@ export function createEngine(deps: EngineDeps): Engine {
     }
     let rendered = renderMessage(template, variables, record.locale, occurrence);
     // Never the same sentence twice in a row: the next variant, when the message has one.
-    if (rendered.text === record.lastBotText && template.text.length > 1) rendered = renderMessage(template, variables, record.locale, occurrence + 1);
-    record.lastBotText = rendered.text;
+    // Kept masked like everything stored: compared masked too.
+    if (maskPersonalData(rendered.text) === record.lastBotText && template.text.length > 1) rendered = renderMessage(template, variables, record.locale, occurrence + 1);
+    record.lastBotText = maskPersonalData(rendered.text);
     const message: ReplyMessage = { kind: 'message', text: rendered.text, key, from: { role: 'bot' } };
     if (rendered.voice) message.voice = rendered.voice;
     if (quickReplies && quickReplies.length > 0) message.quickReplies = quickReplies;
@@ -224,7 +230,7 @@ export function createEngine(deps: EngineDeps): Engine {
   const sayAndRecord = (record: ConversationRecord, event: Extract<DialogEmitted, { type: 'say' }>, now: number, channel: ChannelKind): ReplyMessage => {
     const quickReplies = event.quickReplies?.map((quick) => ({ label: labelFor(record, quick.label, quick.payload), payload: quick.payload }));
     const message = say(record, event.key, variablesFor(record, event.slots, now, { ticketId: event.ticketId ?? record.ticketId }), quickReplies);
-    record.transcript.push({ at: now, from: 'bot', text: message.text, key: message.key, channel, locale: record.locale, state: record.state });
+    record.transcript.push({ at: now, from: 'bot', text: maskBotLine(message.text, Object.values(event.slots ?? {}), sensitiveValues(event.slots, sensitiveSlots)), key: message.key, channel, locale: record.locale, state: record.state });
     return event.bargeIn === false ? { ...message, bargeIn: false } : message;
   };
 
@@ -346,7 +352,8 @@ export function createEngine(deps: EngineDeps): Engine {
     const started = clock.now();
     const now = turn.timestamp ?? started;
     let record = await stores.conversations.get(turn.conversationId);
-    if (!record && turn.existingOnly) throw new AccessDeniedError('This conversation needs its access token.', turn.conversationId);
+    // Only a caller that brought a token asks for an existing conversation: it may learn that it is gone.
+    if (!record && turn.existingOnly) throw new ConversationNotFoundError(turn.conversationId);
     if (record && turn.accessToken !== undefined && (!record.accessToken || !turn.accessToken || !secretsEqual(record.accessToken, turn.accessToken))) {
       throw new AccessDeniedError('This conversation needs its access token.', turn.conversationId);
     }
@@ -383,7 +390,7 @@ export function createEngine(deps: EngineDeps): Engine {
     // A human has the conversation: the bot stays quiet and the agent sees the message.
     if (record.status === 'agent' && input.kind !== 'start') {
       const text = input.kind === 'text' ? input.text : input.kind === 'payload' ? input.text ?? input.payload : input.kind === 'dtmf' ? input.digits : '';
-      if (text) record.transcript.push({ at: now, from: 'customer', text, channel: turn.channel, locale: record.locale });
+      if (text) record.transcript.push({ at: now, from: 'customer', text: maskPersonalData(text), channel: turn.channel, locale: record.locale });
       const result: TurnResult = { conversationId: record.id, replies: [], locale: record.locale, state: record.state, ended: false, ticketId: record.ticketId, transcriptLength: record.transcript.length };
       rememberProcessed(record, turn, result);
       await save(record, now);
@@ -438,7 +445,9 @@ export function createEngine(deps: EngineDeps): Engine {
         record.locale = understood.locale;
       }
       nluResult = followUpOfTopic(understood.result, record.topicIntent);
-      dialogEvent = { type: 'USER', intent: nluResult.intent, confidence: nluResult.confidence, entities: nluResult.entities, text: customerText, sentiment: nluResult.sentiment, ...(nluResult.reply ? { reply: nluResult.reply } : {}), ...(nluResult.replyParts ? { replyParts: nluResult.replyParts } : {}), ...(nluResult.requestConfidence !== undefined ? { requestConfidence: nluResult.requestConfidence } : {}), ...(nluResult.question ? { question: true } : {}), ...(nluResult.another ? { another: true } : {}) };
+      // The dialog sees card numbers, identity codes and IBANs only as entities (a slot that asks for one gets it raw);
+      // the text it keeps (free-text slots, the topic line, both saved with the conversation) has them masked.
+      dialogEvent = { type: 'USER', intent: nluResult.intent, confidence: nluResult.confidence, entities: nluResult.entities, text: maskPersonalData(customerText, { keep: ['phone', 'email'] }), sentiment: nluResult.sentiment, ...(nluResult.reply ? { reply: nluResult.reply } : {}), ...(nluResult.replyParts ? { replyParts: nluResult.replyParts } : {}), ...(nluResult.requestConfidence !== undefined ? { requestConfidence: nluResult.requestConfidence } : {}), ...(nluResult.question ? { question: true } : {}), ...(nluResult.another ? { another: true } : {}) };
     } else if (input.kind === 'payload') {
       const payload = input.payload;
       const allowed = knownPayloads.has(payload) || payload.startsWith('faq.') || (metaBefore?.quickReplyPayloads ?? []).includes(payload);
@@ -481,10 +490,11 @@ export function createEngine(deps: EngineDeps): Engine {
       }
     }
 
+    const transcriptBefore = record.transcript.length;
     // The customer's line goes into the transcript before the dialog runs, so a ticket made in this turn holds it.
     if (customerText !== undefined) {
       record.transcript.push({
-        at: now, from: 'customer', text: redactForTranscript(customerText, nluResult), channel: turn.channel, locale: record.locale,
+        at: now, from: 'customer', text: maskPersonalData(customerText), channel: turn.channel, locale: record.locale,
         intent: nluResult?.intent, confidence: nluResult ? round(nluResult.confidence) : undefined, sttConfidence,
       });
     }
@@ -540,7 +550,16 @@ export function createEngine(deps: EngineDeps): Engine {
     record.snapshot = actor.getPersistedSnapshot();
     const finishedActor = actor;
     record.waiting = waitingMeta(snapshot);
-    record.slots = { ...context.slots };
+    // The record's copy of the slots is what the conversation API, the customer history and agents see; the
+    // dialog's own (raw) values stay in the snapshot until the conversation ends.
+    record.slots = maskSlots(context.slots, sensitiveSlots);
+    const secrets = sensitiveValues(context.slots, sensitiveSlots);
+    if (secrets.length > 0) {
+      // A sensitive answer is known only once the dialog took it: mask it in this turn's lines after the fact.
+      for (let line = transcriptBefore; line < record.transcript.length; line++) {
+        record.transcript[line] = { ...record.transcript[line], text: maskPersonalData(record.transcript[line].text, { values: secrets }) };
+      }
+    }
     if (context.ticketId) record.ticketId = context.ticketId;
     record.state = stateName(snapshot.value);
     record.misunderstood = context.misunderstood;
@@ -562,8 +581,17 @@ export function createEngine(deps: EngineDeps): Engine {
         events.push({ type: 'survey_answer', data: { survey: event.survey, value: event.value } });
       }
     }
+    // Never nothing to a customer's message: a flow path that says nothing (a survey answered into an `end`, a
+    // transition without a message) still gets an answer, and the designer a warning naming the state.
+    if (dialogEvent?.type === 'USER' && !replies.some((reply) => reply.kind === 'message' || reply.kind === 'handoff')) {
+      const waiting = snapshot.hasTag('ended') ? undefined : waitingMeta(snapshot);
+      const key = silenceFallbackKey(record, emitted.some((event) => event.type === 'survey'), snapshot.hasTag('ended'), waiting?.askKey);
+      logger.warn('engine.turn.silent', { conversationId: record.id, state: stateName(snapshot.value), intent: nluResult?.intent, fallback: key });
+      replies.push(sayAndRecord(record, { type: 'say', key, slots: context.slots }, now, turn.channel));
+    }
     if (snapshot.hasTag('ended')) {
       ended = true;
+      forgetSensitive(record);
       const outcome = context.outcome ?? (handedOff || record.ticketId ? 'handoff' : 'resolved');
       record.status = 'ended';
       replies.push({ kind: 'end', outcome: outcome as 'resolved' });
@@ -585,7 +613,7 @@ export function createEngine(deps: EngineDeps): Engine {
     await identifyCustomer(record, turn);
     const newlyKnown = record.customerId !== undefined && record.customerId !== knownBefore;
     const result: TurnResult = { conversationId: record.id, replies, locale: record.locale, state: record.state, ended, ticketId: record.ticketId, transcriptLength: record.transcript.length };
-    rememberProcessed(record, turn, result);
+    rememberProcessed(record, turn, result, secrets);
     try {
       await save(record, now);
     } catch (error) {
@@ -602,6 +630,13 @@ export function createEngine(deps: EngineDeps): Engine {
     return result;
   };
 
+  /** What to say when the dialog said nothing: thanks for a rating, an acknowledgement at the end, else the question again. */
+  const silenceFallbackKey = (record: ConversationRecord, surveyAnswered: boolean, ended: boolean, askKey: string | undefined): string => {
+    const has = (key: string) => catalog.get(record.locale, key) !== undefined || catalog.get(options.defaultLocale, key) !== undefined;
+    const candidates = surveyAnswered ? ['survey.thanks', 'system.acknowledged'] : ended ? ['system.acknowledged'] : [askKey, 'system.reprompt'];
+    return candidates.find((key): key is string => key !== undefined && has(key)) ?? 'system.not_understood';
+  };
+
   const intentLabel = (record: ConversationRecord, intent: string): string => {
     const template = catalog.get(record.locale, `intents.${intent}`);
     if (template) return renderMessage(template, {}, record.locale).text;
@@ -609,7 +644,7 @@ export function createEngine(deps: EngineDeps): Engine {
   };
 
   const clarify = async (turn: Turn, record: ConversationRecord, now: number, text: string, nluResult: NluResult, intents: [string, string], meta: WaitingStateMeta): Promise<TurnResult> => {
-    record.transcript.push({ at: now, from: 'customer', text: redactForTranscript(text, nluResult), channel: turn.channel, locale: record.locale, intent: nluResult.intent, confidence: round(nluResult.confidence) });
+    record.transcript.push({ at: now, from: 'customer', text: maskPersonalData(text), channel: turn.channel, locale: record.locale, intent: nluResult.intent, confidence: round(nluResult.confidence) });
     const [first, second] = intents.map((intent) => intentLabel(record, intent));
     const message = say(record, 'system.did_you_mean', variablesFor(record, record.slots, now, { first, second }), [
       { label: first, payload: intents[0] },
@@ -624,16 +659,42 @@ export function createEngine(deps: EngineDeps): Engine {
     return result;
   };
 
-  const rememberProcessed = (record: ConversationRecord, turn: Turn, result: TurnResult): void => {
+  /** The dialog's own (raw) slots, from the snapshot: what the turn's messages were rendered with. */
+  const currentSlots = (record: ConversationRecord): Record<string, unknown> =>
+    (record.snapshot as { context?: { slots?: Record<string, unknown> } } | undefined)?.context?.slots ?? record.slots;
+
+  /**
+   * At the end of a conversation the raw values of sensitive slots leave the record: the snapshot's slots lose them,
+   * and the customer's words kept for later questions (the topic line, remembered contact details) are masked.
+   */
+  const forgetSensitive = (record: ConversationRecord): void => {
+    const snapshot = record.snapshot as { context?: { slots?: Record<string, unknown>; topicLine?: unknown; pendingEntities?: unknown; env?: { heard?: unknown } } } | undefined;
+    const context = snapshot?.context;
+    const values = context ? sensitiveValues(context.slots as Record<string, string>, sensitiveSlots) : [];
+    if (context) {
+      if (context.slots) for (const name of sensitiveSlots) if (name in context.slots) context.slots[name] = null;
+      if (typeof context.topicLine === 'string') context.topicLine = maskPersonalData(context.topicLine, { values });
+      if (context.pendingEntities) context.pendingEntities = [];
+      if (context.env) context.env.heard = [];
+    }
+    record.heard = (record.heard ?? []).filter((entity) => !entity.sensitive && !values.includes(String(entity.value)) && !values.includes(entity.text));
+  };
+
+  const rememberProcessed = (record: ConversationRecord, turn: Turn, result: TurnResult, secrets: readonly string[] = []): void => {
     if (!turn.clientMessageId) return;
-    record.processed.push({ clientMessageId: turn.clientMessageId, result });
+    // Stored like the transcript: masked (a retried message gets the masked copy of its replies).
+    const slotValues = Object.values(currentSlots(record));
+    const replies = result.replies.map((reply) => (reply.kind === 'message'
+      ? { ...reply, text: reply.from?.role === 'bot' || !reply.from ? maskBotLine(reply.text, slotValues, secrets) : maskPersonalData(reply.text), ...(reply.voice ? { voice: maskBotLine(reply.voice, slotValues, secrets) } : {}) }
+      : reply));
+    record.processed.push({ clientMessageId: turn.clientMessageId, result: { ...result, replies } });
     if (record.processed.length > options.rememberMessages) record.processed.splice(0, record.processed.length - options.rememberMessages);
   };
 
   const withConversation = async <T>(conversationId: string, work: (record: ConversationRecord, now: number) => Promise<T>): Promise<T> =>
     stores.lock.withLock(conversationId, async () => {
       const record = await stores.conversations.get(conversationId);
-      if (!record) throw new AppError('conversation_not_found', `No conversation ${conversationId}.`, { conversationId });
+      if (!record) throw new ConversationNotFoundError(conversationId);
       return work(record, clock.now());
     });
 
@@ -676,7 +737,7 @@ export function createEngine(deps: EngineDeps): Engine {
       if (trimmed.length > options.maxTextLength) throw new InvalidTurnError('text_too_long', `The message is longer than ${options.maxTextLength} characters.`, conversationId);
       const reply: ReplyMessage = { kind: 'message', text: trimmed, from: { role: 'agent', name: agentName } };
       await withConversation(conversationId, async (record, now) => {
-        record.transcript.push({ at: now, from: 'agent', text: trimmed, agentName, channel: record.channel });
+        record.transcript.push({ at: now, from: 'agent', text: maskPersonalData(trimmed), agentName, channel: record.channel });
         await save(record, now);
         await emitEvent('agent_reply', record, now, { ticketId: record.ticketId ?? null });
       });
@@ -687,7 +748,7 @@ export function createEngine(deps: EngineDeps): Engine {
     async releaseToBot(conversationId, agentName) {
       const result = await stores.lock.withLock(conversationId, async () => {
         const record = await stores.conversations.get(conversationId);
-        if (!record) throw new AppError('conversation_not_found', `No conversation ${conversationId}.`, { conversationId });
+        if (!record) throw new ConversationNotFoundError(conversationId);
         const now = clock.now();
         const left = systemLine(record, 'system.agent_left', now, agentName);
         record.status = 'active';
@@ -770,14 +831,5 @@ function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-
-/** Identity codes, IBANs and card numbers never reach the transcript; contact details stay (agents call back). */
-function redactForTranscript(text: string, nlu: NluResult | undefined): string {
-  if (!nlu) return text;
-  const sensitive = nlu.entities.filter((entity) => entity.sensitive && entity.type !== 'phone' && entity.type !== 'email').sort((a, b) => b.start - a.start);
-  let result = text;
-  for (const entity of sensitive) result = `${result.slice(0, entity.start)}[${entity.type}]${result.slice(entity.end)}`;
-  return result;
-}
 
 export type { TranscriptEntry };

@@ -26,3 +26,11 @@ export class AccessDeniedError extends AppError {
     this.name = 'AccessDeniedError';
   }
 }
+
+/** The conversation does not exist (never did, ended long ago and expired, or was deleted). */
+export class ConversationNotFoundError extends AppError {
+  constructor(conversationId?: string) {
+    super('conversation_not_found', `No conversation ${conversationId ?? ''}`.trim() + '.', { conversationId });
+    this.name = 'ConversationNotFoundError';
+  }
+}

@@ -8,7 +8,7 @@ export interface EntityMatch {
   text: string;
   start: number;
   end: number;
-  /** Personal data (identity code, IBAN, card, phone, e-mail): transcripts and logs redact it. */
+  /** Personal data (identity code, IBAN, card, phone, e-mail); the policy in personal-data.ts masks it wherever it is kept. */
   sensitive?: boolean;
 }
 

@@ -30,6 +30,8 @@ export interface CompiledBot {
   /** Every intent some state reacts to. */
   intents: string[];
   flows: string[];
+  /** Slots some flow marked `sensitive: true` (slot names are shared by all flows). */
+  sensitiveSlots: string[];
 }
 
 /** Effectful implementations the engine supplies. */
@@ -164,6 +166,9 @@ function prefilledSlotValue(spec: SlotSpec, context: DialogContext): SlotValue |
   const heard = context.env.heard ?? [];
   return heard.length > 0 ? slotValueFrom(spec, userLike(heard, '')) : undefined;
 }
+
+/** Entities that only the question asking for them may take, in the same turn (the personal-data policy). */
+const NEVER_KEPT_ENTITIES = new Set(['card_number', 'hetu', 'iban']);
 
 function userLike(entities: EntityMatch[], text: string): Extract<DialogEvent, { type: 'USER' }> {
   return { type: 'USER', intent: '', confidence: 1, entities, text, sentiment: 0 };
@@ -513,7 +518,9 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
     } as never,
     { actions: baseActions as never, guards: baseGuards as never },
   );
-  return { machine, globalIntents, intents: [...allIntents], flows: flows.map((flow) => flow.id) };
+  const sensitiveSlots = new Set<string>();
+  for (const flow of flows) for (const state of Object.values(flow.states)) if (state.slot?.sensitive) sensitiveSlots.add(state.slot.name);
+  return { machine, globalIntents, intents: [...allIntents], flows: flows.map((flow) => flow.id), sensitiveSlots: [...sensitiveSlots] };
 }
 
 function firstPattern(transition: Transition): string {
@@ -544,7 +551,9 @@ const baseActions = {
   })),
   rememberIntent: assign(({ event }: Args) => {
     const user = userEvent(event);
-    return { lastIntent: user?.intent, pendingEntities: user?.entities ?? [], topicLine: user && !user.fromButton ? user.text : undefined, anotherItem: user?.another === true };
+    // Kept for pre-filling later questions, so saved with the conversation: never card numbers, identity codes or IBANs.
+    const pending = (user?.entities ?? []).filter((entity) => !NEVER_KEPT_ENTITIES.has(entity.type));
+    return { lastIntent: user?.intent, pendingEntities: pending, topicLine: user && !user.fromButton ? user.text : undefined, anotherItem: user?.another === true };
   }),
   /** A question is being asked: entities of an earlier utterance no longer pre-fill anything. */
   clearPending: assign({ pendingEntities: [] as EntityMatch[] }),

@@ -86,6 +86,12 @@ export const slotSchema = z.strictObject({
   prefill: z.enum(['conversation', 'topic', 'none']).optional().describe('Where a value may come from before the question is asked: conversation (entity slots\' default: anything said earlier, the topic line first), topic (only the line that opened the topic), none (always ask).'),
   /** Free-text slots: the line that opened the topic fills the slot when it has this many words of 4+ letters. */
   prefill_min_words: z.number().int().min(1).max(100).optional().describe('Free-text slots: the line that opened the topic fills the slot when it has at least this many words of four or more letters (short words such as "on", "är", "my" do not count).'),
+  /**
+   * The value is personal data the dialog needs but nobody else may see (a card number for a payment integration, a
+   * customer number used as a password): masked as `[sensitive]` in the transcript, tickets, webhooks, customer
+   * history and the conversation API, and removed from the conversation record when the conversation ends.
+   */
+  sensitive: z.boolean().optional().describe('The value is personal data only the dialog may use: masked as [sensitive] in the transcript, tickets, webhooks, customer history and the conversation API, and removed from the conversation record when the conversation ends.'),
 });
 
 /** Short replies the NLU recognises in every locale (`locales/<lang>/replies.yaml`). */

@@ -1,6 +1,7 @@
 import { AppError } from '../core/errors';
 import { silentLogger, type Logger } from '../core/logger';
 import { normalizeEmail, normalizePhone } from '../core/normalize-contact';
+import { maskSlots, maskTranscript } from '../core/personal-data';
 import type { Clock, CustomerStore, Outbox, TicketStore } from '../core/ports';
 import { HANDOFF_REASONS, PRIORITIES } from '../core/reply';
 import type { HandoffService, TicketRequest } from '../core/services';
@@ -119,10 +120,13 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
     assertRequest(request);
     const { conversation } = request;
     const customer = await findCustomer(request);
-    const transcript: TranscriptEntry[] = Array.isArray(conversation.transcript) ? structuredClone(conversation.transcript) : [];
-    const slots: Slots = { ...(conversation.slots ?? {}) };
+    // The personal-data policy once more at the door (whatever the caller masked): the ticket is stored, shown to
+    // agents and POSTed to the helpdesk as it is built here. Contact details in slots stay (agents call back).
+    const transcript: TranscriptEntry[] = Array.isArray(conversation.transcript) ? maskTranscript(structuredClone(conversation.transcript)) : [];
+    const slots: Slots = maskSlots(conversation.slots);
     const history: ContactRecord[] = (customer?.contacts ?? [])
       .filter((contact) => contact.conversationId !== conversation.id)
+      .map((contact) => (contact.slots ? { ...contact, slots: maskSlots(contact.slots) } : contact))
       .sort((left, right) => right.at - left.at);
     const intent = topicOf(request, transcript);
     const createdAt = deps.clock.now();

@@ -2,7 +2,7 @@ import type { ConversationRecord } from '../core/conversation';
 import type { HandoffReason } from '../core/reply';
 import type { ContactRecord, SlotValue } from '../core/ticket';
 import type { ChannelKind, Locale } from '../core/turn';
-import { redactText } from './redact-text';
+import { maskPersonalData, type PersonalDataKind } from '../core/personal-data';
 import { toLocal } from './zoned-time';
 
 export interface SummaryInput {
@@ -57,6 +57,19 @@ export const DEFAULT_SLOT_LABELS_FI: Readonly<Record<string, string>> = Object.f
 });
 const HISTORY_ITEMS = 3;
 
+/** The policy's placeholders in Finnish, because agents read the summary in Finnish. */
+const FINNISH_LABELS: Record<PersonalDataKind, string> = { hetu: '[henkilötunnus]', iban: '[IBAN]', card: '[kortti]', phone: '[puhelin]', email: '[sähköposti]' };
+const STORED_PLACEHOLDER = /\[(card|hetu|iban|phone|email)\]/g;
+
+/**
+ * Text for the summary with personal data masked by the one policy (`core/personal-data`). Transcript lines are
+ * masked when stored already; their placeholders are written in Finnish here.
+ */
+export function maskForSummary(text: string, options: { keepContact?: boolean } = {}): string {
+  const masked = maskPersonalData(text, { labels: FINNISH_LABELS, keep: options.keepContact ? ['phone', 'email'] : [] });
+  return masked.replace(STORED_PLACEHOLDER, (_match, kind: PersonalDataKind) => FINNISH_LABELS[kind]).replace(/\[sensitive\]/g, '[piilotettu]');
+}
+
 /** One line, at most `max` characters, cut at a word boundary when there is one near. */
 export function shorten(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -69,7 +82,7 @@ export function shorten(text: string, max: number): string {
 function formatSlot(value: SlotValue): string {
   if (value === null) return '–';
   if (typeof value === 'boolean') return value ? 'kyllä' : 'ei';
-  return shorten(redactText(String(value), { keepContact: true }), SLOT_LENGTH);
+  return shorten(maskForSummary(String(value), { keepContact: true }), SLOT_LENGTH);
 }
 
 function formatDate(at: number, timeZone: string): string {
@@ -98,14 +111,14 @@ export function summarizeConversation(input: SummaryInput, options: SummaryOptio
 
   // The customer's own words on the topic: the first line the NLU put under it, else their first line.
   const topicLine = (intent && customerLines.find((entry) => entry.intent === intent)) || customerLines[0];
-  if (topicLine) lines.push(`Asiakas: "${shorten(redactText(topicLine.text), QUOTE_LENGTH)}".`);
+  if (topicLine) lines.push(`Asiakas: "${shorten(maskForSummary(topicLine.text), QUOTE_LENGTH)}".`);
 
   const answers = transcript
     .filter((entry) => entry.from === 'bot' && typeof entry.text === 'string' && !(entry.key && skip.test(entry.key)))
     .slice(-(options.botAnswers ?? 3));
   if (answers.length > 0) {
     // The agent reads what the customer saw; message keys stay in the transcript for whoever needs them.
-    const told = answers.map((entry) => `"${shorten(redactText(entry.text), ANSWER_LENGTH)}"`);
+    const told = answers.map((entry) => `"${shorten(maskForSummary(entry.text), ANSWER_LENGTH)}"`);
     lines.push(`Botti kertoi: ${told.join('; ')}.`);
   }
 

@@ -65,7 +65,11 @@ export function signWebhookBodyV2(body: string, timestamp: string, secret: strin
   return `v2=${createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex')}`;
 }
 
-/** For receivers: checks `X-Aspa-Signature-V2` and that the timestamp is within `toleranceSeconds` of `nowSeconds`. */
+/**
+ * For receivers: checks `X-Aspa-Signature-V2` and that the timestamp is within `toleranceSeconds` of `nowSeconds`.
+ * That is all: the same request sent again inside the window passes. `createWebhookReceiver`
+ * (`webhook-receiver.ts`) adds the memory that refuses replays and answers repeats of a processed ticket.
+ */
 export function verifyWebhookSignatureV2(body: string | Buffer, timestamp: unknown, signature: unknown, secret: string, nowSeconds: number, toleranceSeconds = 300): boolean {
   if (typeof signature !== 'string' || typeof timestamp !== 'string' || !/^\d{1,12}$/.test(timestamp)) return false;
   if (Math.abs(nowSeconds - Number(timestamp)) > toleranceSeconds) return false;
@@ -76,7 +80,8 @@ export function verifyWebhookSignatureV2(body: string | Buffer, timestamp: unkno
 }
 
 /**
- * For receivers (and tests): true when `signature` (the `X-Aspa-Signature` header) matches the raw body.
+ * For receivers (and tests): true when `signature` (the `X-Aspa-Signature` header) matches the raw body. It covers
+ * no timestamp, so it cannot tell a replay from the original: kept for old receivers, use V2.
  * Compares in constant time so the check leaks nothing about the expected value.
  */
 export function verifyWebhookSignature(body: string | Buffer, signature: unknown, secret: string): boolean {

@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import type { AspaConfig } from '../config/load-config';
+import { configWarnings, type AspaConfig } from '../config/load-config';
 import { createEngine, type Engine, type Integration } from '../core/engine';
 import type { Logger } from '../core/logger';
 import type { Clock, Stores } from '../core/ports';
@@ -43,8 +43,10 @@ export interface Aspa {
   server: http.Server;
   web: WebChannel;
   logger: Logger;
-  /** Starts listening; resolves with the bound port. */
+  /** Starts listening (and on METRICS_LISTEN when set); resolves with the bound port. */
   listen(port?: number, host?: string): Promise<number>;
+  /** The port /metrics listens on with METRICS_LISTEN, once `listen` resolved; undefined otherwise. */
+  metricsPort(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -171,7 +173,8 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   const loaded = overrides.loaded ?? loadBotFor(config);
   const stores = overrides.stores ?? withBufferedAnalytics(await createStores(config, clock, logger), logger);
   const handoff = createHandoffFor(config, { stores, clock, logger, loaded });
-  const metrics = createMetrics(stores, clock, { idleTimeoutMs: config.idleTimeoutMs, timeZone: config.timeZone });
+  for (const warning of configWarnings(config)) logger.warn(warning.event, { message: warning.message });
+  const metrics = createMetrics(stores, clock, { idleTimeoutMs: config.idleTimeoutMs, timeZone: config.timeZone }, { token: config.metrics.token });
   const engine = metrics.instrument(createEngine({
     bot: loaded.bot,
     catalog: loaded.catalog,
@@ -224,7 +227,9 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', store: config.store, flows: loaded.bot.flows, locales: config.locales });
   });
-  app.use(metrics.router);
+  // With METRICS_LISTEN the metrics are served only there (a private address), not on the public port.
+  const metricsServer = config.metrics.listen ? http.createServer(express().disable('x-powered-by').use(metrics.router)) : undefined;
+  if (!metricsServer) app.use(metrics.router);
   app.use(createDashboard({
     sources: stores, clock, sessionOf: (req) => web.agentSession(req), strings: loadUiStrings(config.localesDir, 'dashboard.yaml'),
     locale: config.defaultLocale, timeZone: config.timeZone, idleTimeoutMs: config.idleTimeoutMs,
@@ -248,17 +253,27 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
 
   return {
     config, engine, stores, handoff, app, server, web, logger,
-    listen: (port = config.port, host = config.host) =>
-      new Promise((resolve, reject) => {
+    async listen(port = config.port, host = config.host) {
+      if (metricsServer && config.metrics.listen) {
+        const { host: metricsHost, port: metricsPort } = config.metrics.listen;
+        await new Promise<void>((resolve, reject) => {
+          metricsServer.once('error', reject);
+          metricsServer.listen(metricsPort, metricsHost, () => resolve());
+        });
+      }
+      return new Promise<number>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
-      }),
+      });
+    },
+    metricsPort: () => (metricsServer?.listening ? (metricsServer.address() as AddressInfo).port : undefined),
     async close() {
       await dispatcher?.stop();
       await web.close();
       await voice?.close();
       await botFramework.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (metricsServer?.listening) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       server.closeAllConnections?.();
       if (!overrides.stores) await stores.close();
     },

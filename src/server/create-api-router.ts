@@ -119,7 +119,9 @@ export function createErrorHandler(logger: Logger) {
     };
     if (error instanceof HttpError) return send(error.status, error.code, error.message);
     if (error instanceof InvalidTurnError) return send(error.code === 'text_too_long' ? 413 : 400, error.code, error.message);
-    if (error instanceof AccessDeniedError) return send(tokenFrom(req) ? 403 : 401, 'access_denied', error.message);
+    // The API's conversation ids are the client's own (they may be guessable), so an unknown id with a token is
+    // refused like a wrong token: 404 here would tell anyone which ids exist. The web channel's ids are random.
+    if (error instanceof AccessDeniedError) return tokenFrom(req) ? send(403, 'token_invalid', error.message) : send(401, 'token_missing', error.message);
     const status = (error as { status?: number; type?: string }).status;
     const type = (error as { type?: string }).type;
     if (type === 'entity.verify.failed') return send(400, 'invalid_encoding', 'The body is not valid UTF-8.');
@@ -127,7 +129,7 @@ export function createErrorHandler(logger: Logger) {
     if (type === 'entity.too.large') return send(413, 'body_too_large', 'The body is too large.');
     if (type === 'encoding.unsupported' || type === 'charset.unsupported') return send(415, 'unsupported_encoding', 'Send the body as UTF-8 JSON.');
     if (status && status >= 400 && status < 500) return send(status, 'bad_request', (error as Error).message);
-    if (error instanceof AppError && error.code === 'conversation_not_found') return send(404, 'not_found', error.message);
+    if (error instanceof AppError && error.code === 'conversation_not_found') return send(404, 'conversation_not_found', error.message);
     const name = (error as Error)?.name;
     if (name === 'LockTimeoutError') return send(503, 'busy', 'The conversation is busy; try again.');
     logger.error('http.request.failed', { path: req.path, error: String((error as Error)?.stack ?? error) });

@@ -1,12 +1,12 @@
 import pino from 'pino';
 import type { Logger } from '../core/logger';
-import { redactSensitive } from '../nlu/redact';
+import { maskPersonalData } from '../core/personal-data';
 
 /** Field names that may hold secrets: never logged. */
 const SECRET_FIELDS = /token|secret|password|authorization|cookie|signature/i;
 
 function clean(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return redactSensitive(value);
+  if (typeof value === 'string') return maskPersonalData(value);
   if (depth > 3 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => clean(item, depth + 1));
   const out: Record<string, unknown> = {};

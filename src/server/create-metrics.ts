@@ -2,6 +2,7 @@ import express from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Engine } from '../core/engine';
 import type { Clock } from '../core/ports';
+import { secretsEqual } from '../core/secrets';
 import type { ReportSources } from '../analytics/load-service-report';
 import { registerServiceGauges } from '../analytics/prometheus-metrics';
 
@@ -9,7 +10,9 @@ import { registerServiceGauges } from '../analytics/prometheus-metrics';
  * Prometheus metrics: process metrics, turn latency and counts per channel (measured around the engine),
  * and service gauges (containment, CSAT, NPS, volumes) from the analytics log.
  */
-export function createMetrics(sources: ReportSources, clock: Clock, report: { idleTimeoutMs: number; timeZone: string }): { registry: Registry; instrument(engine: Engine): Engine; router: express.Router } {
+export function createMetrics(
+  sources: ReportSources, clock: Clock, report: { idleTimeoutMs: number; timeZone: string }, options: { token?: string } = {},
+): { registry: Registry; instrument(engine: Engine): Engine; router: express.Router } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'aspa_process_' });
   const turnSeconds = new Histogram({
@@ -33,7 +36,16 @@ export function createMetrics(sources: ReportSources, clock: Clock, report: { id
     { now: () => clock.now(), ...report },
   );
   const router = express.Router();
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', async (req, res) => {
+    if (options.token) {
+      const header = req.get('authorization') ?? '';
+      const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+      if (!given || !secretsEqual(options.token, given)) {
+        res.set('WWW-Authenticate', 'Bearer realm="metrics"').status(401)
+          .json({ error: { code: given ? 'metrics_token_invalid' : 'metrics_token_missing', message: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.' } });
+        return;
+      }
+    }
     res.set('Content-Type', registry.contentType).send(await registry.metrics());
   });
   return {

@@ -120,7 +120,7 @@ describe('engine', () => {
     const first = await engine.handleTurn({ conversationId: 'tok', channel: 'web', input: { kind: 'start' }, accessToken: null });
     const token = first.accessToken as string;
     await expect(say(engine, 'tok', 'hei', { accessToken: 'wrong', existingOnly: true })).rejects.toThrow('access token');
-    await expect(say(engine, 'ghost', 'hei', { accessToken: token, existingOnly: true })).rejects.toThrow('access token');
+    await expect(say(engine, 'ghost', 'hei', { accessToken: token, existingOnly: true })).rejects.toMatchObject({ name: 'ConversationNotFoundError', code: 'conversation_not_found' });
     expect(await stores.conversations.get('ghost')).toBeUndefined();
     expect((await say(engine, 'tok', 'hei', { accessToken: token, existingOnly: true })).conversationId).toBe('tok');
   });

@@ -210,4 +210,28 @@ describe('web widget and agent console in Chromium', () => {
     expect(detail.conversation.transcript.filter((line) => line.text === 'Oletko vielä siellä?')).toHaveLength(1);
     await context.close();
   });
+  it('starts a new conversation when the stored one is gone (404), instead of retrying forever', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'fi-FI', timezoneId: 'Europe/Helsinki' });
+    await context.route(/^(?!http:\/\/127\.0\.0\.1[:/]|ws:\/\/127\.0\.0\.1[:/]|data:)/, (route) => route.abort());
+    const customer = await context.newPage();
+    await customer.goto(`${server.baseUrl}/`);
+    await customer.locator('.aspa-launcher').click();
+    await customer.locator('.aspa-from-bot').first().waitFor();
+    const stored = () => customer.evaluate(() => {
+      const key = Object.keys(localStorage).find((name) => (localStorage.getItem(name) ?? '').includes('conversationId'));
+      return key ? { key, value: JSON.parse(localStorage.getItem(key) as string) as { conversationId: string; token: string } } : undefined;
+    });
+    const before = await stored();
+    expect(before).toBeDefined();
+    // As after an expiry: the widget still holds an id (and a well-formed token) the server no longer knows.
+    await customer.evaluate(({ key, value }) => localStorage.setItem(key, JSON.stringify({ ...value, conversationId: 'expired0000000000000000' })), before!);
+    await customer.reload();
+    await customer.waitForFunction((old) => {
+      const key = Object.keys(localStorage).find((name) => (localStorage.getItem(name) ?? '').includes('conversationId'));
+      const value = key ? JSON.parse(localStorage.getItem(key) as string) as { conversationId: string } : undefined;
+      return value !== undefined && value.conversationId !== 'expired0000000000000000' && value.conversationId !== old;
+    }, before!.value.conversationId, { timeout: 15_000 });
+    await customer.locator('.aspa-from-bot').first().waitFor();
+    await context.close();
+  });
 });

@@ -1,7 +1,6 @@
 import type { ConversationRecord } from '../../src/core/conversation';
-import { redactText } from '../../src/handoff/redact-text';
 import type { Slots } from '../../src/core/ticket';
-import { shorten, summarizeConversation } from '../../src/handoff/summarize';
+import { maskForSummary, shorten, summarizeConversation } from '../../src/handoff/summarize';
 
 const T0 = Date.parse('2026-03-02T08:00:00Z');
 
@@ -13,7 +12,7 @@ function conversation(overrides: Partial<ConversationRecord> = {}): Conversation
   };
 }
 
-describe('redactText', () => {
+describe('maskForSummary', () => {
   test.each([
     ['hetu 131052-308T tässä', 'hetu [henkilötunnus] tässä'],
     ['uusi hetu 010101A123N', 'uusi hetu [henkilötunnus]'],
@@ -23,11 +22,15 @@ describe('redactText', () => {
     ['soita 040 123 4567 tai +358 40 1234567', 'soita [puhelin] tai [puhelin]'],
     ['laskunumero 12345678 ja summa 45,90', 'laskunumero 12345678 ja summa 45,90'],
   ])('%s', (input, expected) => {
-    expect(redactText(input)).toBe(expected);
+    expect(maskForSummary(input)).toBe(expected);
+  });
+
+  test('placeholders of an already masked transcript line are written in Finnish', () => {
+    expect(maskForSummary('kortti [card], tunnus [hetu], arvo [sensitive]')).toBe('kortti [kortti], tunnus [henkilötunnus], arvo [piilotettu]');
   });
 
   test('keepContact keeps phone and e-mail but not the identity code', () => {
-    expect(redactText('040 123 4567, a@b.fi, 131052-308T', { keepContact: true })).toBe('040 123 4567, a@b.fi, [henkilötunnus]');
+    expect(maskForSummary('040 123 4567, a@b.fi, 131052-308T', { keepContact: true })).toBe('040 123 4567, a@b.fi, [henkilötunnus]');
   });
 });
 

@@ -24,7 +24,7 @@ export async function startTestServer(overrides: AspaOverrides & { env?: Record<
     loaded: overrides.loaded ?? loadMiniBot(),
     stores: overrides.stores ?? createMemoryStores({ clock }),
     clock,
-    logger: silentLogger,
+    logger: overrides.logger ?? silentLogger,
     integrations: overrides.integrations ?? { 'orders.lookup': async () => ({ outcome: 'found', result: { status: 'toimitettu' } }) },
   });
   const port = await aspa.listen(0, '127.0.0.1');

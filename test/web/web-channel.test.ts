@@ -27,19 +27,21 @@ describe('web channel: customer side over real HTTP and WebSocket', () => {
     expect(record?.accessToken).toBe(started.token);
   });
 
-  it('reads the transcript only with the conversation\'s own token (401 missing, 403 wrong)', async () => {
+  it('reads the transcript only with the conversation\'s own token (401 missing or malformed, 403 refused, 404 gone)', async () => {
     const a = await startConversation(server);
     const b = await startConversation(server);
     const url = `${server.baseUrl}/api/web/conversations/${a.conversationId}/transcript`;
-    const missing = await fetch(url);
-    expect(missing.status).toBe(401);
-    expect(await missing.json()).toMatchObject({ error: 'token_missing' });
-    expect((await fetch(`${url}?token=wrong`)).status).toBe(403);
-    expect((await fetch(`${url}?token=${b.token}`)).status).toBe(403);
-    expect((await fetch(`${server.baseUrl}/api/web/conversations/nope/transcript?token=${a.token}`)).status).toBe(403);
+    const answer = async (res: Response) => ({ status: res.status, error: ((await res.json()) as { error: string }).error });
+    expect(await answer(await fetch(url))).toEqual({ status: 401, error: 'token_missing' });
+    expect(await answer(await fetch(`${url}?token=wrong`))).toEqual({ status: 401, error: 'token_malformed' });
+    expect(await answer(await fetch(`${url}?token=${b.token}`))).toEqual({ status: 403, error: 'token_invalid' });
+    // A conversation that does not exist, to a caller with a well-formed token: gone, not refused.
+    expect(await answer(await fetch(`${server.baseUrl}/api/web/conversations/nope/transcript?token=${a.token}`))).toEqual({ status: 404, error: 'conversation_not_found' });
     for (const weird of ['a%20b', '%00', 'x'.repeat(300), '..%2F..%2Fetc']) {
-      expect((await fetch(`${server.baseUrl}/api/web/conversations/${weird}/transcript?token=${a.token}`)).status).toBe(403);
+      expect(await answer(await fetch(`${server.baseUrl}/api/web/conversations/${weird}/transcript?token=${a.token}`))).toEqual({ status: 404, error: 'conversation_not_found' });
     }
+    // Without a usable token nothing is told about existence.
+    expect((await fetch(`${server.baseUrl}/api/web/conversations/nope/transcript?token=wrong`)).status).toBe(401);
     const ok = await fetch(url, { headers: { Authorization: `Bearer ${a.token}` } });
     expect(ok.status).toBe(200);
     const view = (await ok.json()) as { seq: number; lines: { from: string; text: string }[] };
@@ -52,7 +54,11 @@ describe('web channel: customer side over real HTTP and WebSocket', () => {
     const path = `/api/web/conversations/${c.conversationId}/messages`;
     const auth = { Authorization: `Bearer ${c.token}` };
     expect((await post(server, path, { type: 'message', text: 'hei', clientMessageId: 'abcdefgh1' })).status).toBe(401);
-    expect((await post(server, path, { type: 'message', text: 'hei', clientMessageId: 'abcdefgh1' }, { Authorization: 'Bearer x' })).status).toBe(403);
+    expect((await post(server, path, { type: 'message', text: 'hei', clientMessageId: 'abcdefgh1' }, { Authorization: 'Bearer x' })).status).toBe(401);
+    const other = await startConversation(server);
+    expect((await post(server, path, { type: 'message', text: 'hei', clientMessageId: 'abcdefgh1' }, { Authorization: `Bearer ${other.token}` })).status).toBe(403);
+    const gone = await post(server, '/api/web/conversations/no-such-conversation/messages', { type: 'message', text: 'hei', clientMessageId: 'abcdefgh1' }, auth);
+    expect({ status: gone.status, body: await gone.json() }).toMatchObject({ status: 404, body: { error: 'conversation_not_found' } });
 
     const first = await post(server, path, { type: 'message', text: 'milloin olette auki', clientMessageId: 'abcdefgh1' }, auth);
     expect(first.status).toBe(200);
@@ -105,7 +111,9 @@ describe('web channel: customer side over real HTTP and WebSocket', () => {
   it('refuses socket handshakes without a valid token or from a foreign origin', async () => {
     const c = await startConversation(server);
     expect(await handshakeStatus(`${server.wsUrl}/ws?conversationId=${c.conversationId}`)).toBe(401);
-    expect(await handshakeStatus(`${server.wsUrl}/ws?conversationId=${c.conversationId}&token=wrong`)).toBe(403);
+    expect(await handshakeStatus(`${server.wsUrl}/ws?conversationId=${c.conversationId}&token=wrong`)).toBe(401);
+    expect(await handshakeStatus(`${server.wsUrl}/ws?conversationId=${(await startConversation(server)).conversationId}&token=${c.token}`)).toBe(403);
+    expect(await handshakeStatus(`${server.wsUrl}/ws?conversationId=gone-long-ago&token=${c.token}`)).toBe(404);
     expect(await handshakeStatus(`${server.wsUrl}/ws`)).toBe(400);
     expect(await handshakeStatus(`${server.wsUrl}/ws?conversationId=${c.conversationId}&token=${c.token}`, { Origin: 'https://evil.example' })).toBe(403);
     expect(await handshakeStatus(`${server.wsUrl}/ws?conversationId=${c.conversationId}&token=${c.token}`, { Origin: 'https://shop.example.com' })).toBe(101);

@@ -3,21 +3,37 @@ import type { Clock, Stores } from '../../core/ports';
 import type { ConversationEngine } from '../../core/services';
 import type { Locale } from '../../core/turn';
 import type { Logger } from '../../core/logger';
-import { AccessDeniedError } from '../../core/errors';
+import { AccessDeniedError, ConversationNotFoundError } from '../../core/errors';
 import { createConversationId, secretsEqual } from '../../core/secrets';
 import {
   toTurnInput, toWidgetReplies, toWidgetTranscript,
   type ClientMessage, type ServerMessage, type WidgetReply, type WidgetTranscriptLine,
 } from './widget-protocol';
 
-export type AccessVerdict = { ok: true; record: ConversationRecord } | { ok: false; status: 401 | 403; code: string; message: string };
+export type AccessVerdict = { ok: true; record: ConversationRecord } | { ok: false; status: 401 | 403 | 404; code: string; message: string };
 
 export type HandleVerdict = { ok: true; reply: Extract<ServerMessage, { type: 'replies' }> } | Extract<AccessVerdict, { ok: false }>;
 
 /** The ids the server makes; others are refused before they reach a store. */
 const WEB_ID = /^[A-Za-z0-9_-]{1,128}$/;
+/** The shape of the tokens the server hands out (256 random bits, base64url): anything else was never one. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 const TOKEN_MISSING = { ok: false, status: 401, code: 'token_missing', message: 'This conversation needs its token (Authorization: Bearer <token> or ?token=).' } as const;
+const TOKEN_MALFORMED = { ok: false, status: 401, code: 'token_malformed', message: 'This is not a conversation token; send the token you got when the conversation started.' } as const;
 const TOKEN_INVALID = { ok: false, status: 403, code: 'token_invalid', message: 'The token does not open this conversation. Start a new conversation.' } as const;
+/**
+ * To a caller with a well-formed token only. Conversation ids are 128 random bits made by the server, so telling
+ * "gone" from "not yours" reveals nothing a caller could not already know by holding the id: no id can be guessed,
+ * and the conversation itself still needs its 256-bit token.
+ */
+const CONVERSATION_NOT_FOUND = { ok: false, status: 404, code: 'conversation_not_found', message: 'This conversation does not exist any more (it ended or expired). Start a new conversation.' } as const;
+
+/** The refusal for a request without a usable token, or undefined when the token has the right shape. */
+function tokenProblem(token: string | undefined) {
+  if (!token) return TOKEN_MISSING;
+  if (!TOKEN_SHAPE.test(token)) return TOKEN_MALFORMED;
+  return undefined;
+}
 
 export interface StartedConversation {
   conversationId: string;
@@ -29,7 +45,11 @@ export interface StartedConversation {
 
 export interface WebConversations {
   start(options: { locale: Locale; webUserId?: string }): Promise<StartedConversation>;
-  /** Checks the conversation's secret; unknown ids and wrong tokens look the same (403). */
+  /**
+   * Checks the conversation's secret: 401 `token_missing` / `token_malformed` without a usable token, 404
+   * `conversation_not_found` for a conversation that does not exist, 403 `token_invalid` for a token that does not
+   * open it.
+   */
   authorize(conversationId: string, token: string | undefined): Promise<AccessVerdict>;
   handle(conversationId: string, message: ClientMessage): Promise<Extract<ServerMessage, { type: 'replies' }>>;
   /**
@@ -89,20 +109,24 @@ export function createWebConversations(deps: { engine: ConversationEngine; store
     },
 
     async authorize(conversationId, token) {
-      if (!token) return TOKEN_MISSING;
+      const problem = tokenProblem(token);
+      if (problem) return problem;
       const record = WEB_ID.test(conversationId) ? await engine.getConversation(conversationId) : undefined;
-      if (!record || !record.accessToken || !secretsEqual(record.accessToken, token)) return TOKEN_INVALID;
+      if (!record) return CONVERSATION_NOT_FOUND;
+      if (!record.accessToken || !secretsEqual(record.accessToken, token as string)) return TOKEN_INVALID;
       return { ok: true, record };
     },
 
     handle: (conversationId, message) => handle(conversationId, message),
 
     async handleWithToken(conversationId, token, message) {
-      if (!token) return TOKEN_MISSING;
-      if (!WEB_ID.test(conversationId)) return TOKEN_INVALID;
+      const problem = tokenProblem(token);
+      if (problem) return problem;
+      if (!WEB_ID.test(conversationId)) return CONVERSATION_NOT_FOUND;
       try {
         return { ok: true, reply: await handle(conversationId, message, token) };
       } catch (error) {
+        if (error instanceof ConversationNotFoundError) return CONVERSATION_NOT_FOUND;
         if (error instanceof AccessDeniedError) return TOKEN_INVALID;
         throw error;
       }

@@ -40,9 +40,9 @@ export function createWidgetSocketServer(deps: {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
   }
 
-  function refuse(socket: Duplex, status: 401 | 403 | 400, code: string, message: string): void {
+  function refuse(socket: Duplex, status: 400 | 401 | 403 | 404, code: string, message: string): void {
     const body = JSON.stringify({ error: code, message });
-    const reason = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Bad Request';
+    const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[status];
     socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     socket.destroy();
   }

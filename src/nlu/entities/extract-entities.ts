@@ -1,9 +1,9 @@
 import type { EntityMatch } from '../../core/nlu';
+import { CARD_PATTERN, EMAIL_PATTERN, findIbans, HETU_PATTERN, IBAN_COUNTRIES, isCardNumber, isValidHetu, PHONE_PATTERN, toE164 } from '../../core/personal-data';
 import type { Locale } from '../../core/turn';
 import type { ListEntityValue } from '../load-nlu-data';
 import { tokenize, type Token } from '../normalize-text';
 import { findAddresses } from './addresses';
-import { IBAN_COUNTRIES, isValidHetu, isValidIban, passesLuhn } from './checksums';
 import { findDates, findTimes } from './dates';
 import { createListMatcher } from './list-entities';
 import { findNumberWords } from './number-words';
@@ -26,49 +26,6 @@ export interface EntityExtractorOptions {
 export interface ExtractContext {
   now?: number;
   expectedEntity?: string;
-}
-
-export const EMAIL_PATTERN = /(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?![\w])/giu;
-export const HETU_PATTERN = /(?<![\w])\d{6}[-+A-FU-Y]\d{3}[0-9A-Y](?![\w])/gi;
-/** Candidate phone numbers: digits with spaces, hyphens, parentheses; optionally + or 00 in front. */
-export const PHONE_PATTERN = /(?<![\w+])(?:\+|00)?\(?\d[\d\s\-()]{5,20}\d(?![\w])/g;
-
-/** Normalises a phone number to E.164 (+358...), or undefined when it is not one. Trims trailing groups that do not fit. */
-export function toE164(candidate: string): { value: string; length: number } | undefined {
-  let text = candidate.trimEnd();
-  for (;;) {
-    const digits = text.replace(/\D/g, '');
-    const international = text.startsWith('+') || text.startsWith('00');
-    if (international) {
-      const number = text.startsWith('00') ? digits.slice(2) : digits;
-      if (number.length >= 8 && number.length <= 15 && number[0] !== '0') return { value: `+${number}`, length: text.length };
-    } else if (digits.startsWith('0') && !digits.startsWith('00') && digits.length >= 8 && digits.length <= 11) {
-      return { value: `+358${digits.slice(1)}`, length: text.length };
-    }
-    const shorter = text.replace(/[\s\-()]+\d+\)?$/, '');
-    if (shorter === text) return undefined;
-    text = shorter;
-  }
-}
-
-/** Finds IBANs: a country code and check digits, then groups; the longest candidate with a valid checksum wins. */
-export function findIbans(text: string): { value: string; start: number; end: number }[] {
-  const found: { value: string; start: number; end: number }[] = [];
-  for (const match of text.matchAll(/(?<![\w])[A-Z]{2}\d{2}(?=[\s\dA-Z])/gi)) {
-    const start = match.index ?? 0;
-    // An IBAN is at most 34 characters plus the spaces between its groups.
-    const rest = text.slice(start, start + 48);
-    const groups = /^[A-Z0-9]+(?:\s[A-Z0-9]+)*/i.exec(rest)?.[0] ?? '';
-    const parts = groups.split(/\s/);
-    for (let count = parts.length; count >= 1; count--) {
-      const candidate = parts.slice(0, count).join(' ');
-      if (isValidIban(candidate)) {
-        found.push({ value: candidate.replace(/\s/g, '').toUpperCase(), start, end: start + candidate.length });
-        break;
-      }
-    }
-  }
-  return found;
 }
 
 const YES_NO: Record<Locale, { yes: string[]; no: string[] }> = {
@@ -99,8 +56,6 @@ const INVOICE_FILLERS = new Set(['numero', 'nro', 'no', 'nr', 'number', 'nummer'
 const NUMBER_LABELS = new Set(['nro', 'numero', 'numerolla', 'no', 'nr', 'number', 'nummer', 'num']);
 /** Words that say the digits are an order's, not an invoice's. */
 const ORDER_CUE = /^(tilau|tilaus|order|beställ|ordern)/;
-/** A card number: 13–19 digits in groups (Luhn-checked by the caller). */
-const CARD_PATTERN = /(?<![\d])\d(?:[ -]?\d){12,18}(?![\d])/g;
 /** IBAN-shaped text (a known country code, check digits, groups): claimed even when the checksum is wrong. */
 const IBAN_SHAPE = /(?<![\w])([A-Z]{2})\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?(?![\w])/gi;
 
@@ -166,7 +121,7 @@ export function createEntityExtractor(options: EntityExtractorOptions): (text: s
       const start = match.index ?? 0;
       const end = start + match[0].length;
       const digits = match[0].replace(/\D/g, '');
-      if (!isClaimed(start, end) && passesLuhn(digits) && !/^0/.test(digits)) add({ type: 'card_number', value: digits, text: match[0], start, end, sensitive: true });
+      if (!isClaimed(start, end) && isCardNumber(digits)) add({ type: 'card_number', value: digits, text: match[0], start, end, sensitive: true });
     }
     if (hasDigits) for (const match of input.matchAll(PHONE_PATTERN)) {
       const start = match.index ?? 0;

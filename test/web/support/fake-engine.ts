@@ -1,4 +1,4 @@
-import { AccessDeniedError } from '../../../src/core/errors';
+import { AccessDeniedError, ConversationNotFoundError } from '../../../src/core/errors';
 import { createAccessToken, secretsEqual } from '../../../src/core/secrets';
 import type { ConversationRecord } from '../../../src/core/conversation';
 import type { Clock, Stores } from '../../../src/core/ports';
@@ -35,7 +35,7 @@ export function createFakeEngine(stores: Stores, clock: Clock, options: { report
         const now = clock.now();
         let record = await stores.conversations.get(turn.conversationId);
         // Like the engine: a token opens only its own conversation, and `existingOnly` creates none.
-        if (!record && turn.existingOnly) throw new AccessDeniedError('This conversation needs its access token.', turn.conversationId);
+        if (!record && turn.existingOnly) throw new ConversationNotFoundError(turn.conversationId);
         if (record && turn.accessToken !== undefined && (!record.accessToken || !turn.accessToken || !secretsEqual(record.accessToken, turn.accessToken))) {
           throw new AccessDeniedError('This conversation needs its access token.', turn.conversationId);
         }

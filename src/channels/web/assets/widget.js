@@ -553,6 +553,11 @@
     return starting;
   }
 
+  /** The stored conversation cannot be continued: it does not exist (404) or its token is refused (401, 403). */
+  function isGone(error) {
+    return error.status === 404 || error.status === 401 || error.status === 403;
+  }
+
   function restartConversation() {
     store(null);
     if (ws) { ws.onclose = null; ws.close(); ws = null; }
@@ -597,9 +602,10 @@
       // Exponential backoff with jitter, at most 30 s between tries.
       var delay = Math.min(30000, 500 * Math.pow(2, attempt++)) * (0.75 + Math.random() * 0.5);
       reconnectTimer = setTimeout(function () {
-        // A 403 on the transcript means the conversation is gone: start afresh instead of retrying forever.
+        // 404: the conversation is gone (ended, expired); 401/403: our token no longer opens it. Either way start
+        // afresh instead of retrying forever.
         api('GET', '/api/web/conversations/' + encodeURIComponent(conv.conversationId) + '/transcript').then(connect, function (error) {
-          if (error.status === 401 || error.status === 403) restartConversation(); else connect();
+          if (isGone(error)) restartConversation(); else connect();
         });
       }, delay);
     };
@@ -637,7 +643,7 @@
       var cursor = 0;
       pending = pending.filter(function (entry) {
         if (entry.delivered) return entry.inflight;
-        while (cursor < customerLines.length && (customerLines[cursor].index < entry.baseSeq || customerLines[cursor].text !== entry.serverText)) cursor++;
+        while (cursor < customerLines.length && (customerLines[cursor].index < entry.baseSeq || !sameLine(customerLines[cursor].text, entry.serverText))) cursor++;
         if (cursor < customerLines.length) {
           cursor++;
           entry.delivered = true;
@@ -649,7 +655,7 @@
       });
       scrollDown();
     }).catch(function (error) {
-      if (error.status === 401 || error.status === 403) restartConversation();
+      if (isGone(error)) restartConversation();
     }).then(function () {
       ui.log.removeAttribute('aria-busy');
       syncing = false;
@@ -657,6 +663,16 @@
       buffered = [];
       queued.forEach(onServerMessage);
     });
+  }
+
+  // The server stores lines with personal data masked ("kortti [card]"): a placeholder stands for any text.
+  var PLACEHOLDER = /\[(?:card|hetu|iban|phone|email|sensitive)\]/;
+  function sameLine(stored, sent) {
+    if (stored === sent) return true;
+    if (typeof stored !== 'string' || typeof sent !== 'string' || !PLACEHOLDER.test(stored)) return false;
+    var parts = stored.split(PLACEHOLDER);
+    var pattern = parts.map(function (part) { return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); }).join('.+?');
+    return new RegExp('^' + pattern + '$').test(sent);
   }
 
   function flushPending() {
@@ -690,6 +706,7 @@
         entry.inflight = false;
         ui.typing.hidden = true;
         if (error.status === 400) { var failed = takePending(entry.id); if (failed) failed.bubble.classList.add('aspa-failed'); addNotice(error.message, 'aspa-error'); }
+        else if (isGone(error)) restartConversation();
         else setStatus(t('offline'));
       });
   }

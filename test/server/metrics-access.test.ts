@@ -1,0 +1,99 @@
+import { ConfigError, configWarnings, loadConfig } from '../../src/config/load-config';
+import type { Logger } from '../../src/core/logger';
+import { startTestServer } from '../support/start-test-server';
+
+function recordingLogger(): Logger & { warnings: { event: string; fields?: Record<string, unknown> }[] } {
+  const warnings: { event: string; fields?: Record<string, unknown> }[] = [];
+  const ignore = () => undefined;
+  return { warnings, debug: ignore, info: ignore, error: ignore, warn: (event, fields) => warnings.push({ event, fields }) };
+}
+
+const metricsStatus = async (url: string, token?: string) => {
+  const res = await fetch(url, token ? { headers: { Authorization: `Bearer ${token}` } } : {});
+  return { status: res.status, body: await res.text() };
+};
+
+describe('GET /metrics access', () => {
+  it('open without METRICS_TOKEN or METRICS_LISTEN, with one start-up warning that says what to set', async () => {
+    const logger = recordingLogger();
+    const { aspa, base } = await startTestServer({ logger });
+    try {
+      expect((await metricsStatus(`${base}/metrics`)).status).toBe(200);
+      const warning = logger.warnings.find((line) => line.event === 'config.metrics_unprotected');
+      expect(String(warning?.fields?.message)).toMatch(/METRICS_TOKEN.*METRICS_LISTEN/);
+    } finally {
+      await aspa.close();
+    }
+  });
+
+  it('with METRICS_TOKEN: 401 without the bearer token or with a wrong one, 200 with it; no warning', async () => {
+    const logger = recordingLogger();
+    const token = 'metrics-token-0123456789abcdef';
+    const { aspa, base } = await startTestServer({ logger, env: { METRICS_TOKEN: token } });
+    try {
+      const missing = await fetch(`${base}/metrics`);
+      expect(missing.status).toBe(401);
+      expect(missing.headers.get('www-authenticate')).toContain('Bearer');
+      expect(JSON.parse(await missing.text()).error.code).toBe('metrics_token_missing');
+      const wrong = await metricsStatus(`${base}/metrics`, 'metrics-token-0123456789abcdeX');
+      expect(wrong.status).toBe(401);
+      expect(wrong.body).not.toContain('aspa_turns_total');
+      const ok = await metricsStatus(`${base}/metrics`, token);
+      expect(ok.status).toBe(200);
+      expect(ok.body).toContain('aspa_turn_duration_seconds');
+      expect(logger.warnings.map((line) => line.event)).not.toContain('config.metrics_unprotected');
+    } finally {
+      await aspa.close();
+    }
+  });
+
+  it('with METRICS_LISTEN: served only on that address, not on the main port', async () => {
+    const { aspa, base } = await startTestServer({ env: { METRICS_LISTEN: '127.0.0.1:0', METRICS_TOKEN: 'metrics-token-0123456789abcdef' } });
+    try {
+      expect((await metricsStatus(`${base}/metrics`, 'metrics-token-0123456789abcdef')).status).toBe(404);
+      const port = aspa.metricsPort();
+      expect(port).toBeGreaterThan(0);
+      expect((await metricsStatus(`http://127.0.0.1:${port}/metrics`)).status).toBe(401);
+      expect((await metricsStatus(`http://127.0.0.1:${port}/metrics`, 'metrics-token-0123456789abcdef')).status).toBe(200);
+    } finally {
+      await aspa.close();
+    }
+  });
+
+  it('validates the settings at start-up', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problems({ METRICS_TOKEN: 'short' }).join()).toMatch(/METRICS_TOKEN: use at least 16/);
+    expect(problems({ METRICS_LISTEN: 'localhost' }).join()).toMatch(/METRICS_LISTEN: use host:port/);
+    expect(problems({ METRICS_LISTEN: '127.0.0.1:99999' }).join()).toMatch(/above 65535/);
+    expect(problems({ METRICS_LISTEN: '127.0.0.1:3000', PORT: '3000' }).join()).toMatch(/is the main PORT/);
+    expect(loadConfig({ METRICS_LISTEN: '[::1]:9464' }).metrics.listen).toEqual({ host: '::1', port: 9464 });
+  });
+});
+
+describe('start-up warning for agent sessions', () => {
+  it('warns once, saying what to set, when agents can log in but AGENT_SESSION_SECRET is unset', () => {
+    const events = (env: Record<string, string>) => configWarnings(loadConfig({ METRICS_TOKEN: 'metrics-token-0123456789abcdef', ...env }));
+    const [warning, ...rest] = events({ AGENT_TOKEN: 'agent-secret-token' });
+    expect(rest).toEqual([]);
+    expect(warning.event).toBe('config.agent_session_secret_unset');
+    expect(warning.message).toMatch(/restart logs agents out.*set AGENT_SESSION_SECRET/);
+    expect(warning.message).not.toContain('\n');
+    expect(events({ AGENT_TOKEN: 'agent-secret-token', AGENT_SESSION_SECRET: 'session-secret-0123456789' })).toEqual([]);
+    // Without agent logins there are no sessions to lose.
+    expect(events({})).toEqual([]);
+  });
+
+  it('is logged by the server at start', async () => {
+    const logger = recordingLogger();
+    const { aspa } = await startTestServer({ logger });
+    await aspa.close();
+    expect(logger.warnings.filter((line) => line.event === 'config.agent_session_secret_unset')).toHaveLength(1);
+  });
+});
