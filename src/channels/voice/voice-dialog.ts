@@ -8,6 +8,7 @@ import type { VoiceConfig } from './voice-config';
 import type { VoiceLogger } from './voice-logger';
 import { readYesNo, yesNoHints, type VoiceMessages } from './voice-messages';
 import { toSpeechSafeText } from './speech-safe-text';
+import { renderingFor } from '../../i18n/render-message';
 
 /** What the caller did, as either Twilio mode reports it. */
 export type VoiceInput =
@@ -100,7 +101,7 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
   function spokenFor(message: ReplyMessage, locale: Locale): Spoken {
     const audio = message.key ? config.audio[message.key] : undefined;
     if (audio) return { play: audio, key: message.key };
-    return { say: toSpeechSafeText(message.voice ?? message.text, locale), key: message.key };
+    return { say: toSpeechSafeText(renderingFor(message, 'voice'), locale), key: message.key };
   }
 
   function planFromResult(state: CallState, result: TurnResult): VoicePlan {
@@ -132,7 +133,7 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
     const listen = result.replies.find((reply): reply is ReplyListen => reply.kind === 'listen');
     const last = messagesSaid[messagesSaid.length - 1];
     state.listen = listen;
-    state.lastPrompt = last ? [toSpeechSafeText(last.voice ?? last.text, locale)] : state.lastPrompt;
+    state.lastPrompt = last ? [toSpeechSafeText(renderingFor(last, 'voice'), locale)] : state.lastPrompt;
     state.menu = (last?.quickReplies ?? []).slice(0, 8).map((quickReply, index) => ({
       digit: String(index + 1), payload: quickReply.payload, label: quickReply.label,
     }));
