@@ -11,8 +11,7 @@ import { systemClock } from './core/ports';
 import type { Reply } from './core/reply';
 import { isLocale, type Locale } from './core/turn';
 import { formatDiagnostic, hasErrors } from './flows/diagnostic';
-import { createHandoffService } from './handoff/create-handoff-service';
-import { createAspa, createIntegrations, INTEGRATIONS, loadBotFor } from './server/composition';
+import { createAspa, createHandoffFor, createIntegrations, engineOptionsFor, INTEGRATIONS, loadBotFor } from './server/composition';
 import { BotLoadError, checkBot } from './server/load-bot';
 import { createMemoryStores } from './stores/memory/create-memory-stores';
 import { runScripts } from './testing/run-scripts';
@@ -33,7 +32,61 @@ Usage:
                                      evaluate the intent classifier: accuracy, calibration,
                                      out-of-scope trade-off, data warnings
   aspa agent hash-password PASSWORD  hash a password for AGENT_USERS_FILE
+
+Every command takes --help.
 `;
+
+/** Each command's own help, printed by `aspa <command> --help`. */
+const HELP: Record<string, string> = {
+  serve: `Usage: aspa serve
+
+Serves the bot: the web widget and its demo page, the JSON API, the agent console and dashboard, the phone and
+Bot Framework channels, /metrics and /healthz. Every setting comes from the environment (PORT, ASPA_DATA_DIR,
+REDIS_URL, ASPA_OPENING_HOURS, AGENT_TOKEN, ...; the table is in README.md) and is checked at start.
+`,
+  chat: `Usage: aspa chat [--locale fi|en|sv] [--flows DIR]
+
+Chat with the bot in the terminal, with the same settings as the server (opening hours, holidays, time zone,
+languages, NLU threshold, from the environment), on memory stores: nothing is kept. Type a number to press a
+quick reply, /quit to end.
+
+  --locale   the language the conversation starts in (default: fi)
+  --flows    the flows folder (default: ASPA_FLOWS_DIR or ./flows)
+`,
+  validate: `Usage: aspa validate [--flows DIR] [--locales DIR]
+
+Checks the flows, messages and NLU data and lists every problem as file:line:column with how to fix it.
+Exits 1 when there are errors (warnings alone pass).
+
+  --flows    the flows folder (default: ASPA_FLOWS_DIR or ./flows)
+  --locales  the locales folder (default: ASPA_LOCALES_DIR or ./locales)
+`,
+  test: `Usage: aspa test [FILE|DIR ...]
+
+Runs conversation tests (YAML scripts: "user says ... / bot answers ..."), chat and phone calls, through the real
+engine. Default: test/conversations and test/voice/conversations. Exits 1 when any fails.
+`,
+  graph: `Usage: aspa graph [FLOW] [--flows DIR]
+
+Prints a Mermaid state diagram of a flow (default: main).
+`,
+  nlu: `Usage: aspa nlu eval [--train FILE --test FILE [--val FILE]] [--lang fi|en|sv] [--oos-recall R] [--json]
+
+Evaluates the intent classifier: cross-validation of locales/*/nlu.yaml by default, or a train/test split of
+labelled files; accuracy, confused intents, calibration, the out-of-scope trade-off and data warnings.
+`,
+  agent: `Usage: aspa agent hash-password PASSWORD
+
+Prints a scrypt hash of PASSWORD for an AGENT_USERS_FILE entry: {"name": "...", "passwordHash": "...", "roles": ["agent"]}.
+`,
+};
+
+/** `parseArgs` refusing an option or a value: a usage error, not a crash. */
+function isUsageError(error: unknown): error is Error {
+  // By its code, not instanceof: Node's own errors may come from another realm (jest's VM does that).
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
 
 function config(overrides: Record<string, string | undefined> = {}): AspaConfig {
   const env = { ...process.env };
@@ -194,8 +247,9 @@ async function chat(args: string[]): Promise<number> {
   const cfg = config({ ASPA_FLOWS_DIR: values.flows });
   const loaded = loadBotFor(cfg);
   const stores = createMemoryStores();
-  const handoff = createHandoffService({ tickets: stores.tickets, customers: stores.customers, outbox: stores.outbox, clock: systemClock, hours: { timeZone: cfg.timeZone }, routing: {}, sinks: {} });
-  const engine = createEngine({ bot: loaded.bot, catalog: loaded.catalog, nlu: loaded.nlu, stores, handoff, integrations: createIntegrations(cfg), clock: systemClock, logger: silentLogger, options: { locales: cfg.locales, defaultLocale: cfg.defaultLocale } });
+  // The server's own handoff and engine settings: opening hours, holidays and time zone answer as they would there.
+  const handoff = createHandoffFor(cfg, { stores, clock: systemClock, logger: silentLogger, loaded });
+  const engine = createEngine({ bot: loaded.bot, catalog: loaded.catalog, nlu: loaded.nlu, stores, handoff, integrations: createIntegrations(cfg), clock: systemClock, logger: silentLogger, options: engineOptionsFor(cfg) });
   const conversationId = `cli-${Date.now()}`;
   const write = (line: string) => process.stdout.write(`${line}\n`);
   let lastQuickReplies: { payload: string }[] = [];
@@ -250,7 +304,7 @@ async function nlu(args: string[]): Promise<number> {
   }
   const cfg = config();
   const { runNluEval } = await import('./nlu/evaluation/run-nlu-eval');
-  return runNluEval(args.slice(1), (line) => console.log(line), { localesDir: cfg.localesDir, oosThreshold: cfg.nluOosThreshold });
+  return runNluEval(args.slice(1), (line) => console.log(line), { localesDir: cfg.localesDir, oosThreshold: cfg.nluOosThreshold, cacheDir: path.join(cfg.dataDir, 'nlu-cache') });
 }
 
 async function agent(args: string[]): Promise<number> {
@@ -265,6 +319,11 @@ async function agent(args: string[]): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const help = command === 'eval' ? EVAL_USAGE : command ? HELP[command] : undefined;
+  if (help && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(help);
+    return 0;
+  }
   try {
     switch (command) {
       case 'serve': return await serve();
@@ -286,6 +345,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof ConfigError || error instanceof BotLoadError) {
       console.error(error.message);
       return 1;
+    }
+    if (isUsageError(error)) {
+      process.stderr.write(`${error.message}\n\n${help ?? USAGE}`);
+      return 2;
     }
     throw error;
   }

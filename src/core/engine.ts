@@ -188,7 +188,8 @@ export function createEngine(deps: EngineDeps): Engine {
   const emitEvents = async (record: ConversationRecord, at: number, pending: PendingEvent[]): Promise<void> => {
     if (pending.length === 0) return;
     try {
-      await stores.events.appendMany(pending.map((event) => ({ type: event.type, at, conversationId: record.id, channel: record.channel, locale: record.locale, data: event.data })));
+      const customer: AnalyticsEvent['data'] = record.customerId ? { customer: record.customerId } : {};
+      await stores.events.appendMany(pending.map((event) => ({ type: event.type, at, conversationId: record.id, channel: record.channel, locale: record.locale, data: { ...event.data, ...customer } })));
     } catch (error) {
       logger.warn('engine.analytics.append_failed', { conversationId: record.id, error: String(error) });
     }
@@ -238,7 +239,7 @@ export function createEngine(deps: EngineDeps): Engine {
     const message = say(record, event.key, variablesFor(record, event.slots, now, { ticketId: event.ticketId ?? record.ticketId }), quickReplies, channel);
     // What the customer got on this channel: the spoken variant on the phone, so the agent reads the call as heard.
     record.transcript.push({ at: now, from: 'bot', text: renderingFor(message, channel), key: message.key, channel, locale: record.locale, state: record.state });
-    return message;
+    return event.bargeIn === false ? { ...message, bargeIn: false } : message;
   };
 
   const labelFor = (record: ConversationRecord, key: string, payload: string): string => {
@@ -433,6 +434,9 @@ export function createEngine(deps: EngineDeps): Engine {
     const env = (locale: Locale, sentiment: number): DialogEnv => ({ channel: turn.channel, locale, now, open: handoff.isOpen(now), sentiment, heard: record.heard ?? [], contactKnown });
     const before = { customerId: record.customerId, ticketId: record.ticketId, contact: JSON.stringify(contactFromSlots(record.slots)), shown: contactState(record) };
     const localeBefore = record.locale;
+    // A first message in another language is no switch to confirm (unless it asks for one): the chat simply goes on in
+    // the customer's language.
+    const customerSpokeBefore = record.transcript.some((entry) => entry.from === 'customer');
     const startActor = (options: { snapshot?: Snapshot<unknown>; env: DialogEnv }) => {
       const created = options.snapshot
         ? createActor(machine, { snapshot: options.snapshot, input: {} })
@@ -472,7 +476,7 @@ export function createEngine(deps: EngineDeps): Engine {
         record.locale = understood.locale;
       }
       nluResult = followUpOfTopic(understood.result, record.topicIntent);
-      dialogEvent = { type: 'USER', intent: nluResult.intent, confidence: nluResult.confidence, entities: nluResult.entities, text: customerText, sentiment: nluResult.sentiment, ...(nluResult.reply ? { reply: nluResult.reply } : {}), ...(nluResult.replyParts ? { replyParts: nluResult.replyParts } : {}), ...(nluResult.question ? { question: true } : {}), ...(nluResult.another ? { another: true } : {}) };
+      dialogEvent = { type: 'USER', intent: nluResult.intent, confidence: nluResult.confidence, entities: nluResult.entities, text: customerText, sentiment: nluResult.sentiment, ...(nluResult.reply ? { reply: nluResult.reply } : {}), ...(nluResult.replyParts ? { replyParts: nluResult.replyParts } : {}), ...(nluResult.requestConfidence !== undefined ? { requestConfidence: nluResult.requestConfidence } : {}), ...(nluResult.question ? { question: true } : {}), ...(nluResult.another ? { another: true } : {}) };
     } else if (input.kind === 'payload') {
       const payload = input.payload;
       const allowed = knownPayloads.has(payload) || payload.startsWith('faq.') || (metaBefore?.quickReplyPayloads ?? []).includes(payload);
@@ -541,8 +545,8 @@ export function createEngine(deps: EngineDeps): Engine {
       actor.send({ type: 'ENV', env: turnEnv });
     }
     if (dialogEvent) {
-      // A new language is confirmed once; the dialog then carries on (a `repeat` asks the question again).
-      if (nluResult !== undefined && record.locale !== localeBefore) emitted.push({ type: 'say', key: 'system.language_changed', slots: {} });
+      // A new language is confirmed once (not on the customer's first message); the dialog then carries on.
+      if (nluResult !== undefined && record.locale !== localeBefore && (customerSpokeBefore || nluResult.intent === 'change_language')) emitted.push({ type: 'say', key: 'system.language_changed', slots: {} });
       // Nothing said is dropped silently: the customer hears that the second request is coming.
       const later = nluResult?.alsoAsked?.[0];
       if (later && record.agenda?.includes(later.intent)) emitted.push({ type: 'say', key: 'system.second_request_noted', slots: { topic: lowerFirst(intentLabel(record, later.intent)) } });
@@ -726,6 +730,7 @@ export function createEngine(deps: EngineDeps): Engine {
       await withConversation(conversationId, async (record, now) => {
         record.transcript.push({ at: now, from: 'agent', text: trimmed, agentName, channel: record.channel });
         await save(record, now);
+        await emitEvent('agent_reply', record, now, { ticketId: record.ticketId ?? null });
       });
       await stores.bus.publish({ conversationId, replies: [reply], event: 'agent_message', agentName, at: clock.now() });
       return reply;

@@ -34,6 +34,11 @@ export interface NluResult {
   reply?: string;
   /** When a short reply says several things ("ei kiitos": deny and thanks), all of them, strongest first. */
   replyParts?: string[];
+  /**
+   * With a short reply that has more words ("no idea what the number is"): how sure those words alone are of
+   * `intent`. The reply outweighs the intent unless both the whole line and these words are sure of it.
+   */
+  requestConfidence?: number;
   /** The line asks a question (question word, "?", Finnish -ko/-kö): an interruption is more likely meant. */
   question?: boolean;
   /** The line is about another thing than before ("entä toinen tilaukseni?"): earlier details do not apply. */

@@ -21,6 +21,8 @@ export interface ReplyMessage {
   key?: string;
   quickReplies?: QuickReply[];
   links?: LinkCard[];
+  /** False when the flow state says it must be heard in full: a phone caller cannot interrupt it (barge-in). */
+  bargeIn?: false;
   /** Who speaks: the bot, or a human agent after a takeover. */
   from?: { role: 'bot' | 'agent'; name?: string };
 }

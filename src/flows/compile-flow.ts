@@ -60,8 +60,10 @@ function quickReplies(specs: QuickReplySpec[] | undefined): QuickReplyRef[] | un
 }
 
 /** Say actions for a list of keys; quick replies go with the last one. */
-function sayActions(keys: string[], replies?: QuickReplyRef[]): unknown[] {
-  return keys.map((key, index) => ({ type: 'say', params: { key, quickReplies: index === keys.length - 1 ? replies : undefined } }));
+function sayActionsFor(keys: string[], replies?: QuickReplyRef[], bargeIn?: boolean): unknown[] {
+  return keys.map((key, index) => ({
+    type: 'say', params: { key, quickReplies: index === keys.length - 1 ? replies : undefined, ...(bargeIn === false ? { bargeIn } : {}) },
+  }));
 }
 
 export function intentMatches(pattern: string, intent: string | undefined): boolean {
@@ -243,7 +245,7 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
   const answerTransitions = (askKey: string, replies: QuickReplyRef[] | undefined, min = 0, question?: 'asked' | 'asked_or_sure'): Transition[] =>
     Object.entries(global.answers ?? {}).map(([intent, key]) => ({
       guard: { type: 'confidentIntentIs', params: { patterns: [intent], min, question } },
-      actions: ['resetMisunderstood', { type: 'say', params: { key } }, ...sayActions([askKey], replies)],
+      actions: ['resetMisunderstood', { type: 'say', params: { key } }, ...sayActionsFor([askKey], replies)],
     }));
   const sentimentTransition = (): Transition[] =>
     global.sentiment ? [{ guard: { type: 'sentimentBelow', params: { below: global.sentiment.below } }, target: globalRef(global.sentiment.goto), actions: ['resetMisunderstood', 'clearStack'] }] : [];
@@ -257,6 +259,8 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
     /** Target plus `reenter` when it is this very state, so its messages are said again. */
     const go = (target: string): { target: string; reenter?: boolean } => (target === stateId ? { target: local(target), reenter: true } : { target: local(target) });
     const replies = quickReplies(state.quick_replies);
+    // `barge_in: false` marks every message of this state as one a caller must hear in full.
+    const sayActions = (keys: string[], buttons?: QuickReplyRef[]) => sayActionsFor(keys, buttons, state.barge_in);
     const said = keysOf(state.say);
     const nextTarget = state.next ? local(state.next) : undefined;
 
@@ -569,10 +573,11 @@ const userEvent = (event: DialogEvent): UserEvent | undefined => (event.type ===
 
 const baseActions = {
   storeEnv: assign(({ event }: Args) => (event.type === 'ENV' ? { env: event.env } : {})),
-  say: emit(({ context }: Args, params: { key: string; quickReplies?: QuickReplyRef[] }) => ({
+  say: emit(({ context }: Args, params: { key: string; quickReplies?: QuickReplyRef[]; bargeIn?: boolean }) => ({
     type: 'say', key: params.key, quickReplies: params.quickReplies, ticketId: context.ticketId,
     // The confirmation question names the value it confirms ("Can we reach you at {contact}?").
     slots: context.confirming ? { ...context.slots, [context.confirming.name]: context.confirming.value } : context.slots,
+    ...(params.bargeIn === false ? { bargeIn: false } : {}),
   })),
   sayFaq: emit(({ context }: Args) => ({ type: 'say', key: context.lastIntent ?? 'system.not_understood', slots: context.slots, ticketId: context.ticketId })),
   /** The FAQ answer to the question just asked, in the middle of another question (a digression). */
@@ -645,9 +650,12 @@ const baseGuards = {
   condition: ({ context }: Args, params: { condition: Condition }) => evaluateCondition(params.condition, context),
   stackTopIs: ({ context }: Args, params: { caller: string }) => context.stack[context.stack.length - 1] === params.caller,
   slotFilled: ({ context }: Args, params: { name: string }) => context.slots[params.name] !== undefined && context.slots[params.name] !== null,
-  slotAnswered: ({ event }: Args, params: { slot: SlotSpec }) => {
+  slotAnswered: ({ context, event }: Args, params: { slot: SlotSpec }) => {
     const user = userEvent(event);
-    return user !== undefined && slotValueFrom(params.slot, user) !== undefined;
+    if (user === undefined || slotValueFrom(params.slot, user) === undefined) return false;
+    // "Ei auttanut, laittakaa mut ihmiselle": the no to a yes/no question comes with a confident request, which is
+    // what the customer wants now (the question's intents and the global ones take it up).
+    return params.slot.entity !== 'yes_no' || !isNewRequest(user, context);
   },
   retriesLeft: ({ context }: Args, params: { max: number }) => context.retries < params.max,
   /** A yes or a no to a confirmation question (a button, "joo", "ei", "yes please"). */
@@ -709,7 +717,8 @@ function isNewRequest(user: UserEvent, context: DialogContext): boolean {
   // "mistä sen numeron näkee?" is the customer asking about the question's own answer, not a new topic.
   const words = wordCount(user.text);
   if (user.reply !== undefined && (words <= 2 || (user.reply === 'dont_know' && words <= 6))) return false;
-  return !user.fromButton && user.confidence >= NEW_REQUEST && !NO_REQUEST.has(user.intent) && user.intent !== context.topicIntent;
+  const sure = Math.min(user.confidence, user.requestConfidence ?? user.confidence);
+  return !user.fromButton && sure >= NEW_REQUEST && !NO_REQUEST.has(user.intent) && user.intent !== context.topicIntent;
 }
 
 function interrupts(user: UserEvent, rule: 'asked' | 'asked_or_sure' | undefined): boolean {

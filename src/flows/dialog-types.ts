@@ -62,6 +62,8 @@ export type DialogEvent =
       reply?: string;
       /** Every part of a short reply ("ei kiitos": deny, thanks). */
       replyParts?: string[];
+      /** How sure the words beyond a short reply alone are of `intent` (see NluResult.requestConfidence). */
+      requestConfidence?: number;
       /** The line asks a question: an interruption (FAQ, new topic) is more likely meant than an answer. */
       question?: boolean;
       /** The line is about another thing than before ("entä toinen tilaukseni?"). */
@@ -78,7 +80,7 @@ export interface QuickReplyRef {
 
 /** What the dialog asks the engine to do; emitted by the XState actor (`actor.on(...)`). */
 export type DialogEmitted =
-  | { type: 'say'; key: string; slots: Slots; quickReplies?: QuickReplyRef[]; ticketId?: string }
+  | { type: 'say'; key: string; slots: Slots; quickReplies?: QuickReplyRef[]; ticketId?: string; bargeIn?: false }
   | { type: 'handoff'; ticketId: string; queue: string; priority: Priority; reason: HandoffReason; agentsAvailable: boolean }
   | { type: 'survey'; survey: 'csat' | 'nps' | 'ces'; value: number }
   | { type: 'end'; outcome: ConversationOutcome }

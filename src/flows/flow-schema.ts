@@ -185,6 +185,8 @@ const stateSchema = z.strictObject({
   end: z.enum(['resolved', 'ended', 'handoff', 'abandoned']).optional().describe('End the conversation with this outcome.'),
   /** In a subflow: go back to the calling flow. */
   return: z.literal(true).optional().describe('In a subflow: go back to the calling flow.'),
+  /** Phone calls: may the caller interrupt what this state says (default true; false for text that must be heard in full). */
+  barge_in: z.boolean().optional().describe('Phone calls: may the caller interrupt the messages of this state by speaking (default true, or the channel setting). false for text that must be heard in full, such as legal terms.'),
 });
 
 export const globalSchema = z.strictObject({

@@ -368,13 +368,20 @@ export const checkUnusedFlows: Rule = (context) => {
       `run it from another flow with a state \`flow: ${loaded.flow.id}\`, or delete the file.`, 'warning'));
 };
 
-/** Warning: a question with on_intent but no otherwise makes the bot say "I did not understand" and ask again. */
-export const checkOtherwise: Rule = ({ flows }) => flows.flatMap((loaded) => statesOf(loaded).flatMap(([stateId, state]) => {
-  if (kindOf(state) !== 'ask' || state.slot || state.on_intent === undefined || state.otherwise !== undefined) return [];
-  return [diagnosticAt(loaded, ['states', stateId, 'on_intent'], 'key', 'no-otherwise',
-    `Question "${stateId}" has no "otherwise": any other answer makes the bot say it did not understand and ask again.`,
-    'add `otherwise: <state>` if that is not what you want.', 'warning')];
-}));
+/**
+ * Warning: a question with on_intent but no otherwise makes the bot say "I did not understand" and ask again, with
+ * no end, unless the main flow's global `fallback` takes over after a few misunderstood turns: then asking again is
+ * the designed behaviour (an open menu must not send every unknown answer to one place), and nothing is reported.
+ */
+export const checkOtherwise: Rule = ({ flows, byId }) => {
+  if (byId.get(MAIN_FLOW_ID)?.flow.global?.fallback) return [];
+  return flows.flatMap((loaded) => statesOf(loaded).flatMap(([stateId, state]) => {
+    if (kindOf(state) !== 'ask' || state.slot || state.on_intent === undefined || state.otherwise !== undefined) return [];
+    return [diagnosticAt(loaded, ['states', stateId, 'on_intent'], 'key', 'no-otherwise',
+      `Question "${stateId}" has no "otherwise" and the bot has no global fallback: any other answer makes the bot say it did not understand and ask again, however often.`,
+      'add `otherwise: <state>`, or `fallback: { after: 2, goto: <state> }` to the global section of the main flow.', 'warning')];
+  }));
+};
 
 /** Warning: buttons on a state that does not wait are replaced by the next state's before anyone can press them. */
 export const checkQuickRepliesWait: Rule = ({ flows }) => flows.flatMap((loaded) => statesOf(loaded).flatMap(([stateId, state]) => {

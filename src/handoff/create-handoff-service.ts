@@ -112,7 +112,10 @@ function assertRequest(request: TicketRequest): void {
  * delivered to the helpdesk webhook through the durable outbox. Throws `HandoffConfigError` at start-up
  * when the hours, routing or sink settings are invalid.
  */
-export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
+/** The handoff service with the optional parts of the port it implements. */
+export type FullHandoffService = HandoffService & Required<Pick<HandoffService, 'waitingAhead' | 'updateCustomer'>>;
+
+export function createHandoffService(deps: HandoffServiceDeps): FullHandoffService {
   const hours = createBusinessHours(deps.hours);
   const routing = createRouting(deps.routing);
   const webhook = deps.sinks?.webhook;

@@ -82,6 +82,8 @@ export interface ShortReplyReader {
   read(text: string): ShortReplyCategory | undefined;
   /** Every category a short reply contains ("ei kiitos": deny and thanks), strongest first. */
   categories(text: string): ShortReplyCategory[];
+  /** The words of a short reply that are neither reply phrases nor filler ("" when all are, or it is no reply). */
+  unexplained(text: string): string;
   /** The line asks something: a question word, a question mark, or (Finnish) a -ko/-kö word near the start. */
   isQuestion(text: string): boolean;
   /** The line is about another thing than before ("entä toinen tilaukseni?"). */
@@ -119,6 +121,46 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
   const clitic = words.questionWords.includes('-ko');
   const storyPhrases = words.storyWords.map((word) => replyTokens(word).join(' ')).filter(Boolean);
 
+  const fillerWords = new Set(words.filler.map((word) => replyTokens(word)).filter((tokens) => tokens.length === 1).map((tokens) => tokens[0]));
+  /**
+   * How many tokens from `start` a phrase covers (0: no match). A filler word may stand inside a phrase ("en mä
+   * tiedä", "i really don't know"): customers put pronouns and intensifiers anywhere.
+   */
+  function matchedLength(phrase: Phrase, tokens: string[], start: number): number {
+    let at = start;
+    for (let offset = 0; offset < phrase.tokens.length; offset++) {
+      if (offset > 0) for (let skipped = 0; skipped < 2 && tokens[at] !== phrase.tokens[offset] && fillerWords.has(tokens[at] ?? ''); skipped++) at++;
+      if (tokens[at] !== phrase.tokens[offset]) return 0;
+      at++;
+    }
+    return at - start;
+  }
+
+  /** A short reply's categories and the words in it that are neither a reply phrase nor filler. */
+  function scan(text: string): { categories: ShortReplyCategory[]; leftover: string[] } | undefined {
+    const tokens = replyTokens(text);
+    if (tokens.length === 0 || tokens.length > MAX_TOKENS) return undefined;
+    const found = new Set<ShortReplyCategory>();
+    const leftover: string[] = [];
+    for (let index = 0; index < tokens.length;) {
+      let length = 0;
+      const match = (byFirst.get(tokens[index]) ?? []).find((phrase) => (length = matchedLength(phrase, tokens, index)) > 0);
+      if (!match) {
+        leftover.push(tokens[index]);
+        index += 1;
+        continue;
+      }
+      if (match.category !== 'filler') found.add(match.category);
+      index += length;
+    }
+    // One unknown word is allowed ("kiitti tosi paljon" has "tosi" as filler, "paljon" unknown); "I don't know it"
+    // may carry the thing not known and how ("poistin sen tilausvahvistuksen vahingossa").
+    // A line that confidently asks for something else is that request: see isNewRequest in the dialog.
+    const allowed = found.has('dont_know') ? 3 : 1;
+    if (found.size === 0 || leftover.length > allowed || leftover.length >= tokens.length) return undefined;
+    return { categories: SHORT_REPLY_ORDER.filter((category) => found.has(category)), leftover };
+  }
+
   return {
     isQuestion(text) {
       if (text.includes('?')) return true;
@@ -143,26 +185,10 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
       return this.categories(text)[0];
     },
     categories(text) {
-      const tokens = replyTokens(text);
-      if (tokens.length === 0 || tokens.length > MAX_TOKENS) return [];
-      const found = new Set<ShortReplyCategory>();
-      let leftover = 0;
-      for (let index = 0; index < tokens.length;) {
-        const match = (byFirst.get(tokens[index]) ?? []).find((phrase) => phrase.tokens.every((token, offset) => tokens[index + offset] === token));
-        if (!match) {
-          leftover += 1;
-          index += 1;
-          continue;
-        }
-        if (match.category !== 'filler') found.add(match.category);
-        index += match.tokens.length;
-      }
-      // One unknown word is allowed ("kiitti tosi paljon" has "tosi" as filler, "paljon" unknown); "I don't know it"
-      // may carry the thing not known and how ("poistin sen tilausvahvistuksen vahingossa").
-      // A line that confidently asks for something else is that request: see isNewRequest in the dialog.
-      const allowed = found.has('dont_know') ? 3 : 1;
-      if (found.size === 0 || leftover > allowed || leftover >= tokens.length) return [];
-      return SHORT_REPLY_ORDER.filter((category) => found.has(category));
+      return scan(text)?.categories ?? [];
+    },
+    unexplained(text) {
+      return scan(text)?.leftover.join(' ') ?? '';
     },
     rating(text) {
       const pattern = /[\p{L}]+/gu;

@@ -61,7 +61,8 @@ export function trainingExamples(data: LocaleNluData): LabelledText[] {
   return examples;
 }
 
-function loadOrTrain(data: LocaleNluData, cacheDir: string | undefined): { classifier: IntentClassifier; info: NluModelInfo } {
+/** A locale's intent classifier: read from the model cache when its training data is unchanged, else trained (and cached). */
+export function loadOrTrainClassifier(data: LocaleNluData, cacheDir: string | undefined): { classifier: IntentClassifier; info: NluModelInfo } {
   const started = Date.now();
   const examples = trainingExamples(data);
   const file = cacheDir ? cacheFile(cacheDir, data.locale, trainingHash({ locale: data.locale, examples })) : undefined;
@@ -103,7 +104,7 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
   const customEntities = new Set<string>();
   for (const locale of locales) {
     const localeData = data.locales[locale] as LocaleNluData;
-    const { classifier, info } = loadOrTrain(localeData, options.cacheDir);
+    const { classifier, info } = loadOrTrainClassifier(localeData, options.cacheDir);
     infos.push(info);
     Object.keys(localeData.entities).forEach((name) => customEntities.add(name));
     runtimes.set(locale, {
@@ -146,7 +147,14 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       const reply = replies[0];
       // A street, a town or an e-mail address says nothing about what the customer wants: the model reads the rest.
       const request = afterCorrection(withoutValues(text, entities), runtime.corrections);
-      const result = classifyText(runtime, request, context?.expectedIntents, { entities, language, sentiment });
+      const result = pastLeadingReply(classifyText(runtime, request, context?.expectedIntents, { entities, language, sentiment }), reply, request, runtime, context?.expectedIntents);
+      // How sure the words beyond a short reply are of the same intent: "no idea what the number is" asks for no
+      // contact details although "what the number is" alone would; "en tiedä, netti ei toimi" is still the outage.
+      const unexplained = reply ? runtime.replies.unexplained(request) : '';
+      if (unexplained) {
+        const rest = runtime.classifier.classify(unexplained, 5).ranking;
+        result.requestConfidence = rest.find((score) => score.intent === result.intent)?.confidence ?? 0;
+      }
       if (reply) {
         result.reply = reply;
         if (replies.length > 1) result.replyParts = replies;
@@ -190,6 +198,22 @@ const SURE_PART_CONFIDENCE = 0.8;
 const URGENT = new Set(['emergency']);
 /** An urgent part goes first only when the model is sure of it. */
 const URGENT_CONFIDENCE = 0.8;
+
+/**
+ * "Nej det hjälpte inte, jag vill prata med någon", "no that didn't help, get me a person": a short reply leading the
+ * line does not water down the request after it; what follows the reply clause is read on its own and wins when the
+ * model is surer of it. (The yes or no in front is still there for the question: the yes_no entity.)
+ */
+function pastLeadingReply(result: NluResult, reply: string | undefined, text: string, runtime: LocaleRuntime, expectedIntents: string[] | undefined): NluResult {
+  if (reply) return result;
+  const boundary = text.search(/[,.!;:–—]/u);
+  if (boundary <= 0) return result;
+  const rest = text.slice(boundary + 1);
+  if ((rest.match(/\p{L}{2,}/gu) ?? []).length < 2 || runtime.replies.categories(text.slice(0, boundary)).length === 0) return result;
+  const understood = classifyText(runtime, rest, expectedIntents, { entities: result.entities, language: result.language, sentiment: result.sentiment });
+  if (understood.intent === OUT_OF_SCOPE || understood.confidence <= result.confidence) return result;
+  return { ...result, intent: understood.intent, confidence: understood.confidence, ranking: understood.ranking, ambiguous: understood.ambiguous };
+}
 
 /** "Hej hej, hur mår du?", "moi, mun netti ei toimi": a greeting in front does not hide what follows it. */
 function pastGreeting(result: NluResult, text: string, runtime: LocaleRuntime, expectedIntents: string[] | undefined): NluResult {

@@ -30,6 +30,11 @@ export interface IntentClassifier {
   readonly threshold: number;
   readonly temperature: number;
   classify(text: string, top?: number): Classification;
+  /**
+   * The same model with its softmax temperature fitted to these labelled lines (a validation file): lines of
+   * intents the model does not know are skipped; unchanged when none are left.
+   */
+  calibratedOn(examples: LabelledText[]): IntentClassifier;
   /** The model as bytes, for the model cache. */
   toBuffer(): Buffer;
 }
@@ -185,6 +190,13 @@ function createClassifier(
       const ranking: IntentScore[] = best.map((c) => ({ intent: classes[c], confidence: probabilities[c] }));
       const outOfScopeConfidence = oosIndex >= 0 ? probabilities[oosIndex] : 0;
       return { ranking, outOfScopeConfidence, predictedOutOfScope: ranking.length === 0 || outOfScopeConfidence > ranking[0].confidence };
+    },
+    calibratedOn(examples) {
+      const known = examples.filter((example) => classes.includes(example.intent));
+      if (known.length === 0) return this;
+      const heldOut = known.map((example) => computeCompactLogits(model, vectorizer.vectorize(example.text), new Float64Array(classes.length)));
+      const labels = Int32Array.from(known, (example) => classes.indexOf(example.intent));
+      return createClassifier(locale, classes, vectorizer, model, fitTemperature(heldOut, labels), threshold);
     },
     toBuffer() {
       const entries = model.weights.length;

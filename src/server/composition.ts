@@ -21,7 +21,8 @@ import { createBufferedEventLog } from '../stores/shared/buffered-event-log';
 import { createApiRouter, createErrorHandler } from './create-api-router';
 import { createLogger } from './create-logger';
 import { createMetrics } from './create-metrics';
-import { computeServiceMetrics } from '../analytics/service-metrics';
+import { createDashboard } from '../channels/web/dashboard/create-dashboard';
+import { loadUiStrings } from '../channels/web/widget-strings';
 import { loadBot, type LoadedBot } from './load-bot';
 
 export interface AspaOverrides {
@@ -74,6 +75,8 @@ async function createVoice(config: AspaConfig, engine: Engine, stores: Stores, l
   const { createVoiceChannel } = await import('../channels/voice/voice-channel');
   const { defaultVoiceConfig } = await import('../channels/voice/voice-config');
   const speech = config.googleSpeech ? (await import('../speech/google-speech-to-text')).createGoogleSpeechToText({ logger }) : undefined;
+  // Stream mode plays prompts itself over the Media Stream (so callers can interrupt them): Google text-to-speech.
+  const tts = config.googleSpeech && config.voiceMode === 'stream' ? (await import('../speech/google-text-to-speech')).createGoogleTextToSpeech() : undefined;
   const twilioClient = twilioConfig.accountSid ? (await import('twilio')).default(twilioConfig.accountSid, twilioConfig.authToken) : undefined;
   // On Redis, any instance may take a call's next webhook; in one process the memory store is enough.
   const calls = config.store === 'redis'
@@ -82,7 +85,7 @@ async function createVoice(config: AspaConfig, engine: Engine, stores: Stores, l
       })
     : undefined;
   const channel = createVoiceChannel({
-    engine, clock, logger, customers: stores.customers, calls,
+    engine, clock, logger, customers: stores.customers, tickets: stores.tickets, calls, tts,
     messages: (key, locale) => {
       const message = loaded.catalog.get(locale, key);
       return message?.voice?.[0] ?? message?.text[0];
@@ -105,8 +108,34 @@ async function createVoice(config: AspaConfig, engine: Engine, stores: Stores, l
     async close() {
       await channel.close();
       await calls?.close();
+      await tts?.close();
     },
   };
+}
+
+/**
+ * The handoff service as the configuration says (opening hours, holidays, time zone, webhook): the server and
+ * `aspa chat` build it here, so the terminal chat answers as the server would.
+ */
+export function createHandoffFor(config: AspaConfig, deps: { stores: Stores; clock: Clock; logger: Logger; loaded: LoadedBot }): HandoffService {
+  const { stores, clock, logger, loaded } = deps;
+  return createHandoffService({
+    tickets: stores.tickets,
+    customers: stores.customers,
+    outbox: stores.outbox,
+    clock,
+    hours: { timeZone: config.timeZone, weekly: config.openingHours as Partial<Record<WeekdayKey, string[]>> | undefined, holidays: config.holidays },
+    routing: {},
+    sinks: { webhook: config.ticketWebhook },
+    // Agents read Finnish: topic names in the ticket summary come from the fi button labels.
+    summary: { intentLabel: (intent) => { const label = loaded.catalog.get('fi', `intents.${intent}`); return label?.text[0]; } },
+    logger,
+  });
+}
+
+/** The engine's options from the configuration (shared by the server and `aspa chat`). */
+export function engineOptionsFor(config: AspaConfig) {
+  return { locales: config.locales, defaultLocale: config.defaultLocale, idleTimeoutMs: config.idleTimeoutMs, maxTextLength: config.maxTextLength };
 }
 
 /** Analytics are written in batches (a commit per turn is the store's cost to keep for conversations only). */
@@ -141,19 +170,8 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const loaded = overrides.loaded ?? loadBotFor(config);
   const stores = overrides.stores ?? withBufferedAnalytics(await createStores(config, clock, logger), logger);
-  const handoff = createHandoffService({
-    tickets: stores.tickets,
-    customers: stores.customers,
-    outbox: stores.outbox,
-    clock,
-    hours: { timeZone: config.timeZone, weekly: config.openingHours as Partial<Record<WeekdayKey, string[]>> | undefined, holidays: config.holidays },
-    routing: {},
-    sinks: { webhook: config.ticketWebhook },
-    // Agents read Finnish: topic names in the ticket summary come from the fi button labels.
-    summary: { intentLabel: (intent) => { const label = loaded.catalog.get('fi', `intents.${intent}`); return label?.text[0]; } },
-    logger,
-  });
-  const metrics = createMetrics(stores.events, clock);
+  const handoff = createHandoffFor(config, { stores, clock, logger, loaded });
+  const metrics = createMetrics(stores, clock, { idleTimeoutMs: config.idleTimeoutMs, timeZone: config.timeZone });
   const engine = metrics.instrument(createEngine({
     bot: loaded.bot,
     catalog: loaded.catalog,
@@ -163,7 +181,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
     integrations: overrides.integrations ?? createIntegrations(config),
     clock,
     logger,
-    options: { locales: config.locales, defaultLocale: config.defaultLocale, idleTimeoutMs: config.idleTimeoutMs, maxTextLength: config.maxTextLength },
+    options: engineOptionsFor(config),
   }));
 
   let dispatcher: WebhookDispatcher | undefined;
@@ -208,18 +226,11 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
     res.json({ status: 'ok', store: config.store, flows: loaded.bot.flows, locales: config.locales });
   });
   app.use(metrics.router);
-  app.get('/api/analytics/summary', async (req, res, next) => {
-    try {
-      if (!web.isAgentRequest(req)) {
-        res.status(401).json({ error: { code: 'login_required', message: 'Log in to the agent console first.' } });
-        return;
-      }
-      const days = Math.min(Math.max(Number(req.query.days ?? 7) || 7, 1), 90);
-      res.json({ days, ...computeServiceMetrics(await stores.events.query({ since: clock.now() - days * 86_400_000, limit: 200_000 })) });
-    } catch (error) {
-      next(error);
-    }
-  });
+  app.use(createDashboard({
+    sources: stores, clock, sessionOf: (req) => web.agentSession(req), strings: loadUiStrings(config.localesDir, 'dashboard.yaml'),
+    locale: config.defaultLocale, timeZone: config.timeZone, idleTimeoutMs: config.idleTimeoutMs,
+    channels: ['web', 'voice', 'api', 'botframework'], queues: ['general', 'billing', 'technical', 'orders'],
+  }));
   app.use(createApiRouter({ engine, logger, isAgent: (req) => web.isAgentRequest(req) }));
   if (voice) app.use('/voice', voice.router);
   app.use(botFramework.router);

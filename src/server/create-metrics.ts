@@ -1,14 +1,15 @@
 import express from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Engine } from '../core/engine';
-import type { Clock, EventLog } from '../core/ports';
+import type { Clock } from '../core/ports';
+import type { ReportSources } from '../analytics/load-service-report';
 import { registerServiceGauges } from '../analytics/prometheus-metrics';
 
 /**
  * Prometheus metrics: process metrics, turn latency and counts per channel (measured around the engine),
  * and service gauges (containment, CSAT, NPS, volumes) from the analytics log.
  */
-export function createMetrics(events: EventLog, clock: Clock): { registry: Registry; instrument(engine: Engine): Engine; router: express.Router } {
+export function createMetrics(sources: ReportSources, clock: Clock, report: { idleTimeoutMs: number; timeZone: string }): { registry: Registry; instrument(engine: Engine): Engine; router: express.Router } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'aspa_process_' });
   const turnSeconds = new Histogram({
@@ -28,8 +29,8 @@ export function createMetrics(events: EventLog, clock: Clock): { registry: Regis
         });
       },
     },
-    events,
-    () => clock.now(),
+    sources,
+    { now: () => clock.now(), ...report },
   );
   const router = express.Router();
   router.get('/metrics', async (_req, res) => {

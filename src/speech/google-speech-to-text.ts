@@ -48,8 +48,16 @@ const MAX_HINT_LENGTH = 100;
 const silentLogger: SpeechLogger = { info: () => undefined, warn: () => undefined };
 
 interface RecognizeResponse {
-  results?: Array<{ alternatives?: Array<{ transcript?: string | null; confidence?: number | null }> | null; isFinal?: boolean | null }> | null;
+  results?: Array<{
+    alternatives?: Array<{ transcript?: string | null; confidence?: number | null }> | null;
+    isFinal?: boolean | null;
+    stability?: number | null;
+  }> | null;
+  speechEventType?: string | number | null;
 }
+
+/** `SPEECH_ACTIVITY_BEGIN` in the v1 proto (the client decodes enums as names; numbers are accepted too). */
+const SPEECH_ACTIVITY_BEGIN = new Set<string | number>(['SPEECH_ACTIVITY_BEGIN', 2]);
 
 /**
  * Google Cloud Speech-to-Text v1 streaming recognition behind the `SpeechToText` port.
@@ -82,7 +90,7 @@ interface StreamSettings {
 }
 
 class GoogleSpeechStream implements SpeechStream {
-  private readonly listeners: { [E in keyof SpeechStreamEvents]: SpeechStreamEvents[E][] } = { interim: [], final: [], error: [] };
+  private readonly listeners: { [E in keyof SpeechStreamEvents]: SpeechStreamEvents[E][] } = { interim: [], final: [], activity: [], error: [] };
   private current?: Duplex;
   private segmentBytes = 0;
   private replay: Buffer[] = [];
@@ -150,6 +158,7 @@ class GoogleSpeechStream implements SpeechStream {
         maxAlternatives: 1,
       },
       interimResults: true,
+      ...(this.options.voiceActivityEvents ? { enableVoiceActivityEvents: true } : {}),
     });
     this.current = stream;
     this.segmentBytes = 0;
@@ -177,6 +186,9 @@ class GoogleSpeechStream implements SpeechStream {
   private onData(stream: Duplex, response: RecognizeResponse): void {
     if (this.closed) return;
     if (stream === this.current) this.answered = true;
+    if (response.speechEventType !== undefined && response.speechEventType !== null && SPEECH_ACTIVITY_BEGIN.has(response.speechEventType)) {
+      for (const listener of this.listeners.activity) listener();
+    }
     for (const result of response.results ?? []) {
       const alternative = result.alternatives?.[0];
       const transcript = (alternative?.transcript ?? '').trim();
@@ -185,7 +197,10 @@ class GoogleSpeechStream implements SpeechStream {
       const confidence = typeof alternative?.confidence === 'number' && alternative.confidence > 0
         ? Math.round(alternative.confidence * 1000) / 1000 // float32 on the wire: 0.91 arrives as 0.9100000262
         : undefined;
-      const speech: SpeechResult = { transcript, isFinal, ...(confidence !== undefined ? { confidence } : {}) };
+      const stability = !isFinal && typeof result.stability === 'number' ? Math.round(result.stability * 1000) / 1000 : undefined;
+      const speech: SpeechResult = {
+        transcript, isFinal, ...(confidence !== undefined ? { confidence } : {}), ...(stability !== undefined ? { stability } : {}),
+      };
       for (const listener of isFinal ? this.listeners.final : this.listeners.interim) listener(speech);
     }
   }

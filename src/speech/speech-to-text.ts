@@ -13,6 +13,8 @@ export interface SpeechStreamOptions {
   model?: string;
   sampleRateHertz: 8000;
   encoding: 'MULAW';
+  /** Ask the provider to report when speech begins (`activity`), for barge-in on voice activity. */
+  voiceActivityEvents?: boolean;
 }
 
 /** One recognition hypothesis. `isFinal` marks the end of an utterance. */
@@ -20,12 +22,16 @@ export interface SpeechResult {
   transcript: string;
   /** 0..1; providers give it for final results only, and not always. */
   confidence?: number;
+  /** 0..1, interim results only: how unlikely the provider is to change this hypothesis. */
+  stability?: number;
   isFinal: boolean;
 }
 
 export interface SpeechStreamEvents {
   interim: (result: SpeechResult) => void;
   final: (result: SpeechResult) => void;
+  /** The provider heard speech begin (only with `voiceActivityEvents`). */
+  activity: () => void;
   error: (error: Error) => void;
 }
 

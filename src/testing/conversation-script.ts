@@ -34,6 +34,19 @@ const stepSchema = z.strictObject({
   ended: z.boolean().optional(),
   /** The step must fail with this error code (bad input). */
   error: z.string().optional(),
+  /** Voice: what the TwiML of this step must do, and what the agent who answers a transfer receives. */
+  call: z.strictObject({
+    /** The call listens again (a `<Gather>`), or not. */
+    listens: z.boolean().optional(),
+    /** The call goes to a person this way (`none`: no transfer in this step). */
+    transfer: z.enum(['number', 'sip', 'queue', 'none']).optional(),
+    /** The agent hears or gets this with the ticket id (whisper, SIP header, task attributes). */
+    agent_gets: z.string().optional(),
+    /** Heard exactly once in this step (no contradicting double message). */
+    said_once: z.string().optional(),
+    /** Never heard in this step as written (e.g. a raw "5–8" or "(WiFi 6"); compared with the spoken text only. */
+    not_heard: z.array(z.string()).optional(),
+  }).optional(),
 });
 
 /** What a script exercises (realistic corpus): `aspa eval` reports the pass rate per kind. */
@@ -53,6 +66,8 @@ export const conversationScriptSchema = z.strictObject({
   clock: z.string().optional(),
   /** Open tickets already waiting in each agent queue when the conversation starts (a long queue): `{ general: 5 }`. */
   waiting_tickets: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), z.number().int().min(0).max(200)).optional(),
+  /** Voice: where transfers go in this call (`none`: no transfer target configured). */
+  voice: z.strictObject({ transfer: z.enum(['number', 'sip', 'queue', 'none']).optional(), barge_in: z.boolean().optional() }).optional(),
   steps: z.array(stepSchema).min(1),
 });
 

@@ -265,6 +265,9 @@ describe('validateFlows: one rule at a time', () => {
   it('no-otherwise: a warning for a question with on_intent and no otherwise', () => {
     const found = both(MAIN.replace('    otherwise: menu\n', ''));
     expect(found.map((d) => [d.rule, d.severity])).toEqual([['no-otherwise', 'warning']]);
+    // A global fallback ends the asking again after a few misunderstood turns: nothing to warn about.
+    const withFallback = MAIN.replace('    otherwise: menu\n', '').replace('start: menu\n', 'start: menu\nglobal:\n  fallback: { after: 2, goto: bye }\n');
+    expect(both(withFallback)).toEqual([]);
   });
 
   it('quick-replies-not-waiting: a warning for buttons on a state that does not wait', () => {

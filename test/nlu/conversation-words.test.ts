@@ -35,6 +35,17 @@ describe('short replies', () => {
     expect(reader(locale).read(text)).toBeUndefined();
   });
 
+  it('reads a phrase with a filler word inside it ("en mä tiedä", "i really dont know")', () => {
+    expect(reader('fi').read('en mä tiedä')).toBe('dont_know');
+    expect(reader('en').read('i really dont know')).toBe('dont_know');
+  });
+
+  it('tells the words of a reply that are neither reply phrases nor filler', () => {
+    expect(reader('en').unexplained('no idea what the number is sorry')).toBe('what is');
+    expect(reader('fi').unexplained('kiitti, se riittää')).toBe('');
+    expect(reader('fi').unexplained('laskussa on kaks kertaa sama maksu')).toBe('');
+  });
+
   it('lists every part of a reply, strongest first', () => {
     expect(reader('fi').categories('joo kiitos')).toEqual(['affirm', 'thanks']);
   });

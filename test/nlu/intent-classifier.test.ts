@@ -31,6 +31,21 @@ describe('intent classifier', () => {
     }
   });
 
+  test('fits its temperature to labelled lines: overconfident on lines it gets wrong, it cools down', () => {
+    const classifier = trainIntentClassifier('en', examples, { calibrate: false });
+    expect(classifier.temperature).toBe(1);
+    // Validation lines whose labels disagree with what the model is sure of: the fitted temperature flattens it.
+    const confusing = [
+      { text: 'where is my order', intent: 'bill' }, { text: 'my bill is wrong', intent: 'password' },
+      { text: 'forgot password', intent: 'order' }, { text: 'track my order', intent: 'order' },
+    ];
+    const calibrated = classifier.calibratedOn(confusing);
+    expect(calibrated.temperature).toBeGreaterThan(1);
+    expect(calibrated.classify('where is my order').ranking[0].confidence).toBeLessThan(classifier.classify('where is my order').ranking[0].confidence);
+    expect(calibrated.classify('where is my order').ranking[0].intent).toBe('order');
+    expect(classifier.calibratedOn([{ text: 'hello', intent: 'unknown_intent' }])).toBe(classifier);
+  });
+
   test('the compact serving model keeps the logits of the trained one', () => {
     const vectorizer = fitVectorizer('en', examples.map((example) => example.text));
     const intents = ['order', 'bill', 'password'];

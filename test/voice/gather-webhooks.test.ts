@@ -138,7 +138,7 @@ describe('voice channel: Twilio Gather webhooks', () => {
     expect(findAll(transfer.twiml!, 'Gather')).toHaveLength(0);
     // The agent hears a one-line summary before the calls are bridged (the agent leg has its own CallSid).
     const whisper = await harness.post(`whisper?c=${sid}&t=2`, { CallSid: callSid(99) });
-    expect(spokenText(whisper.twiml!)).toBe('Botilta puhelu. ASPA-000001, general, normal, customer_request. "Haluan puhua ihmisen kanssa"');
+    expect(spokenText(whisper.twiml!)).toBe('Botilta puhelu. Tiketti A S P A, 0 0 0 0 0 1, aihe: general. Asiakas sanoi: Haluan puhua ihmisen kanssa.');
     await harness.post('status', { CallSid: sid, CallStatus: 'completed' });
     expect(ended[0]).toMatchObject({ outcome: 'transferred', ticketId: 'ASPA-000001' });
   });

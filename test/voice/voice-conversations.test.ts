@@ -14,6 +14,11 @@ const { scripts, problems } = loadConversationScripts([path.join(__dirname, 'con
 const loaded = loadBotFor(config);
 const integrations = createIntegrations(config);
 const transfer = { number: '+358290000000', emergencyNumber: '+358290000112' };
+/** The deployment's texts, voice variants first, as the composition root wires them. */
+const messages = (key: string, locale: 'fi' | 'sv' | 'en') => {
+  const message = loaded.catalog.get(locale, key);
+  return message?.voice?.[0] ?? message?.text[0];
+};
 
 function harnessFor(clock?: string) {
   return createScriptHarness(loaded, integrations, Date.parse(clock ?? DEFAULT_SCRIPT_TIME));
@@ -23,11 +28,12 @@ describe('voice conversation scripts (fi, sv, en)', () => {
   it('are all well-formed phone calls', () => {
     expect(problems).toEqual([]);
     expect(scripts.filter((script) => script.channel === 'voice').map((script) => script.locale).sort()).toEqual(expect.arrayContaining(['en', 'fi', 'sv']));
+    expect(scripts.filter((script) => script.channel === 'voice').length).toBeGreaterThanOrEqual(30);
   });
 
   it.each(scripts.map((script) => [path.basename(script.file), script] as const))('%s', async (_file, script) => {
     const harness = harnessFor(script.clock);
-    const result = await runVoiceConversationScript(script, harness, { transfer });
+    const result = await runVoiceConversationScript(script, harness, { transfer }, { messages });
     try {
       if (!result.passed) throw new Error(`${result.failures.join('\n')}\n\n${result.log.join('\n')}`);
       if (!path.basename(script.file).startsWith('order_status_handoff')) return;
@@ -77,5 +83,7 @@ describe('voice conversation scripts (fi, sv, en)', () => {
     await harness.stores.close();
     if (!result.passed) throw new Error(`${result.failures.join('\n')}\n\n${result.log.join('\n')}`);
     expect(spokenText(parseTwiml(result.twiml[0]))).not.toContain('Kerro omin sanoin');
+    // Greeted once: the greeting says hello, the offer does not say it again.
+    expect(spokenText(parseTwiml(result.twiml[0])).match(/\b(Hei|Moi)\b/g)).toHaveLength(1);
   });
 });

@@ -9,7 +9,7 @@ export interface MenuOption {
 }
 
 /** How a call ended, as recorded from Twilio's status callback. */
-export type CallOutcome = 'completed' | 'caller_hung_up' | 'transferred' | 'transfer_failed' | 'no_input' | 'busy' | 'failed' | 'no_answer' | 'canceled';
+export type CallOutcome = 'callback_ticket' | 'completed' | 'caller_hung_up' | 'transferred' | 'transfer_failed' | 'no_input' | 'busy' | 'failed' | 'no_answer' | 'canceled';
 
 /**
  * What the voice channel remembers of a live call between webhooks (the conversation itself lives in
@@ -36,6 +36,10 @@ export interface CallState {
   menu: MenuOption[];
   /** The caller was offered to continue a recent matter from another channel; waiting for yes/no. */
   pendingContinue?: { intent: string; slots: Record<string, string | number | boolean | null> };
+  /** Stream mode with text-to-speech: what the next socket of this step plays before listening (barge-in possible). */
+  prompt?: { step: number; spoken: Array<{ say: string; key?: string; bargeIn?: false }> };
+  /** Prompts the caller interrupted (stream mode). */
+  bargeIns?: number;
   /** A low-confidence transcript waiting for the caller's yes/no. */
   pendingConfirm?: { text: string; confidence: number };
   phase: 'bot' | 'transferring' | 'ended';

@@ -15,6 +15,8 @@ export interface RenderContext {
   config: VoiceConfig;
   state: CallState;
   messages: VoiceMessages;
+  /** Stream mode with text-to-speech: prompts are played over the Media Stream (so they can be cut), not by `<Say>`. */
+  streamPrompts?: boolean;
 }
 
 /** Absolute URL under the public base; query values are ASCII ids only, so signatures stay verifiable. */
@@ -40,8 +42,8 @@ export function renderTwiml(plan: VoicePlan, context: RenderContext): string {
   const voice = config.voices[plan.locale] as SayVoice;
   const query = { c: state.callSid, t: state.step };
 
-  const speak = (target: { say: VoiceResponse['say']; play: VoiceResponse['play'] }) => {
-    for (const item of plan.spoken) {
+  const speak = (target: { say: VoiceResponse['say']; play: VoiceResponse['play'] }, items = plan.spoken) => {
+    for (const item of items) {
       if ('play' in item) target.play.call(target, {}, item.play);
       else if (item.say) target.say.call(target, { language, voice }, item.say);
     }
@@ -49,6 +51,9 @@ export function renderTwiml(plan: VoicePlan, context: RenderContext): string {
 
   const next = plan.next;
   if (next.kind === 'listen' && config.mode === 'gather') {
+    // What must be heard in full plays before the Gather (Twilio ignores speech then); the rest can be interrupted.
+    const lastFixed = plan.spoken.map((item) => item.bargeIn === false).lastIndexOf(true);
+    speak(response, plan.spoken.slice(0, lastFixed + 1));
     const model = config.speechModels[plan.locale];
     const hints = dedupe(next.hints).filter((hint) => hint.length <= 100).slice(0, MAX_HINTS);
     const gather = response.gather({
@@ -60,15 +65,16 @@ export function renderTwiml(plan: VoicePlan, context: RenderContext): string {
       ...(hints.length > 0 ? { hints: hints.join(', ') } : {}),
       ...(next.maxDigits ? { numDigits: next.maxDigits, finishOnKey: '#' } : {}),
       timeout: config.noInputTimeoutSeconds,
-      bargeIn: true,
+      bargeIn: config.bargeIn.enabled,
       actionOnEmptyResult: true,
       profanityFilter: false,
       action: publicUrl(config, '/voice/gather', query),
       method: 'POST',
     });
-    speak(gather);
+    speak(gather, plan.spoken.slice(lastFixed + 1));
   } else if (next.kind === 'listen') {
-    speak(response);
+    // With text-to-speech the socket plays the spoken lines itself (see media-stream.ts); audio files stay `<Play>`.
+    speak(response, context.streamPrompts ? plan.spoken.filter((item) => 'play' in item) : plan.spoken);
     // If the socket drops, Twilio requests the action and we listen again rather than ending the call.
     const stream = response.connect({ action: publicUrl(config, '/voice/stream-ended', query) }).stream({ url: streamUrl(config) });
     stream.parameter({ name: 'callSid', value: state.callSid });
@@ -94,7 +100,8 @@ function renderTransfer(
   const transfer = config.transfer;
   const query = { c: state.callSid, t: state.step };
   const dialAction = publicUrl(config, '/voice/dial-status', query);
-  const whisperUrl = transfer.whisper ? publicUrl(config, '/voice/whisper', query) : undefined;
+  // The agent who answers hears the ticket id and topic first, unless the contact centre turned the whisper off.
+  const whisperUrl = transfer.whisper !== false ? publicUrl(config, '/voice/whisper', query) : undefined;
   const emergencyNumber = next.emergency ? transfer.emergencyNumber : undefined;
 
   if (emergencyNumber || (transfer.number && !transfer.sip && !transfer.enqueue)) {
@@ -116,7 +123,10 @@ function renderTransfer(
     const enqueueAction = publicUrl(config, '/voice/dial-status', { ...query, ticket: next.ticketId });
     if (transfer.workflowSid) {
       const enqueue = response.enqueue({ workflowSid: transfer.workflowSid, action: enqueueAction });
-      enqueue.task({}, JSON.stringify({ ticketId: next.ticketId, queue: next.queue, conversationId: state.conversationId, locale: state.locale }));
+      enqueue.task({}, JSON.stringify({
+        ticketId: next.ticketId, queue: next.queue, conversationId: state.conversationId, locale: state.locale,
+        callSid: state.callSid, ...(state.from ? { from: state.from } : {}), ...(state.summary ? { summary: state.summary } : {}),
+      }));
     } else {
       response.enqueue({ action: enqueueAction }, next.queue);
     }

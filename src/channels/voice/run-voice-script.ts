@@ -10,7 +10,8 @@ import { checkIntentAndTicket, type ScriptHarness, type ScriptResult } from '../
 import { createVoiceChannel } from './voice-channel';
 import { defaultVoiceConfig, type VoiceConfig } from './voice-config';
 import { toSpeechSafeText } from './speech-safe-text';
-import { DEFAULT_VOICE_MESSAGES, type VoiceMessageKey } from './voice-messages';
+import { DEFAULT_VOICE_MESSAGES, type MessageLookup, type VoiceMessageKey } from './voice-messages';
+import type { VoiceTransferConfig } from './voice-config';
 
 const SCRIPT_TOKEN = 'voice-script-auth-token';
 const SCRIPT_URL = 'https://voice.script.test';
@@ -25,6 +26,42 @@ export interface VoiceScriptResult extends ScriptResult {
   results: TurnResult[];
 }
 
+/** Transfer targets a script can pick with `voice: { transfer }`; emergencies always have the on-call line. */
+const TRANSFER_TARGETS: Record<'number' | 'sip' | 'queue' | 'none', VoiceTransferConfig> = {
+  number: { number: '+358290000000', emergencyNumber: '+358290000112' },
+  sip: { sip: 'sip:asiakaspalvelu@pbx.example.com', emergencyNumber: '+358290000112' },
+  queue: { enqueue: true, workflowSid: `WW${'0'.repeat(32)}`, emergencyNumber: '+358290000112' },
+  none: {},
+};
+
+/** What the agent who answers receives with the call: the whisper they hear, the SIP headers or the task attributes. */
+async function agentReceives(twiml: string, post: (path: string, params: Record<string, string>) => Promise<string>): Promise<{ kind: string; text: string; ticketId?: string }> {
+  const unescape = (value: string) => value.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const whisperOf = async (attributes: string) => {
+    const url = /url="([^"]+)"/.exec(attributes)?.[1];
+    if (!url) return '';
+    const parsed = new URL(unescape(url));
+    return says(await post(parsed.pathname + parsed.search, { CallSid: `CA${'f'.repeat(32)}`, AccountSid: `AC${'0'.repeat(32)}` })).join(' ');
+  };
+  const sip = /<Sip([^>]*)>([^<]*)<\/Sip>/.exec(twiml);
+  if (sip) {
+    const uri = unescape(sip[2]);
+    return { kind: 'sip', text: `${uri} ${await whisperOf(sip[1])}`, ticketId: /X-Ticket-Id=([^&]+)/.exec(uri)?.[1] };
+  }
+  const number = /<Number([^>]*)>([^<]*)<\/Number>/.exec(twiml);
+  if (number) {
+    const text = await whisperOf(number[1]);
+    return { kind: 'number', text, ticketId: /([A-Z](?: [A-Z])+), ((?:\d ?)+)/.exec(text)?.slice(1).map((part) => part.replace(/ /g, '')).join('-') };
+  }
+  const task = /<Task[^>]*>([^<]*)<\/Task>/.exec(twiml);
+  if (task) {
+    const attributes = JSON.parse(unescape(task[1])) as { ticketId?: string };
+    return { kind: 'queue', text: unescape(task[1]), ticketId: attributes.ticketId };
+  }
+  if (/<Enqueue/.test(twiml)) return { kind: 'queue', text: '' };
+  return { kind: 'none', text: '' };
+}
+
 /** The call id a script uses: stable per script name, so reruns are identical. */
 export function scriptCallSid(name: string): string {
   return `CA${createHash('sha1').update(name).digest('hex').slice(0, 32)}`;
@@ -33,6 +70,39 @@ export function scriptCallSid(name: string): string {
 function says(twiml: string): string[] {
   return [...twiml.matchAll(/<Say[^>]*>([^<]*)<\/Say>/g)].map((match) =>
     match[1].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&'));
+}
+
+/** The `call:` expectations of a step: listening, the transfer kind, the ticket as the agent receives it, no repeated line. */
+async function checkCall(
+  expected: NonNullable<ScriptStep['call']>,
+  where: string,
+  twiml: string,
+  spoken: string[],
+  post: (path: string, params: Record<string, string>) => Promise<string>,
+  harness: ScriptHarness,
+  conversationId: string,
+  log: string[],
+): Promise<string[]> {
+  const failures: string[] = [];
+  const listens = /<Gather/.test(twiml);
+  if (expected.listens !== undefined && listens !== expected.listens) failures.push(`${where}: expected the call ${expected.listens ? 'to listen' : 'not to listen'} again`);
+  const agent = await agentReceives(twiml, post);
+  if (agent.kind !== 'none') log.push(`  agent gets (${agent.kind}): ${agent.text}`);
+  if (expected.transfer && agent.kind !== expected.transfer) failures.push(`${where}: expected a ${expected.transfer} transfer, got ${agent.kind}`);
+  if (agent.kind !== 'none') {
+    const ticketId = (await harness.engine.getConversation(conversationId))?.ticketId;
+    if (!ticketId || agent.ticketId !== ticketId) failures.push(`${where}: the agent does not get the ticket id ${ticketId ?? '(none)'} (got ${agent.ticketId ?? 'nothing'})`);
+  }
+  if (expected.agent_gets && !agent.text.toLowerCase().includes(expected.agent_gets.toLowerCase())) failures.push(`${where}: the agent should get "${expected.agent_gets}"; got: ${agent.text || 'nothing'}`);
+  for (const text of expected.not_heard ?? []) {
+    if (spoken.join(' ').toLowerCase().includes(text.toLowerCase())) failures.push(`${where}: the caller must not hear "${text}" as written: ${spoken.join(' | ')}`);
+  }
+  if (expected.said_once) {
+    const heard = spoken.join(' ').toLowerCase();
+    const count = heard.split(expected.said_once.toLowerCase()).length - 1;
+    if (count !== 1) failures.push(`${where}: "${expected.said_once}" should be heard once, heard ${count} times: ${spoken.join(' | ')}`);
+  }
+  return failures;
 }
 
 /** The template text before its first placeholder: enough to recognise a channel prompt in what was said. */
@@ -52,6 +122,7 @@ export async function runVoiceConversationScript(
   script: ConversationScript,
   harness: ScriptHarness,
   overrides: Partial<VoiceConfig> = {},
+  options: { messages?: MessageLookup } = {},
 ): Promise<VoiceScriptResult> {
   const results: TurnResult[] = [];
   const engine = harness.engine;
@@ -70,8 +141,12 @@ export async function runVoiceConversationScript(
   const config: VoiceConfig = {
     ...defaultVoiceConfig, authToken: SCRIPT_TOKEN, publicUrl: SCRIPT_URL, defaultLocale: script.locale,
     transfer: { number: '+358290000000' }, ...overrides,
+    ...(script.voice?.transfer ? { transfer: TRANSFER_TARGETS[script.voice.transfer] } : {}),
+    ...(script.voice?.barge_in === false ? { bargeIn: { ...defaultVoiceConfig.bargeIn, enabled: false } } : {}),
   };
-  const channel = createVoiceChannel({ engine: spy, config, clock: harness.clock, customers: harness.stores.customers });
+  const channel = createVoiceChannel({
+    engine: spy, config, clock: harness.clock, customers: harness.stores.customers, tickets: harness.stores.tickets, messages: options.messages,
+  });
   const app = express();
   app.use('/voice', channel.router);
   const server = http.createServer(app);
@@ -130,7 +205,8 @@ export async function runVoiceConversationScript(
           failures.push(`${where}: the call is not listening (the previous step hung up or transferred)`);
           break;
         }
-        if (step.barge_in && !/<Gather[^>]*bargeIn="true"/.test(previous)) failures.push(`${where}: the caller could not interrupt the previous prompt (no barge-in)`);
+        // Barge-in: the previous prompt was inside a Gather that lets speech cut it (lines outside it must be heard in full).
+        if (step.barge_in && !/<Gather[^>]*bargeIn="true"[^>]*>\s*<(Say|Play)/.test(previous)) failures.push(`${where}: the caller could not interrupt the previous prompt (no barge-in)`);
         twiml = await post(actionPath, params);
         log.push(`> ${JSON.stringify(params.SpeechResult !== undefined ? { speech: params.SpeechResult, confidence: params.Confidence } : params.Digits ? { dtmf: params.Digits } : { silence: true })}`);
       }
@@ -168,6 +244,7 @@ export async function runVoiceConversationScript(
       const hungUp = /<Hangup\/>/.test(twiml);
       if (step.ended !== undefined && (hungUp || Boolean(last?.ended)) !== step.ended) failures.push(`${where}: expected ended=${step.ended}, the call ${hungUp ? 'hung up' : 'goes on'}`);
       failures.push(...(await checkIntentAndTicket(step, where, harness, `voice-${callSid}`, stepResults.flatMap((result) => result.replies))));
+      if (step.call) failures.push(...(await checkCall(step.call, where, twiml, spoken, post, harness, `voice-${callSid}`, log)));
     }
   } catch (error) {
     failures.push(`the call failed: ${(error as Error).message}`);

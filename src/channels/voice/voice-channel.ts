@@ -3,12 +3,13 @@ import type { Duplex } from 'node:stream';
 import express, { type Request, type Response } from 'express';
 import twilio from 'twilio';
 import { WebSocketServer } from 'ws';
-import type { Clock, CustomerStore } from '../../core/ports';
+import type { Clock, CustomerStore, TicketStore } from '../../core/ports';
 import { systemClock } from '../../core/ports';
 import type { ConversationEngine } from '../../core/services';
 import type { SpeechToText } from '../../speech/speech-to-text';
+import type { TextToSpeech } from '../../speech/text-to-speech';
 import { createMemoryCallStateStore, type CallOutcome, type CallState, type CallStateStore } from './call-state';
-import { attachMediaStream } from './media-stream';
+import { attachMediaStream, synthesisRequest, type BargeInEvent } from './media-stream';
 import { publicUrl, renderAfterDial, renderRedirect, renderTwiml, renderWhisper, streamUrl, type RenderContext } from './render-twiml';
 import type { TwilioCallUpdater } from './twilio-call-updater';
 import { toLanguageCode, validateVoiceConfig, type VoiceConfig } from './voice-config';
@@ -31,6 +32,12 @@ export interface VoiceChannelDeps {
   config: VoiceConfig;
   /** Needed in `stream` mode. */
   speech?: SpeechToText;
+  /** Stream mode: prompts are synthesised and played over the Media Stream, so the caller can interrupt them (barge-in). */
+  tts?: TextToSpeech;
+  /** The deployment's ticket store: a call no person can take turns its ticket into a callback request. */
+  tickets?: TicketStore;
+  /** Stream mode: called for each prompt the caller interrupted, with the time from the speech result to `clear`. */
+  onBargeIn?: (event: BargeInEvent) => void;
   /** Needed in `stream` mode: replies are spoken by updating the live call. */
   twilioClient?: TwilioCallUpdater;
   logger?: VoiceLogger;
@@ -70,8 +77,11 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
   const clock = deps.clock ?? systemClock;
   const calls = deps.calls ?? createMemoryCallStateStore();
   const messages = createVoiceMessages(deps.messages);
-  const dialog = createVoiceDialog({ engine: deps.engine, config, calls, messages, clock, logger, customers: deps.customers });
-  const renderContext = (state: CallState): RenderContext => ({ config, state, messages });
+  const dialog = createVoiceDialog({
+    engine: deps.engine, config, calls, messages, clock, logger, customers: deps.customers, tickets: deps.tickets, lookup: deps.messages,
+  });
+  const streamPrompts = config.mode === 'stream' && Boolean(deps.tts);
+  const renderContext = (state: CallState): RenderContext => ({ config, state, messages, streamPrompts });
 
   /** Webhooks of one call run one at a time, so a status callback never overwrites a turn's state. */
   const queues = new Map<string, Promise<unknown>>();
@@ -88,6 +98,14 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
     state.step += 1;
     state.updatedAt = clock.now();
     if (plan.next.kind === 'listen') state.hints = plan.next.hints;
+    const said = plan.spoken.filter((item): item is Extract<typeof item, { say: string }> => 'say' in item);
+    state.prompt = streamPrompts && plan.next.kind === 'listen' && said.length > 0 ? { step: state.step, spoken: said } : undefined;
+    // Synthesis starts now, while Twilio is still being told to open the next stream: the socket finds it done.
+    for (const line of state.prompt?.spoken ?? []) {
+      deps.tts?.synthesize(synthesisRequest(line.say, state.locale, config)).catch((error: Error) => {
+        logger.warn('voice.tts.early_synthesis_failed', { callSid: state.callSid, err: error.message });
+      });
+    }
     const twiml = renderTwiml(plan, renderContext(state));
     state.lastTwiml = twiml;
     await calls.set(state);
@@ -241,7 +259,8 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
       sendTwiml(res, new twilio.twiml.VoiceResponse().toString());
       return;
     }
-    sendTwiml(res, renderWhisper(messages('voice.whisper', state.locale, { summary: state.summary ?? state.ticketId ?? '' }), renderContext(state)));
+    const line = state.summary ?? messages('voice.whisper', state.locale, { ticketId: state.ticketId ?? '', topic: '', heard: '' });
+    sendTwiml(res, renderWhisper(line, renderContext(state)));
   });
 
   /** Stream mode: the reply was too long for an inline call update, so the call fetches it here. */
@@ -309,7 +328,16 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
       }
       const speech = deps.speech;
       sockets.handleUpgrade(request, socket, head, (ws) => {
-        attachMediaStream(ws, { config, speech, logger, loadCall: (sid) => calls.get(sid), onInput: onStreamInput });
+        attachMediaStream(ws, {
+          config, speech, tts: streamPrompts ? deps.tts : undefined, logger, loadCall: (sid) => calls.get(sid), onInput: onStreamInput,
+          onBargeIn: (event) => {
+            void serial(event.callSid, async () => {
+              const state = await calls.get(event.callSid);
+              if (state) await calls.set({ ...state, bargeIns: (state.bargeIns ?? 0) + 1 });
+            });
+            deps.onBargeIn?.(event);
+          },
+        });
       });
       return true;
     },

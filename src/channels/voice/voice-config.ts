@@ -14,8 +14,18 @@ export interface VoiceTransferConfig {
   emergencyNumber?: string;
   /** Caller id shown to the agent on `<Dial>`. */
   callerId?: string;
-  /** Speak a one-line summary to the agent before the calls are bridged (number and SIP targets). */
+  /** Speak the ticket id and topic to the agent before the calls are bridged (number and SIP targets); on unless false. */
   whisper?: boolean;
+}
+
+/** When a caller may interrupt a prompt by talking (a flow state can still turn it off for its messages). */
+export interface VoiceBargeInConfig {
+  /** Off: every prompt plays to the end (Gather `bargeIn="false"`, no `clear` on the stream). */
+  enabled: boolean;
+  /** Stream mode: an interim result at least this stable (Google's 0..1 `stability`) means the caller is talking. */
+  minStability: number;
+  /** Stream mode: Google's speech-begin event interrupts too (faster, but a cough or a noisy line also cuts the prompt). */
+  onVoiceActivity: boolean;
 }
 
 /** Voice channel settings. The lead's config module fills these from the environment. */
@@ -51,6 +61,11 @@ export interface VoiceConfig {
   localeByNumber: Record<string, Locale>;
   /** Inline TwiML for live-call updates is capped by Twilio at 4000 characters. */
   maxInlineTwimlChars: number;
+  bargeIn: VoiceBargeInConfig;
+  /** Stream mode with a text-to-speech service: its voice per language (unset: the provider's default for the language). */
+  ttsVoices: Partial<Record<Locale, string>>;
+  /** Stream mode: the text-to-speech voices read SSML (pauses between messages, digits as characters). */
+  ttsSsml: boolean;
 }
 
 /** Defaults that work for a Finnish deployment; `authToken` and `publicUrl` must be set. */
@@ -72,6 +87,9 @@ export const defaultVoiceConfig: VoiceConfig = {
   maxInlineTwimlChars: 4000,
   recentContactHours: 72,
   localeByNumber: {},
+  bargeIn: { enabled: true, minStability: 0.3, onVoiceActivity: false },
+  ttsVoices: { fi: 'fi-FI-Wavenet-A', sv: 'sv-SE-Wavenet-A', en: 'en-US-Wavenet-F' },
+  ttsSsml: true,
 };
 
 const LANGUAGE_CODES: Record<Locale, 'fi-FI' | 'sv-SE' | 'en-US'> = { fi: 'fi-FI', sv: 'sv-SE', en: 'en-US' };
@@ -95,6 +113,7 @@ export function validateVoiceConfig(config: VoiceConfig): string[] {
   if (config.speechModels.fi === 'phone_call') problems.push('The Twilio speech model phone_call does not support fi-FI: use experimental_conversations or leave it unset.');
   if (!(config.sttConfidenceThreshold >= 0 && config.sttConfidenceThreshold <= 1)) problems.push('sttConfidenceThreshold must be between 0 and 1.');
   if (!Number.isInteger(config.speechTimeoutSeconds) || config.speechTimeoutSeconds < 1) problems.push('speechTimeoutSeconds must be a whole number of seconds, at least 1.');
+  if (!(config.bargeIn.minStability >= 0 && config.bargeIn.minStability <= 1)) problems.push('bargeIn.minStability must be between 0 and 1 (Google interim stability).');
   if (config.transfer.sip && !/^sips?:/.test(config.transfer.sip)) problems.push(`transfer.sip must start with sip: (got ${config.transfer.sip}).`);
   if (config.transfer.number && !/^\+[1-9]\d{6,14}$/.test(config.transfer.number)) problems.push(`transfer.number must be an E.164 number such as +358401234567 (got ${config.transfer.number}).`);
   return problems;

@@ -1,4 +1,4 @@
-import type { Clock, CustomerStore } from '../../core/ports';
+import type { Clock, CustomerStore, TicketStore } from '../../core/ports';
 import type { ContactRecord } from '../../core/ticket';
 import type { Reply, ReplyHandoff, ReplyListen, ReplyMessage, TurnResult } from '../../core/reply';
 import type { ConversationEngine } from '../../core/services';
@@ -6,9 +6,9 @@ import type { ChannelKind, Locale, TurnInput } from '../../core/turn';
 import type { CallState, CallStateStore, MenuOption } from './call-state';
 import type { VoiceConfig } from './voice-config';
 import type { VoiceLogger } from './voice-logger';
-import { readYesNo, yesNoHints, type VoiceMessages } from './voice-messages';
+import { readYesNo, yesNoHints, type MessageLookup, type VoiceMessages } from './voice-messages';
 import { toSpeechSafeText } from './speech-safe-text';
-import { renderingFor } from '../../i18n/render-message';
+import { createVoiceTransfers } from './voice-transfers';
 
 /** What the caller did, as either Twilio mode reports it. */
 export type VoiceInput =
@@ -16,8 +16,8 @@ export type VoiceInput =
   | { kind: 'digits'; digits: string }
   | { kind: 'silence' };
 
-/** One thing to play to the caller: speech-safe text, or a configured audio file. */
-export type Spoken = { say: string; key?: string } | { play: string; key?: string };
+/** One thing to play to the caller: speech-safe text, or a configured audio file; `bargeIn: false` must be heard in full. */
+export type Spoken = { say: string; key?: string; bargeIn?: false } | { play: string; key?: string; bargeIn?: false };
 
 export interface TransferPlan {
   kind: 'transfer';
@@ -49,6 +49,10 @@ export interface VoiceDialogDeps {
   logger: VoiceLogger;
   /** Cross-channel memory: lets the greeting offer to continue a recent chat. */
   customers?: CustomerStore;
+  /** When no person can take the call, its ticket becomes a callback request the agent sees as such. */
+  tickets?: TicketStore;
+  /** Raw locale texts (`intents.<topic>` names the topic in the agent's whisper). */
+  lookup?: MessageLookup;
 }
 
 /** Intents that are no topic worth continuing. */
@@ -70,6 +74,7 @@ const DIGIT_ENTITIES = new Set(['order_number', 'phone', 'number', 'iban', 'hetu
  */
 export function createVoiceDialog(deps: VoiceDialogDeps) {
   const { engine, config, messages, clock, logger } = deps;
+  const { canTransfer, markCallback, whisperFor } = createVoiceTransfers(deps);
 
   async function runTurn(state: CallState, input: TurnInput, locale?: Locale): Promise<VoicePlan> {
     state.turn += 1;
@@ -87,11 +92,11 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
     } catch (error) {
       logger.error('voice.turn.failed', { callSid: state.callSid, conversationId: state.conversationId, err: (error as Error).message });
       state.phase = 'ended';
-      const spoken: Spoken[] = [{ say: messages('voice.error', state.locale), key: 'voice.error' }];
-      const target = config.transfer.number || config.transfer.sip;
+      // Only promise a person when there is somewhere to put the call through.
+      const target = config.transfer.number || config.transfer.sip || config.transfer.enqueue;
       return target
-        ? { locale: state.locale, spoken, next: { kind: 'transfer', ticketId: '', queue: 'general', emergency: false } }
-        : { locale: state.locale, spoken, next: { kind: 'hangup' } };
+        ? { locale: state.locale, spoken: [{ say: messages('voice.error', state.locale), key: 'voice.error' }], next: { kind: 'transfer', ticketId: '', queue: 'general', emergency: false } }
+        : { locale: state.locale, spoken: [{ say: messages('voice.error_no_transfer', state.locale), key: 'voice.error_no_transfer' }], next: { kind: 'hangup' } };
     }
     state.noInputs = 0;
     state.locale = result.locale;
@@ -100,21 +105,32 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
 
   function spokenFor(message: ReplyMessage, locale: Locale): Spoken {
     const audio = message.key ? config.audio[message.key] : undefined;
-    if (audio) return { play: audio, key: message.key };
-    return { say: toSpeechSafeText(renderingFor(message, 'voice'), locale), key: message.key };
+    const bargeIn = message.bargeIn === false ? { bargeIn: false as const } : {};
+    if (audio) return { play: audio, key: message.key, ...bargeIn };
+    return { say: toSpeechSafeText(message.voice ?? message.text, locale), key: message.key, ...bargeIn };
   }
 
-  function planFromResult(state: CallState, result: TurnResult): VoicePlan {
+  async function planFromResult(state: CallState, result: TurnResult): Promise<VoicePlan> {
     const locale = result.locale;
     const handoffIndex = result.replies.findIndex((reply) => reply.kind === 'handoff');
     const handoff = handoffIndex >= 0 ? (result.replies[handoffIndex] as ReplyHandoff) : undefined;
-    if (handoff) {
-      state.ticketId = handoff.ticketId;
-      state.summary = summaryFor(handoff, state);
+    if (handoff) state.ticketId = handoff.ticketId;
+    if (handoff && handoff.agentsAvailable && !canTransfer(handoff)) {
+      // The engine would connect the caller, but the phone line has no one to put them through to: say so once,
+      // without the chat's "I'm connecting you", and leave a callback ticket.
+      const before = result.replies.slice(0, handoffIndex).filter(isMessage).map((message) => spokenFor(message, locale));
+      await markCallback(state, handoff);
+      state.phase = 'ended';
+      state.outcome = 'callback_ticket';
+      logger.info('voice.transfer.no_target_callback', { callSid: state.callSid, ticketId: handoff.ticketId });
+      return {
+        locale,
+        spoken: [...before, { say: messages('voice.no_agent_callback', locale, { ticketId: toSpeechSafeText(handoff.ticketId, locale) }), key: 'voice.no_agent_callback' }],
+        next: { kind: 'hangup' },
+      };
     }
-    // The on-call line answers emergencies around the clock, so they go through even outside opening hours.
-    const onCall = handoff?.reason === 'emergency' && Boolean(config.transfer.emergencyNumber);
-    if (handoff && (handoff.agentsAvailable || onCall)) {
+    if (handoff && canTransfer(handoff)) {
+      state.summary = await whisperFor(handoff, state);
       // Transfer now: speak what led to the handoff and its own confirmation, not the next question
       // (the agent takes it from there). An emergency goes through without any extra words.
       const before = result.replies.slice(0, handoffIndex).filter(isMessage);
@@ -133,8 +149,9 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
     const listen = result.replies.find((reply): reply is ReplyListen => reply.kind === 'listen');
     const last = messagesSaid[messagesSaid.length - 1];
     state.listen = listen;
-    state.lastPrompt = last ? [toSpeechSafeText(renderingFor(last, 'voice'), locale)] : state.lastPrompt;
-    state.menu = (last?.quickReplies ?? []).slice(0, 8).map((quickReply, index) => ({
+    state.lastPrompt = last ? [toSpeechSafeText(last.voice ?? last.text, locale)] : state.lastPrompt;
+    // 0 is always the person: a "talk to a person" button is not offered again as a numbered key.
+    state.menu = (last?.quickReplies ?? []).filter((quickReply) => quickReply.payload !== config.humanPayload).slice(0, 8).map((quickReply, index) => ({
       digit: String(index + 1), payload: quickReply.payload, label: quickReply.label,
     }));
     return { locale, spoken, next: listenPlan(listen, state.menu) };
@@ -150,11 +167,6 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
     const hints = [...menu.map((option) => option.label), ...phrases];
     if (listen?.expectedEntity && DIGIT_ENTITIES.has(listen.expectedEntity)) hints.push('$OOV_CLASS_DIGIT_SEQUENCE');
     return { kind: 'listen', hints, ...(listen?.dtmf ? { maxDigits: listen.dtmf.maxDigits } : {}) };
-  }
-
-  function summaryFor(handoff: ReplyHandoff, state: CallState): string {
-    const heard = state.lastHeard ? ` "${state.lastHeard.slice(0, 120)}"` : '';
-    return `${handoff.ticketId}, ${handoff.queue}, ${handoff.priority}, ${handoff.reason}.${heard}`;
   }
 
   function menuPlan(state: CallState): VoicePlan {
@@ -282,15 +294,15 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
     const topicKey = contact.intent === 'order_status' && slots.order_number ? 'voice.topic.order_status'
       : contact.intent === 'billing_dispute' ? 'voice.topic.billing_dispute' : 'voice.topic.other';
     const offer = messages('voice.continue_offer', locale, {
-      name: name ? ` ${name}` : '',
       channel: CHANNEL_WORDS[locale][contact.channel] ?? contact.channel,
       topic: messages(topicKey, locale, vars),
     });
     state.pendingContinue = { intent: contact.intent as string, slots };
     logger.info('voice.customer.offered_continue', { callSid: state.callSid, intent: contact.intent, channel: contact.channel });
-    // Keep the greeting, replace the open question with the offer.
+    // Keep the greeting, replace the open question with the offer; greet only once ("Hei!" is in the greeting already).
     const greeting = plan.spoken.slice(0, Math.max(1, plan.spoken.length - 1)).filter((item) => item.key !== undefined && item.key.endsWith('greeting'));
-    return { locale, spoken: [...greeting, { say: offer, key: 'voice.continue_offer' }], next: { kind: 'listen', hints: yesNoHints(locale), maxDigits: 1 } };
+    const hello: Spoken[] = greeting.length > 0 ? [] : [{ say: messages('voice.continue_hello', locale, { name: name ? ` ${name}` : '' }), key: 'voice.continue_hello' }];
+    return { locale, spoken: [...greeting, ...hello, { say: offer, key: 'voice.continue_offer' }], next: { kind: 'listen', hints: yesNoHints(locale), maxDigits: 1 } };
   }
 
   async function answerContinue(state: CallState, answer: 'yes' | 'no'): Promise<VoicePlan> {

@@ -17,6 +17,11 @@ export type VoiceMessageKey =
   | 'voice.whisper'
   | 'voice.error'
   | 'voice.continue_offer'
+  | 'voice.continue_hello'
+  | 'voice.no_agent_callback'
+  | 'voice.error_no_transfer'
+  | 'voice.whisper_heard'
+  | 'voice.no_agent_ticket_note'
   | 'voice.topic.order_status'
   | 'voice.topic.billing_dispute'
   | 'voice.topic.other';
@@ -39,12 +44,17 @@ export const DEFAULT_VOICE_MESSAGES: Record<Locale, Record<VoiceMessageKey, stri
     'voice.confirm_retry': 'Selvä. Sanoisitko sen uudelleen?',
     'voice.transferring': 'Yhdistän sinut nyt asiakaspalvelijalle. Hetki vain.',
     'voice.transfer_failed': 'Asiakaspalvelijat ovat juuri nyt varattuina. Asiasi on kirjattu tunnuksella {ticketId}, ja soitamme sinulle takaisin. Näkemiin!',
-    'voice.whisper': 'Botilta puhelu. {summary}',
+    'voice.whisper': 'Botilta puhelu. Tiketti {ticketId}, aihe: {topic}. {heard}',
     'voice.error': 'Pahoittelen, jokin meni vikaan. Yhdistän sinut asiakaspalveluun.',
-    'voice.continue_offer': 'Hei{name}! Soitatko äskeisen {channel}-keskustelun {topic}? Sano kyllä tai ei.',
+    'voice.continue_offer': 'Soitatko äskeisen {channel}-keskustelun {topic}? Sano kyllä tai ei.',
     'voice.topic.order_status': 'tilauksesta {order_number}',
     'voice.topic.billing_dispute': 'laskusta',
     'voice.topic.other': 'asiasta',
+    'voice.continue_hello': 'Hei{name}!',
+    'voice.no_agent_callback': 'Asiakaspalvelijaa ei valitettavasti saa nyt puhelimeen. Kirjasin asiasi tunnuksella {ticketId}, ja soitamme sinulle takaisin numeroon, josta soitat. Näkemiin!',
+    'voice.error_no_transfer': 'Pahoittelen, jokin meni vikaan. Soitathan hetken päästä uudelleen. Näkemiin!',
+    'voice.whisper_heard': 'Asiakas sanoi: {text}.',
+    'voice.no_agent_ticket_note': 'Puhelua ei voitu siirtää asiakaspalvelijalle: soita asiakkaalle takaisin numeroon {phone}.',
   },
   sv: {
     'voice.reprompt': 'Förlåt, jag hörde inte. {prompt}',
@@ -59,12 +69,17 @@ export const DEFAULT_VOICE_MESSAGES: Record<Locale, Record<VoiceMessageKey, stri
     'voice.confirm_retry': 'Okej. Kan du säga det igen?',
     'voice.transferring': 'Jag kopplar dig nu till en kundtjänstmedarbetare. Ett ögonblick.',
     'voice.transfer_failed': 'Alla medarbetare är upptagna just nu. Ditt ärende har nummer {ticketId}, och vi ringer upp dig. Hej då!',
-    'voice.whisper': 'Samtal från boten. {summary}',
+    'voice.whisper': 'Samtal från boten. Ärende {ticketId}, ämne: {topic}. {heard}',
     'voice.error': 'Förlåt, något gick fel. Jag kopplar dig till kundtjänst.',
-    'voice.continue_offer': 'Hej{name}! Ringer du om ditt ärende från {channel} nyss, {topic}? Säg ja eller nej.',
+    'voice.continue_offer': 'Ringer du om ditt ärende från {channel} nyss, {topic}? Säg ja eller nej.',
     'voice.topic.order_status': 'beställning {order_number}',
     'voice.topic.billing_dispute': 'fakturan',
     'voice.topic.other': 'samma ärende',
+    'voice.continue_hello': 'Hej{name}!',
+    'voice.no_agent_callback': 'Ingen medarbetare kan svara i telefon just nu. Ditt ärende har nummer {ticketId}, och vi ringer upp dig på numret du ringer från. Hej då!',
+    'voice.error_no_transfer': 'Förlåt, något gick fel. Ring gärna igen om en stund. Hej då!',
+    'voice.whisper_heard': 'Kunden sa: {text}.',
+    'voice.no_agent_ticket_note': 'Samtalet kunde inte kopplas till en medarbetare: ring upp kunden på {phone}.',
   },
   en: {
     'voice.reprompt': "Sorry, I didn't hear you. {prompt}",
@@ -79,12 +94,17 @@ export const DEFAULT_VOICE_MESSAGES: Record<Locale, Record<VoiceMessageKey, stri
     'voice.confirm_retry': 'All right. Could you say that again?',
     'voice.transferring': "I'm connecting you to a member of our team now. One moment.",
     'voice.transfer_failed': 'Everyone is busy right now. Your reference is {ticketId}, and we will call you back. Goodbye!',
-    'voice.whisper': 'Call from the bot. {summary}',
+    'voice.whisper': 'Call from the bot. Ticket {ticketId}, topic: {topic}. {heard}',
     'voice.error': "Sorry, something went wrong. I'll connect you to our customer service.",
-    'voice.continue_offer': 'Hi{name}! Are you calling about your {channel} conversation just now, {topic}? Please say yes or no.',
+    'voice.continue_offer': 'Are you calling about your {channel} conversation just now, {topic}? Please say yes or no.',
     'voice.topic.order_status': 'order {order_number}',
     'voice.topic.billing_dispute': 'the invoice',
     'voice.topic.other': 'the same matter',
+    'voice.continue_hello': 'Hi{name}!',
+    'voice.no_agent_callback': 'No one from our team can take your call right now. Your reference is {ticketId}, and we will call you back on the number you are calling from. Goodbye!',
+    'voice.error_no_transfer': 'Sorry, something went wrong. Please call again in a moment. Goodbye!',
+    'voice.whisper_heard': 'The caller said: {text}.',
+    'voice.no_agent_ticket_note': 'The call could not be put through to a person: call the customer back on {phone}.',
   },
 };
 

@@ -7,7 +7,7 @@ import type { Clock, Stores } from '../../core/ports';
 import type { ConversationEngine, OutboundMessage } from '../../core/services';
 import { isLocale, type Locale } from '../../core/turn';
 import { createAgentConsole } from './agent-console/create-agent-console';
-import { createAgentSessions, loadAgentUsers } from './agent-console/agent-sessions';
+import { createAgentSessions, loadAgentUsers, type AgentSession } from './agent-console/agent-sessions';
 import { escapeHtml } from './agent-console/agent-pages';
 import { createWebApi } from './create-web-api';
 import { resolveAssetsDir } from './resolve-assets-dir';
@@ -24,6 +24,8 @@ export interface WebChannel {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** True when the request carries a valid agent console login (lets agents read any conversation). */
   isAgentRequest(req: IncomingMessage): boolean;
+  /** The agent console login of a request, with its roles (the dashboard needs `manager`). */
+  agentSession(req: IncomingMessage): AgentSession | undefined;
   close(): Promise<void>;
 }
 
@@ -92,6 +94,11 @@ export function createWebChannel(deps: WebChannelDeps): WebChannel {
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     res.type('application/javascript').sendFile(path.join(assetsDir, 'widget.js'));
   });
+  // Browsers ask for /favicon.ico on any page without an icon link (a site embedding the widget has its own).
+  router.get('/favicon.ico', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=86400');
+    res.type('image/svg+xml').sendFile(path.join(assetsDir, 'favicon.svg'));
+  });
   router.use('/assets', express.static(assetsDir, {
     index: false, maxAge: '5m',
     setHeaders: (res) => res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin'),
@@ -116,6 +123,7 @@ export function createWebChannel(deps: WebChannelDeps): WebChannel {
   return {
     router,
     isAgentRequest: agentConsole.isAgentRequest,
+    agentSession: (req) => sessions.fromRequest(req),
     handleUpgrade(req, socket, head) {
       const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (pathname === '/ws') { widgetSockets.handleUpgrade(req, socket, head); return true; }

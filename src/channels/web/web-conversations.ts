@@ -56,7 +56,7 @@ export function createWebConversations(deps: { engine: ConversationEngine; store
     if (result.transcriptLength !== undefined) {
       // The engine said where the transcript stands: no second read of the record.
       return {
-        type: 'replies', replies: toWidgetReplies(result.replies), seq: result.transcriptLength, clientMessageId: message.clientMessageId,
+        type: 'replies', replies: toWidgetReplies(result.replies), seq: result.transcriptLength, clientMessageId: message.clientMessageId, locale: result.locale,
         ...(result.duplicate ? { duplicate: true } : {}),
       };
     }
@@ -67,6 +67,7 @@ export function createWebConversations(deps: { engine: ConversationEngine; store
       replies: toWidgetReplies(result.replies),
       seq: record?.transcript.length ?? 0,
       clientMessageId: message.clientMessageId,
+      locale: result.locale,
       ...(result.duplicate ? { duplicate: true } : {}),
       ...(record ? { status: record.status } : {}),
       ...(record?.agentName ? { agentName: record.agentName } : {}),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Reply } from '../../core/reply';
 import type { TranscriptEntry } from '../../core/transcript';
-import type { TurnInput } from '../../core/turn';
+import type { Locale, TurnInput } from '../../core/turn';
 
 /** Longest customer message accepted; longer text is refused with a clear error, not cut. */
 export const MAX_TEXT_LENGTH = 2000;
@@ -26,7 +26,9 @@ export type WidgetReply =
 
 /** What the server sends to the widget. `seq` is the conversation's transcript length after the message. */
 export type ServerMessage =
-  | { type: 'replies'; replies: WidgetReply[]; seq: number; clientMessageId?: string; duplicate?: boolean; status?: string; agentName?: string }
+  | { type: 'replies'; replies: WidgetReply[]; seq: number; clientMessageId?: string; duplicate?: boolean; status?: string; agentName?: string;
+      /** The conversation's language after the turn: the widget's own texts follow it after a switch. */
+      locale?: Locale }
   | { type: 'agent'; event: string; agentName?: string; replies: WidgetReply[]; seq: number }
   | { type: 'typing' }
   | { type: 'error'; code: string; message: string; clientMessageId?: string };

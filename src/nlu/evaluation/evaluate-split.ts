@@ -18,7 +18,7 @@ export interface SplitReport extends Scores {
   threshold: number;
   thresholdSource: 'training data' | 'validation file';
   thresholdRule: ThresholdRule;
-  /** Softmax temperature of the model (1 = not calibrated: a validation file skips the calibration). */
+  /** Softmax temperature of the model (fitted on the validation file when there is one, else by cross-validation). */
   temperature: number;
   calibration: CalibrationReport;
   /** In-scope accuracy against out-of-scope recall on the test lines (empty without oos lines). */
@@ -92,7 +92,9 @@ export function evaluateSplit(train: LabelledText[], test: LabelledText[], optio
   const locale = options.locale && isLocale(options.locale) ? options.locale : guessLocale(train);
   const started = process.hrtime.bigint();
   const cpuStarted = process.cpuUsage();
-  const classifier = trainIntentClassifier(locale, train, { calibrate: options.val === undefined });
+  const trained = trainIntentClassifier(locale, train, { calibrate: options.val === undefined });
+  // With a validation file the confidences are temperature-scaled on it, as the cross-validation does otherwise.
+  const classifier = options.val ? trained.calibratedOn(options.val) : trained;
   let threshold = classifier.threshold;
   let thresholdRule: ThresholdRule = { kind: 'accuracy' };
   if (options.val || options.oosRecall !== undefined) {

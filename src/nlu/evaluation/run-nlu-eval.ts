@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { OUT_OF_SCOPE } from '../../core/nlu';
 import { isLocale, SUPPORTED_LOCALES, type Locale } from '../../core/turn';
 import { chooseThresholdForOosRecall, DEFAULT_OOS_PRIOR } from '../calibrate-threshold';
-import { trainingExamples } from '../create-nlu';
-import { trainIntentClassifier } from '../intent-classifier';
+import { loadOrTrainClassifier, trainingExamples } from '../create-nlu';
 import { loadNluData } from '../load-nlu-data';
 import { ECE_BINS, expectedCalibrationError, type CalibrationReport } from './calibration';
 import { describeWarning, labelConflictWarning, overlapWarning, type HygieneWarning } from './data-hygiene';
@@ -24,6 +23,8 @@ export interface NluEvalOptions {
   localesDir: string;
   /** The bot's configured out-of-scope thresholds (NLU_OOS_THRESHOLD); a locale without one uses the calibrated one. */
   oosThreshold?: Partial<Record<Locale, number>>;
+  /** The server's model cache: the bot's own calibrated threshold is read from its cached model instead of training one. */
+  cacheDir?: string;
 }
 
 interface EvalArgs {
@@ -141,7 +142,7 @@ function evalFiles(args: EvalArgs, write: (line: string) => void): number {
   if (report.oosLines > 0) write(`out-of-scope recall    ${percent(report.oosRecall)}  precision ${percent(report.oosPrecision)}  (${report.oosLines} lines)`);
   write(`out-of-scope threshold ${threshold3(report.threshold)} (${thresholdReason(report, train)})`);
   write(`calibration            ${describeCalibration(report.calibration)}`
-    + (report.thresholdSource === 'validation file' ? '; raw softmax: with --val the confidences are not temperature-scaled' : ''));
+    + (report.thresholdSource === 'validation file' ? `; temperature ${report.temperature.toFixed(2)} fitted on the validation file` : ''));
   writeCurve(report.curve, report.threshold, 'chosen', '', write);
   write(`latency per utterance  p50 ${round(report.p50Us)} µs  p99 ${round(report.p99Us)} µs  (p99 CPU time ${round(report.p99CpuUs)} µs)`);
   for (const warning of warnings) describeWarning(warning).forEach((line) => write(line));
@@ -195,7 +196,7 @@ function evalProject(args: EvalArgs, write: (line: string) => void, options: Nlu
     const calibration = expectedCalibrationError(heldOut);
     // The threshold the running bot would use: the configured one, else the one its model calibrates on all lines.
     const configured = options.oosThreshold?.[locale];
-    const botThreshold = configured ?? trainIntentClassifier(locale, examples).threshold;
+    const botThreshold = configured ?? loadOrTrainClassifier(data.locales[locale]!, options.cacheDir).classifier.threshold;
     const bot = { ...operatingPoint(heldOut, botThreshold), source: configured === undefined ? 'calibrated' : 'NLU_OOS_THRESHOLD' };
     const curve = oosCurve(heldOut, botThreshold);
     const hasOos = scores.oosLines > 0;

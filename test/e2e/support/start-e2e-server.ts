@@ -23,6 +23,16 @@ export function openingHoursClock(): Clock {
   return { now: () => start + (Date.now() - real) };
 }
 
+/** A clock that runs with real time from `start` and can be moved forward (a day of traffic in a few seconds). */
+export function steppedClock(start: number): Clock & { advance(ms: number): void; set(at: number): void } {
+  let offset = start - Date.now();
+  return {
+    now: () => Date.now() + offset,
+    advance(ms) { offset += ms; },
+    set(at) { offset = at - Date.now(); },
+  };
+}
+
 export interface E2eServer {
   baseUrl: string;
   /** Cuts every WebSocket abruptly (as a network drop would); returns how many. */
@@ -49,8 +59,8 @@ function trackSockets(server: http.Server): () => number {
  * loads; otherwise the same pieces assembled here (engine, handoff, demo flows, web channel).
  * `ASPA_E2E_FAKE_ENGINE=1` swaps in the small fake engine of test/web, to work on the UI alone.
  */
-export async function startE2eServer(options: { allowedOrigins?: string[] } = {}): Promise<E2eServer> {
-  const clock = openingHoursClock();
+export async function startE2eServer(options: { allowedOrigins?: string[]; clock?: Clock; env?: Record<string, string> } = {}): Promise<E2eServer> {
+  const clock = options.clock ?? openingHoursClock();
   const stores = createMemoryStores({ clock });
   const allowedOrigins = options.allowedOrigins ?? [];
   if (process.env.ASPA_E2E_FAKE_ENGINE === '1') return serveChannel(createFakeEngine(stores, clock), stores, clock, path.join(ROOT, 'locales'), allowedOrigins);
@@ -59,6 +69,7 @@ export async function startE2eServer(options: { allowedOrigins?: string[] } = {}
   const env = {
     ASPA_STORE: 'memory', LOG_LEVEL: 'silent', AGENT_TOKEN: E2E_AGENT_TOKEN, ASPA_DATA_DIR: path.join(ROOT, 'test-output', 'e2e-data'),
     WEB_ALLOWED_ORIGINS: (options.allowedOrigins ?? []).join(','),
+    ...options.env,
   };
   const config = loadConfig(env, ROOT);
 

@@ -1,5 +1,5 @@
 import type { ConversationRecord } from '../../../src/core/conversation';
-import type { Reply, TurnResult } from '../../../src/core/reply';
+import type { Reply, ReplyMessage, TurnResult } from '../../../src/core/reply';
 import type { ConversationEngine } from '../../../src/core/services';
 import type { Locale, Turn } from '../../../src/core/turn';
 
@@ -36,6 +36,8 @@ export interface FakeEngineOptions {
   agentsAvailable?: boolean;
   /** Phone numbers that chatted on the web earlier. */
   knownPhones?: string[];
+  /** The greeting must be heard in full (as a flow state with `barge_in: false` marks it). */
+  fixedGreeting?: boolean;
 }
 
 /**
@@ -80,7 +82,8 @@ export function createFakeEngine(options: FakeEngineOptions = {}) {
 
       if (input.kind === 'start') {
         const known = turn.customer?.phone && options.knownPhones?.includes(turn.customer.phone);
-        replies.push(message(locale, known ? 'welcome_back' : 'greeting'));
+        const greeting = message(locale, known ? 'welcome_back' : 'greeting');
+        replies.push(options.fixedGreeting ? { ...(greeting as ReplyMessage), bargeIn: false } : greeting);
         if (!known) replies.push(message(locale, 'how', {}, menuReplies));
         replies.push({ kind: 'listen', expectedIntents: ['order_status', 'billing_dispute'], hints: ['tilaus', 'lasku', 'asiakaspalvelija'] });
         conversation.state = 'menu';

@@ -15,7 +15,7 @@ export type AgentPage = 'login' | 'queue' | 'ticket';
  * The HTML shell of a console page. Data arrives through the JSON API and is put on the page by
  * `agent-console.js` with `textContent` only; the server renders nothing but escaped strings here.
  */
-export function renderAgentPage(page: AgentPage, options: { lang: string; strings: Record<string, string>; agentName?: string; ticketId?: string }): string {
+export function renderAgentPage(page: AgentPage, options: { lang: string; strings: Record<string, string>; agentName?: string; ticketId?: string; dashboardLink?: string }): string {
   const { lang, strings } = options;
   const title = strings[`page_${page}`] ?? 'Aspa';
   const data = { page, agentName: options.agentName ?? null, ticketId: options.ticketId ?? null, strings };
@@ -25,6 +25,7 @@ export function renderAgentPage(page: AgentPage, options: { lang: string; string
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · Aspa</title>
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/agent-console.css">
 <script type="application/json" id="aspa-console-data">${jsonForScript(data)}</script>
 <script src="/assets/agent-console.js" defer></script>
@@ -32,6 +33,7 @@ export function renderAgentPage(page: AgentPage, options: { lang: string; string
 <body data-page="${escapeHtml(page)}">
 <header class="topbar">
   <a class="brand" href="/agent/queue">Aspa · ${escapeHtml(strings.console_title ?? 'Agent console')}</a>
+  ${options.dashboardLink ? `<a class="nav" href="/agent/dashboard">${escapeHtml(options.dashboardLink)}</a>` : ''}
   ${options.agentName ? `<span class="who">${escapeHtml(options.agentName)}</span> <button type="button" id="logout">${escapeHtml(strings.logout ?? 'Log out')}</button>` : ''}
 </header>
 <main id="main" tabindex="-1"><noscript>${escapeHtml(strings.needs_js ?? 'The console needs JavaScript.')}</noscript></main>

@@ -139,9 +139,10 @@ export function createAgentConsole(deps: {
   }
 
   // ---- pages ----
+  const dashboardLink = (session: AgentSession) => (hasRole(session, 'manager') ? { dashboardLink: strings.dashboard_link ?? 'Dashboard' } : {});
   router.get('/agent', (req, res) => {
     const session = sessions.fromRequest(req);
-    if (session) { res.redirect(303, '/agent/queue'); return; }
+    if (session) { res.redirect(303, !hasRole(session, 'agent') && hasRole(session, 'manager') ? '/agent/dashboard' : '/agent/queue'); return; }
     res.type('html').setHeader('Cache-Control', 'no-store');
     res.send(renderAgentPage('login', { lang: deps.locale, strings }));
   });
@@ -149,7 +150,7 @@ export function createAgentConsole(deps: {
     const session = sessions.fromRequest(req);
     if (!session) { res.redirect(303, '/agent'); return; }
     res.type('html').setHeader('Cache-Control', 'no-store');
-    res.send(renderAgentPage('queue', { lang: deps.locale, strings, agentName: session.name }));
+    res.send(renderAgentPage('queue', { lang: deps.locale, strings, agentName: session.name, ...dashboardLink(session) }));
   });
   router.get('/agent/tickets/:id', (req, res) => {
     const session = sessions.fromRequest(req);
@@ -157,7 +158,7 @@ export function createAgentConsole(deps: {
     const id = ticketIdSchema.safeParse(req.params.id);
     if (!id.success) { res.status(404).type('text').send('No such ticket.'); return; }
     res.type('html').setHeader('Cache-Control', 'no-store');
-    res.send(renderAgentPage('ticket', { lang: deps.locale, strings, agentName: session.name, ticketId: id.data }));
+    res.send(renderAgentPage('ticket', { lang: deps.locale, strings, agentName: session.name, ticketId: id.data, ...dashboardLink(session) }));
   });
 
   // ---- API ----

@@ -105,7 +105,8 @@
       event.preventDefault();
       clear(message);
       api('POST', '/api/agent/login', { name: name.value, password: password.value })
-        .then(function () { location.href = '/agent/queue'; })
+        // A manager without the agent role has no queue to work: the dashboard is theirs.
+        .then(function (me) { var roles = (me && me.roles) || []; location.href = roles.indexOf('agent') < 0 && roles.indexOf('manager') >= 0 ? '/agent/dashboard' : '/agent/queue'; })
         .catch(function (error) { message.appendChild(errorBox(error.message)); password.value = ''; password.focus(); });
     });
     main.appendChild(form);

@@ -1,7 +1,10 @@
 /*
  * Aspa web chat widget: one script a site embeds with
  *   <script src="https://aspa.example.com/widget.js" data-locale="fi" defer></script>
- * Options (data attributes): locale (fi|en|sv), title, position (right|left), open (true = open at load).
+ * Options (data attributes): locale (fi|en|sv), title, position (right|left), open (true = open at load),
+ * pace (ms of "typing" before each further bot message of a reply; 0 shows them at once; default 700).
+ * Pacing is off for users who prefer reduced motion; screen readers get every message of a reply at once
+ * from a separate live region, whatever the pacing.
  *
  * Longer than our usual file: sites embed exactly one script, with no bundler and no framework.
  * Safety rule: text from the server (bot, agent, customer) only ever goes in through textContent.
@@ -38,6 +41,12 @@
   var agentName = null;
   var starting = null;
   var confirmed = {};    // clientMessageIds already answered: a second answer (socket + HTTP) is dropped
+  var paceMs = /^\d+$/.test(data.pace || '') ? Math.min(5000, Number(data.pace)) : 700;
+  var reducedMotion = !!(window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches);
+  var showQueue = [];    // [{ delay, run, waited }]: what is still to be shown of the replies, in order
+  var showTimer = null;
+  var stringsByLocale = {};
+  var freshStart = false; // the conversation was started by this page and its socket has not synced yet
 
   function pickLocale(value) {
     return value === 'fi' || value === 'en' || value === 'sv' ? value : null;
@@ -126,61 +135,65 @@
     ui.launcher.type = 'button';
     ui.launcher.setAttribute('aria-expanded', 'false');
     ui.launcher.setAttribute('aria-controls', 'aspa-panel');
-    ui.launcherLabel = el('span', null, t('open'));
+    ui.launcherLabel = el('span');
     ui.launcher.appendChild(chatIcon());
     ui.launcher.appendChild(ui.launcherLabel);
 
     ui.panel = el('section', 'aspa-panel');
     ui.panel.id = 'aspa-panel';
     ui.panel.hidden = true;
-    ui.panel.setAttribute('aria-label', data.title || t('title'));
 
     var header = el('header', 'aspa-header');
     var titles = el('div', 'aspa-titles');
-    titles.appendChild(el('h2', 'aspa-title', data.title || t('title')));
-    ui.subtitle = el('p', 'aspa-subtitle', t('subtitle'));
+    ui.title = el('h2', 'aspa-title');
+    titles.appendChild(ui.title);
+    ui.subtitle = el('p', 'aspa-subtitle');
     titles.appendChild(ui.subtitle);
     header.appendChild(titles);
     ui.close = el('button', 'aspa-close');
     ui.close.type = 'button';
-    ui.close.setAttribute('aria-label', t('close'));
     ui.close.textContent = '–';
     header.appendChild(ui.close);
 
     ui.log = el('div', 'aspa-log');
     ui.log.setAttribute('role', 'log');
-    ui.log.setAttribute('aria-live', 'polite');
-    ui.log.setAttribute('aria-label', t('log_label'));
+    // The log itself is not read out as bubbles appear (they may be paced); the announcer reads each reply whole.
+    ui.log.setAttribute('aria-live', 'off');
     ui.log.tabIndex = 0;
+    ui.announcer = el('div', 'aspa-visually-hidden aspa-announcer');
+    ui.announcer.setAttribute('aria-live', 'polite');
+    ui.announcer.setAttribute('aria-atomic', 'true');
 
     ui.typing = el('div', 'aspa-typing');
     ui.typing.hidden = true;
     ui.typing.appendChild(el('span', 'aspa-dots')).setAttribute('aria-hidden', 'true');
-    ui.typing.appendChild(el('span', null, t('typing')));
+    ui.typingText = el('span');
+    ui.typing.appendChild(ui.typingText);
 
     ui.choices = el('div', 'aspa-choices');
     ui.status = el('div', 'aspa-status');
     ui.status.setAttribute('role', 'status');
 
     ui.form = el('form', 'aspa-form');
-    var label = el('label', 'aspa-visually-hidden', t('input_label'));
+    var label = el('label', 'aspa-visually-hidden');
+    ui.inputLabel = label;
     label.htmlFor = 'aspa-input';
     ui.input = el('input', 'aspa-input');
     ui.input.id = 'aspa-input';
     ui.input.type = 'text';
     ui.input.autocomplete = 'off';
     ui.input.maxLength = 2000;
-    ui.input.placeholder = t('placeholder');
-    ui.send = el('button', 'aspa-send', t('send'));
+    ui.send = el('button', 'aspa-send');
     ui.send.type = 'submit';
     ui.form.appendChild(label);
     ui.form.appendChild(ui.input);
     ui.form.appendChild(ui.send);
 
-    ui.human = el('button', 'aspa-human', t('human'));
+    ui.human = el('button', 'aspa-human');
     ui.human.type = 'button';
 
-    [header, ui.log, ui.typing, ui.choices, ui.status, ui.form, ui.human].forEach(function (n) { ui.panel.appendChild(n); });
+    [header, ui.log, ui.announcer, ui.typing, ui.choices, ui.status, ui.form, ui.human].forEach(function (n) { ui.panel.appendChild(n); });
+    applyStrings();
     wrap.appendChild(ui.panel);
     wrap.appendChild(ui.launcher);
     root.appendChild(wrap);
@@ -200,6 +213,43 @@
     });
     ui.human.addEventListener('click', function () {
       send({ type: 'payload', payload: 'human_agent', text: t('human_payload_text') }, t('human_payload_text'));
+    });
+  }
+
+  /** The widget's own texts in the current language (again after the conversation switched language). */
+  function applyStrings() {
+    ui.root.setAttribute('lang', locale);
+    ui.launcherLabel.textContent = ui.panel.hidden ? t('open') : t('close');
+    ui.panel.setAttribute('aria-label', data.title || t('title'));
+    ui.title.textContent = data.title || t('title');
+    ui.subtitle.textContent = agentName ? t('agent_badge', { name: agentName }) : t('subtitle');
+    ui.close.setAttribute('aria-label', t('close'));
+    ui.log.setAttribute('aria-label', t('log_label'));
+    ui.typingText.textContent = t('typing');
+    ui.inputLabel.textContent = t('input_label');
+    ui.input.placeholder = t('placeholder');
+    ui.send.textContent = t('send');
+    ui.human.textContent = t('human');
+    // New texts may change the header's height: keep the newest message in view.
+    scrollDown();
+  }
+
+  function fetchStrings(lang) {
+    if (stringsByLocale[lang]) return Promise.resolve(stringsByLocale[lang]);
+    return fetch(base + '/api/web/strings/' + lang, { credentials: 'omit' }).then(function (res) {
+      if (!res.ok) throw new Error('HTTP ' + res.status);
+      return res.json();
+    }).then(function (strings) { stringsByLocale[lang] = strings; return strings; });
+  }
+
+  /** The conversation is now in `lang`: the chrome follows (the bubbles already shown stay as they were). */
+  function followLocale(lang) {
+    lang = pickLocale(lang);
+    if (!lang || lang === locale) return Promise.resolve();
+    if (conv && conv.locale !== lang) { conv.locale = lang; store(conv); }
+    return fetchStrings(lang).then(function (strings) { S = strings; }, function () { /* keep the texts we have */ }).then(function () {
+      locale = lang;
+      applyStrings();
     });
   }
 
@@ -233,10 +283,20 @@
     if (from === 'system') return addNotice(text, 'aspa-agent-event');
     var item = el('div', 'aspa-msg aspa-from-' + from);
     var who = from === 'customer' ? t('you') : from === 'agent' ? (options.agentName || t('agent')) : t('bot');
-    item.appendChild(el('span', 'aspa-who', who));
+    // Consecutive bubbles of one sender form a group: the name is shown once (screen readers still get it).
+    var previous = ui.log.lastElementChild;
+    var grouped = previous && previous.classList.contains('aspa-msg') && previous.dataset.from === from && previous.dataset.who === who;
+    item.dataset.from = from;
+    item.dataset.who = who;
+    if (grouped) item.classList.add('aspa-grouped');
+    item.appendChild(el('span', grouped ? 'aspa-who aspa-visually-hidden' : 'aspa-who', who));
     var body = el('p', 'aspa-text');
     appendText(body, text);
     item.appendChild(body);
+    var at = new Date(typeof options.at === 'number' ? options.at : Date.now());
+    var time = el('time', 'aspa-time', formatTime(at));
+    time.dateTime = at.toISOString();
+    item.appendChild(time);
     (options.links || []).forEach(function (link) {
       if (!/^https?:\/\//i.test(link.url)) return;
       var a = el('a', 'aspa-link', link.title);
@@ -249,6 +309,10 @@
     ui.log.appendChild(item);
     scrollDown();
     return item;
+  }
+
+  function formatTime(date) {
+    try { return date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' }); } catch (e) { return date.toISOString().slice(11, 16); }
   }
 
   function addNotice(text, className) {
@@ -326,36 +390,112 @@
 
   // ---------- rendering server messages ----------
 
+  function pacing() {
+    return paceMs > 0 && !reducedMotion;
+  }
+
+  /** Shows the queued items in order; an item with a delay waits that long behind the typing indicator. */
+  function drainQueue() {
+    showTimer = null;
+    while (showQueue.length) {
+      var next = showQueue[0];
+      if (next.delay > 0 && !next.waited) {
+        next.waited = true;
+        ui.typing.hidden = false;
+        showTimer = setTimeout(drainQueue, next.delay);
+        return;
+      }
+      showQueue.shift();
+      if (next.delay > 0) ui.typing.hidden = true;
+      next.run();
+    }
+    ui.root.removeAttribute('data-pacing');
+  }
+
+  function enqueue(items) {
+    if (!items.length) return;
+    showQueue.push.apply(showQueue, items);
+    ui.root.setAttribute('data-pacing', 'true');
+    if (!showTimer) drainQueue();
+  }
+
+  /** Everything still queued, at once (the customer writes again, or the log is rebuilt). */
+  function flushQueue(drop) {
+    clearTimeout(showTimer);
+    showTimer = null;
+    if (drop) showQueue = [];
+    showQueue.forEach(function (item) { item.delay = 0; });
+    if (showQueue.length) ui.typing.hidden = true;
+    drainQueue();
+  }
+
   function renderReplies(replies, skipTexts) {
     var last = null;
+    var items = [];
+    var spoken = [];
+    // Something is still being shown: the first new message waits its turn too.
+    var shown = showQueue.length > 0;
+    var delayFor = function (text) {
+      if (!pacing() || !shown) { shown = true; return 0; }
+      return paceMs + Math.min(800, String(text).length * 8);
+    };
     replies.forEach(function (reply) {
       if (reply.kind === 'message' && reply.notice) {
-        if (!skipTexts) addNotice(reply.text, 'aspa-agent-event');
+        if (!skipTexts) { spoken.push(reply.text); items.push({ delay: 0, run: function () { addNotice(reply.text, 'aspa-agent-event'); } }); }
       } else if (reply.kind === 'message') {
-        if (!skipTexts) addBubble(reply.from, reply.text, { agentName: reply.agentName, links: reply.links });
+        if (!skipTexts) {
+          spoken.push(reply.text);
+          items.push({ delay: delayFor(reply.text), run: function () { addBubble(reply.from, reply.text, { agentName: reply.agentName, links: reply.links }); } });
+        }
         last = reply;
       } else if (reply.kind === 'handoff') {
         if (!skipTexts) {
-          var notice = addNotice(t(reply.agentsAvailable ? 'ticket_created' : 'ticket_callback', { id: reply.ticketId }), 'aspa-ticket');
-          notice.dataset.ticketId = reply.ticketId;
+          var text = t(reply.agentsAvailable ? 'ticket_created' : 'ticket_callback', { id: reply.ticketId });
+          spoken.push(text);
+          items.push({ delay: 0, run: function () { addNotice(text, 'aspa-ticket').dataset.ticketId = reply.ticketId; } });
         }
       } else if (reply.kind === 'end') {
-        setEnded(true);
+        items.push({ delay: 0, run: function () { setEnded(true); } });
       }
     });
-    if (last && !ended) {
-      if (last.rating === 'stars') showStars();
-      else if (last.quickReplies && last.quickReplies.length) showQuickReplies(last.quickReplies);
+    if (last) {
+      var buttons = last;
+      items.push({ delay: 0, run: function () {
+        if (ended) return;
+        if (buttons.rating === 'stars') showStars();
+        else if (buttons.quickReplies && buttons.quickReplies.length) showQuickReplies(buttons.quickReplies);
+      } });
     }
+    // Screen readers hear the whole reply at once, however it is paced on screen.
+    if (spoken.length) ui.announcer.textContent = spoken.join('\n');
+    enqueue(items);
   }
 
+  var held = null;       // server messages waiting for the texts of the conversation's new language
+
   function onServerMessage(message) {
+    if (held && message.type !== 'typing') { held.push(message); return; }
+    if (message.type === 'replies' && pickLocale(message.locale) && message.locale !== locale) {
+      // The reply is in another language now: its bubbles and the chrome switch together.
+      held = [message];
+      followLocale(message.locale).then(function () {
+        var queued = held;
+        held = null;
+        queued.forEach(handleServerMessage);
+      });
+      return;
+    }
+    handleServerMessage(message);
+  }
+
+  function handleServerMessage(message) {
     if (syncing && message.type !== 'typing') { buffered.push(message); return; }
     if (message.type === 'typing') { ui.typing.hidden = false; return; }
-    ui.typing.hidden = true;
+    if (!showTimer) ui.typing.hidden = true;
     if (message.type === 'replies') {
       if (message.clientMessageId && confirmed[message.clientMessageId]) return;
       if (message.clientMessageId) confirmed[message.clientMessageId] = true;
+      if (message.locale) followLocale(message.locale);
       var entry = takePending(message.clientMessageId);
       if (entry) entry.bubble.classList.remove('aspa-sending');
       // A repeat of a message sent before a rebuild: the transcript already showed its answer.
@@ -400,8 +540,10 @@
     starting = api('POST', '/api/web/conversations', { locale: locale }).then(function (started) {
       conv = { conversationId: started.conversationId, token: started.token, locale: started.locale };
       store(conv);
+      followLocale(started.locale);
       resyncSeq = started.seq;
       knownSeq = started.seq;
+      freshStart = true;
       renderReplies(started.replies || [], false);
       setStatus('');
       connect();
@@ -416,6 +558,7 @@
     if (ws) { ws.onclose = null; ws.close(); ws = null; }
     conv = null;
     pending = [];
+    flushQueue(true);
     agentName = null;
     setAgent(null);
     ended = false;
@@ -467,9 +610,21 @@
     // aria-busy: screen readers should not read the whole rebuilt log out again.
     ui.log.setAttribute('aria-busy', 'true');
     return api('GET', '/api/web/conversations/' + encodeURIComponent(conv.conversationId) + '/transcript').then(function (view) {
+      if (view.locale) followLocale(view.locale);
+      // The first connect of a conversation this page just started: the log already shows the transcript (its
+      // greeting may still be being paced onto it), so it is not rebuilt. Any later connect rebuilds.
+      var fresh = freshStart;
+      freshStart = false;
+      if (fresh && view.seq === knownSeq && pending.length === 0) {
+        resyncSeq = view.seq;
+        setAgent(view.status === 'agent' ? view.agentName : null);
+        if (view.ended) setEnded(true);
+        return;
+      }
+      flushQueue(true);
       while (ui.log.firstChild) ui.log.removeChild(ui.log.firstChild);
       clearChoices();
-      view.lines.forEach(function (line) { addBubble(line.from, line.text, { agentName: line.agentName }); });
+      view.lines.forEach(function (line) { addBubble(line.from, line.text, { agentName: line.agentName, at: line.at }); });
       resyncSeq = view.seq;
       knownSeq = view.seq;
       setAgent(view.status === 'agent' ? view.agentName : null);
@@ -510,6 +665,8 @@
 
   function send(message, shownText) {
     if (ended) return;
+    // The customer is not waiting for the rest of the last reply: show it before their message.
+    flushQueue(false);
     clearChoices();
     var serverText = message.type === 'message' ? message.text : message.type === 'rating' ? String(message.value) : (message.text || message.payload);
     var entry = { id: newId(), message: message, bubble: addBubble('customer', shownText), serverText: serverText, baseSeq: knownSeq, delivered: false, inflight: false };
@@ -539,8 +696,10 @@
 
   function init(strings) {
     S = strings || {};
+    stringsByLocale[locale] = S;
     build();
     conv = loadStored();
+    if (conv && conv.locale) followLocale(conv.locale);
     if (conv) connect();
     var wasOpen = false;
     try { wasOpen = sessionStorage.getItem(openKey) === '1'; } catch (e) { /* ignore */ }
@@ -550,11 +709,7 @@
   function start() {
     // Without its texts the widget cannot talk to this server (down, or this site is not on its
     // WEB_ALLOWED_ORIGINS list): it stays hidden rather than showing a chat that cannot work.
-    fetch(base + '/api/web/strings/' + locale, { credentials: 'omit' })
-      .then(function (res) {
-        if (!res.ok) throw new Error('HTTP ' + res.status);
-        return res.json();
-      })
+    fetchStrings(locale)
       .then(init, function (error) {
         if (window.console) console.warn('Aspa chat is not available on this page (' + error.message + '). Is ' + location.origin + ' in WEB_ALLOWED_ORIGINS of ' + base + '?');
       });
