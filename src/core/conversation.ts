@@ -43,6 +43,8 @@ export interface ConversationRecord {
   customerId?: string;
   /** The identity hints the customer was last linked with (so the link is not redone every turn). */
   identifiedBy?: string;
+  /** The linked customer record holds a phone number or an e-mail address (the `contact_known` condition). */
+  contactKnown?: boolean;
   ticketId?: string;
   /** Secret handed to the client that started the conversation; reading the transcript needs it. */
   accessToken?: string;

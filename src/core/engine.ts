@@ -4,9 +4,10 @@ import { createActor, waitFor, type AnyActorRef, type AnyStateMachine, type Snap
 import { intentMatches, MAIN_FLOW, provideImplementations, type CompiledBot } from '../flows/compile-flow';
 import type { DialogEmitted, DialogEnv, DialogEvent, IntegrationOutput, WaitingStateMeta } from '../flows/dialog-types';
 import type { MessageCatalog } from '../i18n/message-catalog';
-import { renderMessage, type MessageVariables } from '../i18n/render-message';
+import { renderingFor, renderMessage, type MessageVariables } from '../i18n/render-message';
 import type { ConversationRecord } from './conversation';
 import { AccessDeniedError, AppError, ConversationNotFoundError, InvalidTurnError } from './errors';
+import { contactFromSlots } from './normalize-contact';
 import { maskBotLine, maskDeep, maskPersonalData, maskSlots, maskTranscript, sensitiveValues } from './personal-data';
 import { createAccessToken, secretsEqual } from './secrets';
 import type { AnalyticsEvent, AnalyticsEventType } from './events';
@@ -15,6 +16,7 @@ import { OUT_OF_SCOPE, type EntityMatch, type Nlu, type NluResult } from './nlu'
 import type { Clock, Stores } from './ports';
 import type { QuickReply, Reply, ReplyMessage, TurnResult } from './reply';
 import type { ConversationEngine, HandoffService } from './services';
+import type { Customer, Slots } from './ticket';
 import type { TranscriptEntry } from './transcript';
 import type { ChannelKind, Locale, Turn } from './turn';
 import { isLocale } from './turn';
@@ -96,9 +98,13 @@ export function createEngine(deps: EngineDeps): Engine {
       return integration(inputs);
     },
     handoff: async (input) => {
-      const record = currentRecords.get(input.conversationId);
-      if (!record) throw new AppError('handoff_without_conversation', 'handoff outside a turn');
-      const customer = record.customerId ? await stores.customers.get(record.customerId) : undefined;
+      const current = currentTurns.get(input.conversationId);
+      if (!current) throw new AppError('handoff_without_conversation', 'handoff outside a turn');
+      const { record, turn } = current;
+      // Contact details given in this very turn (a callback number) find the customer before the ticket is made,
+      // so the ticket lists their earlier contacts on every channel.
+      await identifyCustomer(record, turn, input.slots);
+      const customer = record.customerId ? await loadCustomer(record) : undefined;
       // The ticket leaves the dialog: sensitive slots are masked, also where the customer's own line repeated them.
       const values = sensitiveValues(input.slots, sensitiveSlots);
       const ticket = await handoff.createTicket({
@@ -108,13 +114,18 @@ export function createEngine(deps: EngineDeps): Engine {
         queue: input.queue,
         intent: input.topicIntent,
         customer,
+        hints: turn.customer,
       });
-      return { ticketId: ticket.id, queue: ticket.queue, priority: ticket.priority, agentsAvailable: input.live && handoff.isOpen(clock.now()), reason: input.reason };
+      const waiting = handoff.waitingAhead ? await handoff.waitingAhead(ticket).catch((error: unknown) => {
+        logger.warn('engine.handoff.queue_length_failed', { conversationId: record.id, error: String(error) });
+        return 0;
+      }) : 0;
+      return { ticketId: ticket.id, queue: ticket.queue, priority: ticket.priority, agentsAvailable: input.live && handoff.isOpen(clock.now()), reason: input.reason, waiting };
     },
     faqAvailable: (intent, env) => Boolean(intent && intent.startsWith('faq.') && catalog.get(env.locale, intent)),
   });
-  /** The record of each conversation whose turn is running, for the handoff actor (it needs the transcript). */
-  const currentRecords = new Map<string, ConversationRecord>();
+  /** The record and turn of each conversation whose turn is running, for the handoff actor (it needs the transcript and the channel's hints). */
+  const currentTurns = new Map<string, { record: ConversationRecord; turn: Turn }>();
 
   /**
    * Dialog actors of recently active conversations, kept running between turns so a hot conversation skips the
@@ -205,7 +216,8 @@ export function createEngine(deps: EngineDeps): Engine {
     return variables;
   };
 
-  const say = (record: ConversationRecord, key: string, variables: MessageVariables, quickReplies?: QuickReply[]): ReplyMessage => {
+  /** Renders a message; `channel` decides which rendering counts as said (the spoken one on the phone). */
+  const say = (record: ConversationRecord, key: string, variables: MessageVariables, quickReplies?: QuickReply[], channel: ChannelKind = record.channel): ReplyMessage => {
     const template = catalog.get(record.locale, key) ?? catalog.get(options.defaultLocale, key);
     // Conversations saved before the counters existed count once from their transcript.
     record.said ??= countSaid(record.transcript);
@@ -218,8 +230,9 @@ export function createEngine(deps: EngineDeps): Engine {
     let rendered = renderMessage(template, variables, record.locale, occurrence);
     // Never the same sentence twice in a row: the next variant, when the message has one.
     // Kept masked like everything stored: compared masked too.
-    if (maskPersonalData(rendered.text) === record.lastBotText && template.text.length > 1) rendered = renderMessage(template, variables, record.locale, occurrence + 1);
-    record.lastBotText = maskPersonalData(rendered.text);
+    const variants = channel === 'voice' && template.voice ? template.voice.length : template.text.length;
+    if (maskPersonalData(renderingFor(rendered, channel)) === record.lastBotText && variants > 1) rendered = renderMessage(template, variables, record.locale, occurrence + 1);
+    record.lastBotText = maskPersonalData(renderingFor(rendered, channel));
     const message: ReplyMessage = { kind: 'message', text: rendered.text, key, from: { role: 'bot' } };
     if (rendered.voice) message.voice = rendered.voice;
     if (quickReplies && quickReplies.length > 0) message.quickReplies = quickReplies;
@@ -229,8 +242,9 @@ export function createEngine(deps: EngineDeps): Engine {
   /** Renders a message the dialog said (buttons labelled in the conversation's language) and adds it to the transcript. */
   const sayAndRecord = (record: ConversationRecord, event: Extract<DialogEmitted, { type: 'say' }>, now: number, channel: ChannelKind): ReplyMessage => {
     const quickReplies = event.quickReplies?.map((quick) => ({ label: labelFor(record, quick.label, quick.payload), payload: quick.payload }));
-    const message = say(record, event.key, variablesFor(record, event.slots, now, { ticketId: event.ticketId ?? record.ticketId }), quickReplies);
-    record.transcript.push({ at: now, from: 'bot', text: maskBotLine(message.text, Object.values(event.slots ?? {}), sensitiveValues(event.slots, sensitiveSlots)), key: message.key, channel, locale: record.locale, state: record.state });
+    const message = say(record, event.key, variablesFor(record, event.slots, now, { ticketId: event.ticketId ?? record.ticketId }), quickReplies, channel);
+    // What the customer got on this channel: the spoken variant on the phone, so the agent reads the call as heard.
+    record.transcript.push({ at: now, from: 'bot', text: maskBotLine(renderingFor(message, channel), Object.values(event.slots ?? {}), sensitiveValues(event.slots, sensitiveSlots)), key: message.key, channel, locale: record.locale, state: record.state });
     return event.bargeIn === false ? { ...message, bargeIn: false } : message;
   };
 
@@ -300,22 +314,41 @@ export function createEngine(deps: EngineDeps): Engine {
     }
   };
 
-  const identifyCustomer = async (record: ConversationRecord, turn: Turn): Promise<void> => {
+  /**
+   * Links the conversation to a customer record by what identifies the customer: the channel's hints (the caller's
+   * number, a web user id) and the contact details the customer gave or confirmed in the conversation (contact slots:
+   * a callback number, an answer to "how can we reach you?", a yes to "can we use 050 123 9876?"). A number merely
+   * mentioned in passing is not used until the customer has confirmed it. The customer found (or made) is returned.
+   */
+  const identifyCustomer = async (record: ConversationRecord, turn: Turn, slots: Slots = record.slots): Promise<Customer | undefined> => {
     const hints = { ...turn.customer };
-    const phone = record.slots.phone ?? record.slots.phoneNumber;
-    const email = record.slots.email;
-    if (typeof phone === 'string' && !hints.phone) hints.phone = phone;
-    if (typeof email === 'string' && !hints.email) hints.email = email;
-    if (!hints.phone && !hints.email && !hints.webUserId) return;
+    const given = contactFromSlots(slots);
+    // The channel's own hints (the number a call comes from) identify first; what was given fills in the rest.
+    if (given.phone && !hints.phone) hints.phone = given.phone;
+    if (given.email && !hints.email) hints.email = given.email;
+    if (!hints.phone && !hints.email && !hints.webUserId) return undefined;
     // Every turn of a call carries the same number: link the customer once per new set of hints, not per turn.
     const signature = [hints.phone ?? '', hints.email ?? '', hints.webUserId ?? ''].join('|');
-    if (record.customerId && record.identifiedBy === signature) return;
+    if (record.customerId && record.identifiedBy === signature) return undefined;
     try {
       const customer = await stores.customers.identify(hints);
       record.customerId = customer.id;
       record.identifiedBy = signature;
+      record.contactKnown = customer.phones.length > 0 || customer.emails.length > 0;
+      return customer;
     } catch (error) {
       logger.warn('engine.customer.identify_failed', { conversationId: record.id, error: String(error) });
+      return undefined;
+    }
+  };
+
+  const loadCustomer = async (record: ConversationRecord): Promise<Customer | undefined> => {
+    if (!record.customerId) return undefined;
+    try {
+      return await stores.customers.get(record.customerId);
+    } catch (error) {
+      logger.warn('engine.customer.lookup_failed', { conversationId: record.id, error: String(error) });
+      return undefined;
     }
   };
 
@@ -336,6 +369,9 @@ export function createEngine(deps: EngineDeps): Engine {
     const further = (result.alsoAsked ?? []).map((request) => request.intent).filter((intent) => intent !== result.intent && !(record.agenda ?? []).includes(intent));
     if (further.length > 0) record.agenda = [...(record.agenda ?? []), ...further].slice(-3);
   };
+
+  /** The parts of a conversation its contact record shows (topic, outcome, ticket, slots): a new record when one changes. */
+  const contactState = (record: ConversationRecord): string => JSON.stringify([record.topicIntent, record.status, record.ticketId, record.slots]);
 
   const rememberContact = async (record: ConversationRecord, outcome: string | undefined, topic: string | undefined): Promise<void> => {
     if (!record.customerId) return;
@@ -374,12 +410,12 @@ export function createEngine(deps: EngineDeps): Engine {
       record.ticketId = undefined;
       record.misunderstood = 0;
     }
-    currentRecords.set(record.id, record);
+    currentTurns.set(record.id, { record, turn });
     try {
       const result = await dialogTurn(turn, record, now, isNew || restarting, isNew);
       return isNew && turn.accessToken !== undefined ? { ...result, accessToken: record.accessToken } : result;
     } finally {
-      currentRecords.delete(record.id);
+      currentTurns.delete(record.id);
     }
   };
 
@@ -401,7 +437,9 @@ export function createEngine(deps: EngineDeps): Engine {
     const sink = { emitted: [] as DialogEmitted[] };
     const emitted = sink.emitted;
     const events: PendingEvent[] = [];
-    const env = (locale: Locale, sentiment: number): DialogEnv => ({ channel: turn.channel, locale, now, open: handoff.isOpen(now), sentiment, heard: record.heard ?? [] });
+    const contactKnown = Boolean(turn.customer?.phone || turn.customer?.email || record.contactKnown);
+    const env = (locale: Locale, sentiment: number): DialogEnv => ({ channel: turn.channel, locale, now, open: handoff.isOpen(now), sentiment, heard: record.heard ?? [], contactKnown });
+    const before = { customerId: record.customerId, ticketId: record.ticketId, contact: JSON.stringify(contactFromSlots(record.slots)), shown: contactState(record) };
     const localeBefore = record.locale;
     // A first message in another language is no switch to confirm (unless it asks for one): the chat simply goes on in
     // the customer's language.
@@ -496,6 +534,7 @@ export function createEngine(deps: EngineDeps): Engine {
       record.transcript.push({
         at: now, from: 'customer', text: maskPersonalData(customerText), channel: turn.channel, locale: record.locale,
         intent: nluResult?.intent, confidence: nluResult ? round(nluResult.confidence) : undefined, sttConfidence,
+        ...(nluResult && input.kind !== 'payload' ? { sentiment: round(nluResult.sentiment) } : {}),
       });
     }
     if (nluResult) remember(record, turn, nluResult);
@@ -609,9 +648,12 @@ export function createEngine(deps: EngineDeps): Engine {
       else events.push({ type: 'intent', data: { intent: nluResult.intent } });
     }
 
-    const knownBefore = record.customerId;
     await identifyCustomer(record, turn);
-    const newlyKnown = record.customerId !== undefined && record.customerId !== knownBefore;
+    const newlyKnown = record.customerId !== undefined && record.customerId !== before.customerId;
+    // Contact details given after the ticket was made (asked while waiting for an agent): the ticket gets them,
+    // and the customer's history once they point to a customer record.
+    const ticketNeedsCustomer = record.ticketId !== undefined && record.ticketId === before.ticketId
+      && (newlyKnown || JSON.stringify(contactFromSlots(record.slots)) !== before.contact);
     const result: TurnResult = { conversationId: record.id, replies, locale: record.locale, state: record.state, ended, ticketId: record.ticketId, transcriptLength: record.transcript.length };
     rememberProcessed(record, turn, result, secrets);
     try {
@@ -623,7 +665,17 @@ export function createEngine(deps: EngineDeps): Engine {
     if (ended || options.liveActors === 0) finishedActor.stop();
     else keepLiveActor(record.id, { actor: finishedActor, version: record.version, sink: liveSink });
     await emitEvents(record, now, events);
-    if (ended || handedOff || fresh || newlyKnown) await rememberContact(record, ended ? (context.outcome ?? 'resolved') : handedOff ? 'handoff' : 'open', context.topicIntent);
+    // The customer's history follows the conversation: its topic, slots, ticket and outcome as they change.
+    if (ended || handedOff || fresh || newlyKnown || contactState(record) !== before.shown) {
+      await rememberContact(record, ended ? (context.outcome ?? 'resolved') : record.ticketId ? 'handoff' : 'open', context.topicIntent ?? record.topicIntent);
+    }
+    if (ticketNeedsCustomer && handoff.updateCustomer) {
+      try {
+        await handoff.updateCustomer(record.ticketId as string, { conversation: record, customer: await loadCustomer(record), hints: turn.customer });
+      } catch (error) {
+        logger.warn('engine.ticket.customer_update_failed', { conversationId: record.id, ticketId: record.ticketId, error: String(error) });
+      }
+    }
     // Every turn: debug, not info (at hundreds of turns a second the line cost more than the ops it served; the
     // turn latency and counts are in the Prometheus metrics, errors and warnings are still logged).
     logger.debug('engine.turn.handled', { conversationId: record.id, channel: turn.channel, state: record.state, intent: nluResult?.intent, ms: clock.now() - now });
@@ -644,13 +696,13 @@ export function createEngine(deps: EngineDeps): Engine {
   };
 
   const clarify = async (turn: Turn, record: ConversationRecord, now: number, text: string, nluResult: NluResult, intents: [string, string], meta: WaitingStateMeta): Promise<TurnResult> => {
-    record.transcript.push({ at: now, from: 'customer', text: maskPersonalData(text), channel: turn.channel, locale: record.locale, intent: nluResult.intent, confidence: round(nluResult.confidence) });
+    record.transcript.push({ at: now, from: 'customer', text: maskPersonalData(text), channel: turn.channel, locale: record.locale, intent: nluResult.intent, confidence: round(nluResult.confidence), sentiment: round(nluResult.sentiment) });
     const [first, second] = intents.map((intent) => intentLabel(record, intent));
     const message = say(record, 'system.did_you_mean', variablesFor(record, record.slots, now, { first, second }), [
       { label: first, payload: intents[0] },
       { label: second, payload: intents[1] },
-    ]);
-    record.transcript.push({ at: now, from: 'bot', text: message.text, key: message.key, channel: turn.channel, locale: record.locale, state: record.state });
+    ], turn.channel);
+    record.transcript.push({ at: now, from: 'bot', text: renderingFor(message, turn.channel), key: message.key, channel: turn.channel, locale: record.locale, state: record.state });
     const replies: Reply[] = [message, { kind: 'listen', expectedIntents: meta.expectedIntents, hints: intents }];
     await emitEvent('turn', record, now, { intent: nluResult.intent, confidence: round(nluResult.confidence), sentiment: round(nluResult.sentiment), state: record.state, ambiguous: true });
     const result: TurnResult = { conversationId: record.id, replies, locale: record.locale, state: record.state, ended: false, ticketId: record.ticketId, transcriptLength: record.transcript.length };
@@ -700,7 +752,7 @@ export function createEngine(deps: EngineDeps): Engine {
 
   const systemLine = (record: ConversationRecord, key: string, now: number, agentName?: string): ReplyMessage => {
     const message = say(record, key, variablesFor(record, record.slots, now, { agentName }));
-    record.transcript.push({ at: now, from: 'system', text: message.text, key, agentName });
+    record.transcript.push({ at: now, from: 'system', text: renderingFor(message, record.channel), key, agentName });
     return message;
   };
 

@@ -55,3 +55,53 @@ export function normalizeWebUserId(raw: string): string | undefined {
   if (id.length === 0 || id.length > 200) return undefined;
   return id;
 }
+
+/**
+ * Slot names a flow may use for the customer's contact details, most specific first. A value in one of them was
+ * given (or confirmed) by the customer in the conversation, in answer to a question that asked for it: that is what
+ * counts as a confirmed contact (linked to the customer record, shown to the agent, used to recognise them later).
+ */
+export const PHONE_SLOTS = ['phone', 'phoneNumber', 'phone_number', 'callbackNumber', 'callback_number'] as const;
+export const EMAIL_SLOTS = ['email', 'emailAddress', 'email_address'] as const;
+/** A slot that takes either (`entity: contact`): an e-mail address or a phone number, whichever the customer gave. */
+export const CONTACT_SLOTS = ['contact'] as const;
+
+type SlotBag = Readonly<Record<string, string | number | boolean | null | undefined>>;
+
+function firstValid(slots: SlotBag, names: readonly string[], normalize: (raw: string) => string | undefined): string | undefined {
+  for (const name of names) {
+    const value = slots[name];
+    if (typeof value === 'string' || typeof value === 'number') {
+      const normalized = normalize(String(value));
+      if (normalized) return normalized;
+    }
+  }
+  return undefined;
+}
+
+/** The phone number and e-mail address the conversation's slots hold, validated and in canonical form. */
+export function contactFromSlots(slots: SlotBag | undefined): { phone?: string; email?: string } {
+  if (!slots) return {};
+  const either = firstValid(slots, CONTACT_SLOTS, (raw) => normalizeEmail(raw) ?? (raw.includes('@') ? undefined : normalizePhone(raw)));
+  const phone = firstValid(slots, PHONE_SLOTS, normalizePhone) ?? (either && !either.includes('@') ? either : undefined);
+  const email = firstValid(slots, EMAIL_SLOTS, normalizeEmail) ?? (either?.includes('@') ? either : undefined);
+  return { ...(phone ? { phone } : {}), ...(email ? { email } : {}) };
+}
+
+/** `+358501239876` → `050 *** **76`: the first three digits (`+` and code abroad) and the last two. For lists, not for calling. */
+export function maskPhone(phone: string): string {
+  const digits = phone.replace(/\D/g, '');
+  const national = phone.startsWith('+358') ? `0${digits.slice(3)}` : phone.startsWith('+') ? `+${digits}` : digits;
+  const head = national.slice(0, national.startsWith('+') ? 4 : 3);
+  const tail = national.length > head.length + 2 ? national.slice(-2) : '';
+  const hidden = national.length - head.length - tail.length;
+  const stars = '*'.repeat(Math.max(0, hidden)).replace(/(\*{3})(?=\*)/g, '$1 ');
+  return `${head} ${stars}${tail}`.trim();
+}
+
+/** `matti.virtanen@example.com` → `m***@example.com`. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return '***';
+  return `${email[0]}***${email.slice(at)}`;
+}

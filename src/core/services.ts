@@ -1,6 +1,7 @@
 import type { ConversationRecord } from './conversation';
 import type { HandoffReason, Priority, Reply, TurnResult } from './reply';
 import type { Customer, Ticket } from './ticket';
+import type { CustomerHints } from './turn';
 import type { Locale, Turn } from './turn';
 
 /**
@@ -46,6 +47,16 @@ export interface TicketRequest {
   queue?: string;
   intent?: string;
   customer?: Customer;
+  /** What the channel knows of the customer in this conversation (the number they are calling from). */
+  hints?: CustomerHints;
+}
+
+/** New facts about the customer of a ticket: contact details given after the handoff, a customer found by them. */
+export interface TicketCustomerUpdate {
+  /** The conversation as it is now (its slots hold the contact details given since the handoff). */
+  conversation: ConversationRecord;
+  customer?: Customer;
+  hints?: CustomerHints;
 }
 
 /** Opening hours, ticket creation (id, SLA, routing, summary) and delivery to ticket sinks. */
@@ -55,4 +66,12 @@ export interface HandoffService {
   /** When agents are next available, as a readable phrase in the locale (e.g. "maanantaina klo 8.00"). */
   nextOpening(at: number, locale: Locale): { at: number; text: string };
   createTicket(request: TicketRequest): Promise<Ticket>;
+  /** Open tickets waiting ahead of `ticket` in its queue (created before it, not yet claimed). */
+  waitingAhead?(ticket: Pick<Ticket, 'id' | 'queue' | 'createdAt'>): Promise<number>;
+  /**
+   * Adds what became known of the customer after the ticket was made (contact details asked while waiting, the
+   * customer record they point to, its history) and tells the ticket sinks (`ticket.updated`). Undefined when the
+   * ticket does not exist; the ticket unchanged when nothing new was learnt.
+   */
+  updateCustomer?(ticketId: string, update: TicketCustomerUpdate): Promise<Ticket | undefined>;
 }

@@ -9,6 +9,25 @@ export interface CustomerContact {
   name?: string;
   phone?: string;
   email?: string;
+  /**
+   * Where the phone or e-mail came from: `conversation` — the customer gave or confirmed it in this conversation, in
+   * answer to a question asking how to reach them (so they agreed to be contacted about this matter); `channel` —
+   * what the channel knows, such as the number the customer is calling from; `customer_record` — remembered from an earlier contact.
+   */
+  source?: 'conversation' | 'channel' | 'customer_record';
+}
+
+/** The customer's tone up to the handoff, from the NLU's sentiment of each of their lines (-1 angry … 1 happy). */
+export interface TicketSentiment {
+  /** `negative` when a line was clearly angry (≤ -0.5) or the last one was negative (≤ -0.25), `positive` when the last was positive (≥ 0.25) and none negative. */
+  label: 'negative' | 'neutral' | 'positive';
+  /** The customer's last line. */
+  last: number;
+  /** The most negative line. */
+  lowest: number;
+  average: number;
+  /** How many lines were scored. */
+  lines: number;
 }
 
 export type TicketStatus = 'open' | 'claimed' | 'closed';
@@ -29,10 +48,14 @@ export interface Ticket {
   /** When the SLA says a human must have responded. */
   dueAt: number;
   contact: CustomerContact;
+  /** The customer the ticket is linked to (cross-channel identity), when known. */
+  customerId?: string;
+  /** The customer's tone up to the handoff; absent when no line of theirs was scored. */
+  sentiment?: TicketSentiment;
   summary: string;
   slots: Slots;
   transcript: TranscriptEntry[];
-  /** Earlier contacts of the same customer on any channel. */
+  /** Earlier contacts of the same customer on any channel, newest first (each with its topic, outcome and ticket id). */
   history: ContactRecord[];
   status: TicketStatus;
   agent?: string;

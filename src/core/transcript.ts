@@ -1,6 +1,9 @@
 import type { ChannelKind, Locale } from './turn';
 
-/** One line of a conversation's transcript, as the agent will read it. */
+/**
+ * One line of a conversation's transcript, as the agent will read it. Bot lines hold the channel's rendering of the
+ * message, what the customer actually got: the spoken variant on the phone, the written one elsewhere.
+ */
 export interface TranscriptEntry {
   at: number;
   from: 'customer' | 'bot' | 'agent' | 'system';
@@ -10,6 +13,8 @@ export interface TranscriptEntry {
   /** Customer lines: what the NLU made of it. */
   intent?: string;
   confidence?: number;
+  /** Customer lines: the NLU's sentiment of it (-1 angry … 1 happy). */
+  sentiment?: number;
   /** Voice: the speech-to-text confidence of this line. */
   sttConfidence?: number;
   /** Bot lines: the message key. */

@@ -1,5 +1,6 @@
 import { assign, createMachine, emit, fromPromise, type AnyStateMachine } from 'xstate';
 import { OUT_OF_SCOPE, type EntityMatch } from '../core/nlu';
+import { contactFromSlots } from '../core/normalize-contact';
 import type { SlotValue, Slots } from '../core/ticket';
 import type { Condition, Digressions, FlowFile, FlowState, GlobalBehaviour, QuickReplySpec, SlotSpec } from './flow-schema';
 import type { DialogContext, DialogEnv, DialogEvent, HandoffInput, HandoffOutput, IntegrationInput, IntegrationOutput, QuickReplyRef, WaitingStateMeta } from './dialog-types';
@@ -84,6 +85,8 @@ export function evaluateCondition(condition: Condition, context: DialogContext):
   if ('intent' in condition) return ([] as string[]).concat(condition.intent).some((p) => intentMatches(p, context.lastIntent));
   if ('sentiment_below' in condition) return env.sentiment < condition.sentiment_below;
   if ('sentiment_above' in condition) return env.sentiment > condition.sentiment_above;
+  if ('contact_known' in condition) return contactKnown(context) === condition.contact_known;
+  if ('queue_waiting_above' in condition) return (context.queueWaiting ?? 0) > condition.queue_waiting_above;
   const value = slots[condition.slot];
   const present = value !== undefined && value !== null && value !== '';
   if (condition.present !== undefined && present !== condition.present) return false;
@@ -98,6 +101,13 @@ export function evaluateCondition(condition: Condition, context: DialogContext):
   return true;
 }
 
+/** A way to reach the customer: the caller's number or the customer record (env), or a valid contact slot of the conversation. */
+function contactKnown(context: DialogContext): boolean {
+  if (context.env.contactKnown) return true;
+  const found = contactFromSlots(context.slots);
+  return found.phone !== undefined || found.email !== undefined;
+}
+
 function looselyEqual(value: SlotValue | undefined, expected: string | number | boolean): boolean {
   if (value === undefined || value === null) return false;
   return String(value).toLowerCase() === String(expected).toLowerCase();
@@ -108,6 +118,9 @@ export function slotValueFrom(spec: SlotSpec, event: Extract<DialogEvent, { type
   let value: SlotValue | undefined;
   if (spec.entity === 'any_text') {
     value = event.text.trim() || undefined;
+  } else if (spec.entity === 'contact') {
+    // Whichever way to reach them the customer gave; the extractors have validated and normalised it (E.164, lower case).
+    value = event.entities.find((entity) => entity.type === 'phone' || entity.type === 'email')?.value;
   } else {
     const match: EntityMatch | undefined = event.entities.find((entity) => entity.type === spec.entity);
     if (match) value = spec.entity === 'number' || spec.entity === 'money' ? toNumberIfNumeric(match.value) : match.value;
@@ -419,16 +432,45 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
       const user = slot.entity === 'any_text'
         ? [...replyTransitions, ...intents, ...globals, ...answerTransitions(state.ask, replies, FREE_TEXT_INTERRUPT, 'asked'), ...digressionTransitions(handled, state.ask, FREE_TEXT_INTERRUPT, 'asked'), fill, ...retry]
         : [...replyTransitions, ...newRequests, fill, ...intents, ...globals, ...answerTransitions(state.ask, replies, 0, 'asked'), ...digressionTransitions(handled, state.ask, 0, 'asked'), ...retry];
+      // `confirm`: a value taken from what was said before is checked with a yes/no question before it is used.
+      const confirming: Record<string, StateConfig> = {};
+      if (slot.confirm) {
+        const buttons: QuickReplyRef[] = [{ label: 'buttons.yes', payload: 'yes' }, { label: 'buttons.no', payload: 'no' }];
+        const askAgain: Transition[] = [
+          { guard: { type: 'retriesLeft', params: { max: 1 } }, actions: ['incrementRetries', { type: 'say', params: { key: 'system.reprompt' } }, ...sayActions([slot.confirm], buttons)] },
+          { target: 'asking', actions: ['dropConfirming', 'resetRetries'] },
+        ];
+        confirming.confirming = {
+          entry: ['resetRetries', 'clearPending', ...sayActions([slot.confirm], buttons)],
+          tags: ['waiting'],
+          meta: {
+            ...waitingMeta(flow.id, stateId, 'slot', [...handled, ...globalIntents], 'yes_no', buttons.map((button) => button.payload)),
+            routes: [...handled], askKey: slot.confirm,
+          },
+          on: {
+            USER: [
+              // "Ei, soita mieluummin 040 …": a value given now is the customer's own answer, no confirmation needed.
+              { ...fill, actions: ['dropConfirming', ...(fill.actions as unknown[])] },
+              { guard: { type: 'answerIs', params: { value: 'yes' } }, target: nextTarget, actions: ['acceptConfirming', 'resetMisunderstood', 'resetRetries'] },
+              { guard: { type: 'answerIs', params: { value: 'no' } }, target: 'asking', actions: ['dropConfirming', 'resetMisunderstood', 'resetRetries'] },
+              ...intents, ...globals, ...answerTransitions(slot.confirm, buttons, 0, 'asked'),
+              ...askAgain,
+            ],
+            NO_INPUT: askAgain,
+          },
+        };
+      }
       return {
         initial: 'check',
         states: {
           check: {
             always: [
-              { guard: { type: 'slotPrefilled', params: { slot } }, target: nextTarget, actions: [{ type: 'fillSlotFromPending', params: { slot } }] },
+              { guard: { type: 'slotPrefilled', params: { slot } }, target: slot.confirm ? 'confirming' : nextTarget, actions: [{ type: slot.confirm ? 'holdForConfirming' : 'fillSlotFromPending', params: { slot } }] },
               ...(slot.skip_if_filled ? [{ guard: { type: 'slotFilled', params: { name: slot.name } }, target: nextTarget }] : []),
               { target: 'asking' },
             ],
           },
+          ...confirming,
           asking: {
             entry: ['resetRetries', 'clearPending', ...ask],
             tags: ['waiting'],
@@ -539,7 +581,9 @@ const userEvent = (event: DialogEvent): UserEvent | undefined => (event.type ===
 const baseActions = {
   storeEnv: assign(({ event }: Args) => (event.type === 'ENV' ? { env: event.env } : {})),
   say: emit(({ context }: Args, params: { key: string; quickReplies?: QuickReplyRef[]; bargeIn?: boolean }) => ({
-    type: 'say', key: params.key, slots: context.slots, quickReplies: params.quickReplies, ticketId: context.ticketId,
+    type: 'say', key: params.key, quickReplies: params.quickReplies, ticketId: context.ticketId,
+    // The confirmation question names the value it confirms ("Can we reach you at {contact}?").
+    slots: context.confirming ? { ...context.slots, [context.confirming.name]: context.confirming.value } : context.slots,
     ...(params.bargeIn === false ? { bargeIn: false } : {}),
   })),
   sayFaq: emit(({ context }: Args) => ({ type: 'say', key: context.lastIntent ?? 'system.not_understood', slots: context.slots, ticketId: context.ticketId })),
@@ -585,7 +629,18 @@ const baseActions = {
     for (const [field, slot] of Object.entries(params.mapping)) slots[slot] = output?.result[field] ?? null;
     return { slots };
   }),
-  storeTicket: assign(({ event }: Args) => ({ ticketId: (event as unknown as { output: HandoffOutput }).output.ticketId })),
+  storeTicket: assign(({ event }: Args) => {
+    const output = (event as unknown as { output: HandoffOutput }).output;
+    return { ticketId: output.ticketId, queueWaiting: output.waiting ?? 0 };
+  }),
+  /** A value said before, held (not yet a slot value: nothing may use it) until the customer confirms it. */
+  holdForConfirming: assign(({ context }: Args, params: { slot: SlotSpec }) => ({
+    confirming: { name: params.slot.name, value: prefilledSlotValue(params.slot, context) ?? null }, pendingEntities: [] as EntityMatch[],
+  })),
+  acceptConfirming: assign(({ context }: Args) => (context.confirming
+    ? { slots: { ...context.slots, [context.confirming.name]: context.confirming.value }, confirming: undefined }
+    : {})),
+  dropConfirming: assign({ confirming: undefined }),
   emitHandoff: emit(({ event }: Args) => {
     const output = (event as unknown as { output: HandoffOutput & { reason: string } }).output;
     return { type: 'handoff', ...output };
@@ -612,6 +667,11 @@ const baseGuards = {
     return params.slot.entity !== 'yes_no' || !isNewRequest(user, context);
   },
   retriesLeft: ({ context }: Args, params: { max: number }) => context.retries < params.max,
+  /** A yes or a no to a confirmation question (a button, "joo", "ei", "yes please"). */
+  answerIs: ({ event }: Args, params: { value: 'yes' | 'no' }) => {
+    const user = userEvent(event);
+    return user !== undefined && slotValueFrom({ name: 'answer', entity: 'yes_no', retries: 0, skip_if_filled: false }, user) === params.value;
+  },
   slotPrefilled: ({ context }: Args, params: { slot: SlotSpec }) => prefilledSlotValue(params.slot, context) !== undefined,
   /** "Ei muuta", "no thanks", "nej tack", goodbye — and no rating number in it. */
   surveySkipped: ({ event }: Args) => {

@@ -1,7 +1,7 @@
 import type { ConversationOutcome, HandoffReason, Priority } from '../core/reply';
 import type { EntityMatch } from '../core/nlu';
 import type { ChannelKind, Locale } from '../core/turn';
-import type { Slots } from '../core/ticket';
+import type { SlotValue, Slots } from '../core/ticket';
 
 /** Facts about the world a flow's conditions may read; refreshed by the engine before every event. */
 export interface DialogEnv {
@@ -14,6 +14,11 @@ export interface DialogEnv {
   sentiment: number;
   /** Entities the customer has mentioned in this conversation, the latest of each type (slot pre-filling). */
   heard?: EntityMatch[];
+  /**
+   * A way to reach the customer is known without asking: the number they are calling from, or a phone or e-mail on
+   * their customer record (contact slots of this conversation are checked by the `contact_known` condition itself).
+   */
+  contactKnown?: boolean;
 }
 
 /** The dialog actor's context: plain JSON, persisted in the snapshot. */
@@ -28,6 +33,10 @@ export interface DialogContext {
   /** The topic the customer came for (the last non-global intent routed by a flow). */
   topicIntent?: string;
   ticketId?: string;
+  /** A value taken from what the customer said before, waiting for their yes (a slot with `confirm`); not a slot value yet. */
+  confirming?: { name: string; value: SlotValue };
+  /** Open tickets that were waiting ahead of this conversation's latest ticket in its queue when it was created. */
+  queueWaiting?: number;
   outcome?: ConversationOutcome;
   env: DialogEnv;
   /** Entities of the utterance that chose the current topic, until a question is asked. */
@@ -102,6 +111,8 @@ export interface HandoffOutput {
   queue: string;
   priority: Priority;
   agentsAvailable: boolean;
+  /** Open tickets waiting ahead of this one in its queue (for `queue_waiting_above`). */
+  waiting?: number;
 }
 
 /** Meta attached to every waiting state; the engine reads it for listen hints and payload checks. */

@@ -96,6 +96,8 @@ function conditionText(condition: Condition): string {
   if ('intent' in condition) return `intent ${list(condition.intent)}`;
   if ('sentiment_below' in condition) return `sentiment < ${condition.sentiment_below}`;
   if ('sentiment_above' in condition) return `sentiment > ${condition.sentiment_above}`;
+  if ('contact_known' in condition) return condition.contact_known ? 'contact known' : 'no contact';
+  if ('queue_waiting_above' in condition) return `queue > ${condition.queue_waiting_above}`;
   const parts: string[] = [];
   if (condition.present !== undefined) parts.push(condition.present ? 'is set' : 'is empty');
   if (condition.equals !== undefined) parts.push(`= ${String(condition.equals)}`);

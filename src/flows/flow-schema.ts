@@ -23,6 +23,8 @@ export type Condition =
   | { intent: string | string[] }
   | { sentiment_below: number }
   | { sentiment_above: number }
+  | { contact_known: boolean }
+  | { queue_waiting_above: number }
   | { slot: string; equals?: string | number | boolean; not_equals?: string | number | boolean; gt?: number; gte?: number; lt?: number; lte?: number; in?: (string | number)[]; present?: boolean }
   | { all: Condition[] }
   | { any: Condition[] }
@@ -36,6 +38,8 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
     z.strictObject({ intent: z.union([z.string(), z.array(z.string())]) }),
     z.strictObject({ sentiment_below: z.number().min(-1).max(1) }),
     z.strictObject({ sentiment_above: z.number().min(-1).max(1) }),
+    z.strictObject({ contact_known: z.boolean() }),
+    z.strictObject({ queue_waiting_above: z.number().int().min(0) }),
     z.strictObject({
       slot: identifier,
       equals: scalar.optional(),
@@ -63,10 +67,13 @@ export const quickReplySchema = z.union([
   }),
 ]);
 
+/** Entity types the dialog derives from the NLU's own: `contact` is a phone number or an e-mail address, whichever is given. */
+export const DERIVED_ENTITIES = ['contact'] as const;
+
 export const slotSchema = z.strictObject({
   name: identifier,
-  /** Built-in entity type (number, date, time, email, phone, order_number, money, hetu, iban, yes_no, any_text) or a custom list entity from nlu.yaml. */
-  entity: identifier.describe('Built-in entity type (number, date, time, email, phone, order_number, money, hetu, iban, yes_no, any_text) or a custom list entity from nlu.yaml.'),
+  /** Built-in entity type (number, date, time, email, phone, contact, order_number, money, hetu, iban, yes_no, any_text) or a custom list entity from nlu.yaml. */
+  entity: identifier.describe('Built-in entity type (number, date, time, email, phone, contact = a phone number or an e-mail address, order_number, money, hetu, iban, yes_no, any_text) or a custom list entity from nlu.yaml.'),
   /** How many times to ask again after an answer that does not fit (default 2). */
   retries: z.number().int().min(0).max(5).default(2).describe('How many times to ask again after an answer that does not fit (default 2).'),
   /** Said before asking again; defaults to `system.reprompt`. */
@@ -84,6 +91,11 @@ export const slotSchema = z.strictObject({
    * opened the topic (the default for yes/no and free-text slots; free text needs `prefill_min_words`); `none` — always ask.
    */
   prefill: z.enum(['conversation', 'topic', 'none']).optional().describe('Where a value may come from before the question is asked: conversation (entity slots\' default: anything said earlier, the topic line first), topic (only the line that opened the topic), none (always ask).'),
+  /**
+   * A value the customer did not give in answer to this question (taken from what they said before) is confirmed
+   * first: this message is asked with yes/no buttons, the value as `{<slot name>}`; yes keeps it, no asks the question.
+   */
+  confirm: messageKey.optional().describe('A value taken from what the customer said before (not given in answer to this question) is confirmed first: this message is asked as a yes/no question with the value as {<slot name>}; yes keeps it, no asks the question itself.'),
   /** Free-text slots: the line that opened the topic fills the slot when it has this many words of 4+ letters. */
   prefill_min_words: z.number().int().min(1).max(100).optional().describe('Free-text slots: the line that opened the topic fills the slot when it has at least this many words of four or more letters (short words such as "on", "är", "my" do not count).'),
   /**

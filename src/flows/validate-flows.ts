@@ -4,7 +4,7 @@ import type { Locale } from '../core/turn';
 import { sortDiagnostics, type Diagnostic } from './diagnostic';
 import { conditionIntents, conditionsOf, edgesOf, isWaiting, kindConflict, kindOf, type StateEdge } from './flow-graph';
 import { checkHandoffRequires, checkNoWayOut, checkReachability, checkSubflowReturns, checkUserTurnCycles } from './flow-graph-rules';
-import type { FlowState } from './flow-schema';
+import { DERIVED_ENTITIES, type FlowState } from './flow-schema';
 import type { FlowPath, LoadedFlow } from './load-flows';
 import { loadFlows } from './load-flows';
 import {
@@ -175,10 +175,11 @@ export const checkIntents: Rule = (context) => {
 
 export const checkEntityTypes: Rule = ({ flows, knowledge }) => flows.flatMap((loaded) => statesOf(loaded).flatMap(([stateId, state]) => {
   const entity = state.slot?.entity;
-  if (entity === undefined || knowledge.entityTypes.includes(entity)) return [];
+  const known = [...knowledge.entityTypes, ...DERIVED_ENTITIES];
+  if (entity === undefined || known.includes(entity)) return [];
   return [diagnosticAt(loaded, ['states', stateId, 'slot', 'entity'], 'value', 'unknown-entity',
-    `State "${stateId}" asks for entity type "${entity}", which the NLU does not know.${didYouMean(entity, knowledge.entityTypes)}`,
-    `use one of: ${listNames(knowledge.entityTypes, 20)}, or define "${entity}" under entities: in every locale's nlu.yaml.`)];
+    `State "${stateId}" asks for entity type "${entity}", which the NLU does not know.${didYouMean(entity, known)}`,
+    `use one of: ${listNames(known, 20)}, or define "${entity}" under entities: in every locale's nlu.yaml.`)];
 }));
 
 /** Message keys with their paths: said, asked, reprompted and button labels. */
@@ -189,6 +190,10 @@ function messageUses(stateId: string, state: LoadedFlow['flow']['states'][string
   else (state.say ?? []).forEach((key, index) => uses.push({ key, path: [...base, 'say', index], what: 'say' }));
   if (state.ask !== undefined) uses.push({ key: state.ask, path: [...base, 'ask'], what: 'ask' });
   if (state.slot?.reprompt !== undefined) uses.push({ key: state.slot.reprompt, path: [...base, 'slot', 'reprompt'], what: 'reprompt' });
+  if (state.slot?.confirm !== undefined) {
+    const at: FlowPath = [...base, 'slot', 'confirm'];
+    uses.push({ key: state.slot.confirm, path: at, what: 'the confirmation question' }, { key: 'buttons.yes', path: at, what: "the confirmation's yes button" }, { key: 'buttons.no', path: at, what: "the confirmation's no button" });
+  }
   (state.quick_replies ?? []).forEach((reply, index) => {
     // An intent button's label is the intent's own message, so one label serves every state.
     if (typeof reply === 'string') uses.push({ key: `intents.${reply}`, path: [...base, 'quick_replies', index], what: 'the button label' });
@@ -276,6 +281,9 @@ export const checkStateKinds: Rule = ({ flows }) => flows.flatMap((loaded) => st
   }
   if (state.slot?.prefill_min_words !== undefined && state.slot.entity !== 'any_text') {
     conflict('slot', `State "${stateId}" sets prefill_min_words, but its slot takes entity "${state.slot.entity}"; only free-text (any_text) slots are filled by the words of the topic line.`, 'remove prefill_min_words, or use `entity: any_text`.');
+  }
+  if (state.slot?.confirm !== undefined && (state.slot.entity === 'yes_no' || state.slot.entity === 'any_text' || state.slot.prefill === 'none')) {
+    conflict('slot', `State "${stateId}" confirms its slot, but a ${state.slot.prefill === 'none' ? 'slot that is never pre-filled' : `${state.slot.entity} slot`} has no earlier value to confirm.`, 'remove confirm, or let the slot take a value said earlier (an entity slot with prefill: conversation).');
   }
   if (kind === 'ask' && !state.slot && state.next !== undefined) {
     conflict('next', `State "${stateId}" is a question without a slot, so "next" is never used: the answer is routed by on_intent/otherwise.`, 'use `otherwise: <state>` for any answer, or add a slot.');

@@ -1,22 +1,25 @@
 import { AppError } from '../core/errors';
 import { silentLogger, type Logger } from '../core/logger';
-import { normalizeEmail, normalizePhone } from '../core/normalize-contact';
+import { contactFromSlots, CONTACT_SLOTS, EMAIL_SLOTS, normalizeEmail, normalizePhone, PHONE_SLOTS } from '../core/normalize-contact';
 import { maskSlots, maskTranscript } from '../core/personal-data';
 import type { Clock, CustomerStore, Outbox, TicketStore } from '../core/ports';
 import { HANDOFF_REASONS, PRIORITIES } from '../core/reply';
-import type { HandoffService, TicketRequest } from '../core/services';
-import type { ContactRecord, Customer, CustomerContact, Slots, Ticket } from '../core/ticket';
+import type { HandoffService, TicketCustomerUpdate, TicketRequest } from '../core/services';
+import type { ContactRecord, Customer, CustomerContact, Slots, Ticket, TicketSentiment } from '../core/ticket';
 import type { TranscriptEntry } from '../core/transcript';
-import { isLocale, type Locale } from '../core/turn';
+import { isLocale, type CustomerHints, type Locale } from '../core/turn';
 import { createBusinessHours, formatOpening, NO_OPENING_PHRASE, type BusinessHoursConfig } from './business-hours';
 import { createRouting, type RoutingConfig } from './routing';
 import { summarizeConversation, type SummaryOptions } from './summarize';
 import { validateWebhookSinkConfig, WEBHOOK_SINK, type WebhookSinkConfig } from './webhook-dispatcher';
 import { HandoffConfigError } from './handoff-config-error';
 
-/** What the helpdesk webhook receives (JSON): the whole ticket, transcript included. */
+/**
+ * What the helpdesk webhook receives (JSON): the whole ticket, transcript, contact, customer history and sentiment
+ * included. `ticket.updated` follows when the customer's contact details or record became known after the handoff.
+ */
 export interface TicketWebhookPayload {
-  event: 'ticket.created';
+  event: 'ticket.created' | 'ticket.updated';
   ticket: Ticket;
 }
 
@@ -33,32 +36,49 @@ export interface HandoffServiceDeps {
   logger?: Logger;
 }
 
-/** Slot names a flow may use for the customer's contact details, most specific first. */
-const PHONE_SLOTS = ['phone', 'phoneNumber', 'phone_number', 'callbackNumber', 'callback_number'];
-const EMAIL_SLOTS = ['email', 'emailAddress', 'email_address'];
 const NAME_SLOTS = ['name', 'customerName', 'customer_name'];
+/** Slots that hold how to reach the customer; copied onto the ticket when they are given after the handoff. */
+const CONTACT_SLOT_NAMES: readonly string[] = [...PHONE_SLOTS, ...EMAIL_SLOTS, ...CONTACT_SLOTS, ...NAME_SLOTS];
 
-function firstSlot(slots: Slots, names: string[], normalize: (raw: string) => string | undefined): string | undefined {
-  for (const name of names) {
-    const value = slots[name];
-    if (typeof value === 'string' || typeof value === 'number') {
-      const normalized = normalize(String(value));
-      if (normalized) return normalized;
-    }
-  }
-  return undefined;
-}
-
-/** Slots first: what the customer gave in this conversation is fresher than what we remembered. */
-function contactOf(slots: Slots, customer: Customer | undefined): CustomerContact {
+/**
+ * How to reach the customer, freshest first: what they gave or confirmed in this conversation (contact slots), what
+ * the channel knows (the number they call from), then the customer record. `source` says which one the agent sees.
+ */
+function contactOf(slots: Slots, customer: Customer | undefined, hints: CustomerHints | undefined): CustomerContact {
   const contact: CustomerContact = {};
-  const name = firstSlot(slots, NAME_SLOTS, (raw) => raw.trim().slice(0, 200) || undefined) ?? customer?.name;
-  const phone = firstSlot(slots, PHONE_SLOTS, normalizePhone) ?? customer?.phones?.[0];
-  const email = firstSlot(slots, EMAIL_SLOTS, normalizeEmail) ?? customer?.emails?.[0];
+  const nameSlot = NAME_SLOTS.map((name) => slots[name]).find((value) => typeof value === 'string' && value.trim() !== '');
+  const name = (typeof nameSlot === 'string' ? nameSlot.trim().slice(0, 200) : undefined) ?? customer?.name;
+  const given = contactFromSlots(slots);
+  const fromChannel = { phone: hints?.phone ? normalizePhone(hints.phone) : undefined, email: hints?.email ? normalizeEmail(hints.email) : undefined };
+  const phone = given.phone ?? fromChannel.phone ?? customer?.phones?.[0];
+  const email = given.email ?? fromChannel.email ?? customer?.emails?.[0];
   if (name) contact.name = name;
   if (phone) contact.phone = phone;
   if (email) contact.email = email;
+  if (given.phone || given.email) contact.source = 'conversation';
+  else if (fromChannel.phone || fromChannel.email) contact.source = 'channel';
+  else if (phone || email) contact.source = 'customer_record';
   return contact;
+}
+
+/** Sentiment below this on any line is an angry customer; the last line at or beyond ±this sets the tone. */
+const ANGRY = -0.5;
+const TONE = 0.25;
+
+/** The customer's tone from the sentiment of their lines (the NLU scores every typed or spoken line). */
+export function sentimentOf(transcript: TranscriptEntry[]): TicketSentiment | undefined {
+  const scores = transcript.filter((entry) => entry.from === 'customer' && typeof entry.sentiment === 'number' && Number.isFinite(entry.sentiment)).map((entry) => entry.sentiment as number);
+  if (scores.length === 0) return undefined;
+  const last = scores[scores.length - 1];
+  const lowest = Math.min(...scores);
+  const average = Math.round((scores.reduce((sum, score) => sum + score, 0) / scores.length) * 1000) / 1000;
+  const label = lowest <= ANGRY || last <= -TONE ? 'negative' : last >= TONE && lowest > -TONE ? 'positive' : 'neutral';
+  return { label, last, lowest, average, lines: scores.length };
+}
+
+/** Earlier contacts of the customer, newest first, this conversation left out. */
+function historyOf(customer: Customer | undefined, conversationId: string): ContactRecord[] {
+  return (customer?.contacts ?? []).filter((contact) => contact.conversationId !== conversationId).sort((left, right) => right.at - left.at);
 }
 
 /** The topic: the flow's intent, else the first thing the customer said that the NLU recognised. */
@@ -93,7 +113,10 @@ function assertRequest(request: TicketRequest): void {
  * delivered to the helpdesk webhook through the durable outbox. Throws `HandoffConfigError` at start-up
  * when the hours, routing or sink settings are invalid.
  */
-export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
+/** The handoff service with the optional parts of the port it implements. */
+export type FullHandoffService = HandoffService & Required<Pick<HandoffService, 'waitingAhead' | 'updateCustomer'>>;
+
+export function createHandoffService(deps: HandoffServiceDeps): FullHandoffService {
   const hours = createBusinessHours(deps.hours);
   const routing = createRouting(deps.routing);
   const webhook = deps.sinks?.webhook;
@@ -123,11 +146,9 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
     // The personal-data policy once more at the door (whatever the caller masked): the ticket is stored, shown to
     // agents and POSTed to the helpdesk as it is built here. Contact details in slots stay (agents call back).
     const transcript: TranscriptEntry[] = Array.isArray(conversation.transcript) ? maskTranscript(structuredClone(conversation.transcript)) : [];
-    const slots: Slots = maskSlots(conversation.slots);
-    const history: ContactRecord[] = (customer?.contacts ?? [])
-      .filter((contact) => contact.conversationId !== conversation.id)
-      .map((contact) => (contact.slots ? { ...contact, slots: maskSlots(contact.slots) } : contact))
-      .sort((left, right) => right.at - left.at);
+    const slots: Slots = maskSlots(conversation.slots ?? {});
+    const history = historyOf(customer, conversation.id).map((contact) => (contact.slots ? { ...contact, slots: maskSlots(contact.slots) } : contact));
+    const sentiment = sentimentOf(transcript);
     const intent = topicOf(request, transcript);
     const createdAt = deps.clock.now();
     const locale: Locale = isLocale(conversation.locale) ? conversation.locale : 'fi';
@@ -142,8 +163,10 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
       priority: request.priority,
       queue: routing.queueFor({ queue: request.queue, intent, reason: request.reason }),
       dueAt: routing.dueAt(request.priority, createdAt),
-      contact: contactOf(slots, customer),
-      summary: summarizeConversation({ conversation: { ...conversation, transcript, slots }, reason: request.reason, intent, history }, deps.summary),
+      contact: contactOf(slots, customer, request.hints),
+      ...(customer ? { customerId: customer.id } : {}),
+      ...(sentiment ? { sentiment } : {}),
+      summary: summarizeConversation({ conversation: { ...conversation, transcript, slots }, reason: request.reason, intent, history, sentiment }, deps.summary),
       slots,
       transcript,
       history,
@@ -181,6 +204,42 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
     return ticket;
   }
 
+  async function waitingAhead(ticket: Pick<Ticket, 'id' | 'queue' | 'createdAt'>): Promise<number> {
+    const open = await deps.tickets.list({ status: 'open', limit: 1000 });
+    return open.filter((other) => other.queue === ticket.queue && other.id !== ticket.id && other.createdAt <= ticket.createdAt).length;
+  }
+
+  async function updateCustomer(ticketId: string, update: TicketCustomerUpdate): Promise<Ticket | undefined> {
+    const ticket = await deps.tickets.get(ticketId);
+    if (!ticket) return undefined;
+    const { conversation, customer, hints } = update;
+    const slots: Slots = { ...ticket.slots };
+    for (const name of CONTACT_SLOT_NAMES) {
+      const value = conversation.slots?.[name];
+      if (value !== undefined && value !== null && value !== '') slots[name] = value;
+    }
+    const contact = contactOf(slots, customer, hints);
+    const history = customer ? historyOf(customer, ticket.conversationId) : ticket.history;
+    const next: Ticket = {
+      ...ticket, slots, contact, history, ...(customer ? { customerId: customer.id } : {}),
+    };
+    next.summary = summarizeConversation({
+      conversation: { ...conversation, transcript: ticket.transcript, slots, channel: ticket.channel, locale: ticket.locale },
+      reason: ticket.reason, intent: ticket.intent, history, sentiment: ticket.sentiment,
+    }, deps.summary);
+    const same = JSON.stringify([ticket.contact, ticket.history, ticket.customerId, ticket.slots]) === JSON.stringify([next.contact, next.history, next.customerId, next.slots]);
+    if (same) return ticket;
+    const at = deps.clock.now();
+    if (webhook) {
+      const payload: TicketWebhookPayload = { event: 'ticket.updated', ticket: next };
+      const key = `${ticket.id}:updated:${at}`;
+      await deps.outbox.enqueue({ id: `${WEBHOOK_SINK}:${key}`, sink: WEBHOOK_SINK, idempotencyKey: key, payload, dueAt: at, createdAt: at });
+    }
+    await deps.tickets.update(next);
+    logger.info('handoff.ticket.customer_updated', { conversationId: ticket.conversationId, ticketId: ticket.id, history: history.length, contact: Boolean(contact.phone || contact.email) });
+    return next;
+  }
+
   return {
     isOpen: (at) => hours.isOpen(at),
     nextOpening(at, locale) {
@@ -190,5 +249,7 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
       return { at: opening, text: formatOpening(opening, at, language, hours.timeZone) };
     },
     createTicket,
+    waitingAhead,
+    updateCustomer,
   };
 }

@@ -1,6 +1,6 @@
 import type { ConversationRecord } from '../core/conversation';
 import type { HandoffReason } from '../core/reply';
-import type { ContactRecord, SlotValue } from '../core/ticket';
+import type { ContactRecord, SlotValue, TicketSentiment } from '../core/ticket';
 import type { ChannelKind, Locale } from '../core/turn';
 import { maskPersonalData, type PersonalDataKind } from '../core/personal-data';
 import { toLocal } from './zoned-time';
@@ -12,6 +12,8 @@ export interface SummaryInput {
   intent?: string;
   /** Earlier contacts of the customer, newest first (this conversation excluded). */
   history?: ContactRecord[];
+  /** The customer's tone up to the handoff. */
+  sentiment?: TicketSentiment;
 }
 
 export interface SummaryOptions {
@@ -34,7 +36,7 @@ const REASON_FI: Record<HandoffReason, string> = {
   billing_dispute: 'laskuriita',
   not_understood: 'botti ei ymmärtänyt asiakasta',
   negative_sentiment: 'asiakas on tyytymätön',
-  callback: 'soittopyyntö aukioloajan ulkopuolella',
+  callback: 'asiakas pyysi soittoa',
   sensitive: 'arkaluonteinen asia',
   integration_error: 'taustajärjestelmän virhe',
   flow: 'keskustelu ohjasi ihmiselle',
@@ -46,6 +48,13 @@ const CHANNEL_FI: Record<ChannelKind, string> = {
 
 const LANGUAGE_FI: Record<Locale, string> = { fi: 'suomi', en: 'englanti', sv: 'ruotsi' };
 
+/** How an earlier contact ended, for the agent. */
+export const OUTCOME_FI: Readonly<Record<string, string>> = Object.freeze({
+  open: 'kesken', handoff: 'ohjattu ihmiselle', resolved: 'botti ratkaisi', abandoned: 'asiakas poistui', ended: 'päättyi',
+});
+
+const SENTIMENT_FI: Record<TicketSentiment['label'], string> = { negative: 'kielteinen', neutral: 'neutraali', positive: 'myönteinen' };
+
 const QUOTE_LENGTH = 160;
 const ANSWER_LENGTH = 80;
 const SLOT_LENGTH = 120;
@@ -53,7 +62,7 @@ const SLOT_LENGTH = 120;
 /** Finnish names of the demo flows' slots; `slotLabel` overrides and extends them. */
 export const DEFAULT_SLOT_LABELS_FI: Readonly<Record<string, string>> = Object.freeze({
   order_number: 'tilausnumero', invoice_number: 'laskunumero', phone: 'puhelin', email: 'sähköposti', name: 'nimi',
-  dispute_details: 'asiakkaan kuvaus', fault_details: 'vian kuvaus', wants_callback: 'haluaa soiton',
+  dispute_details: 'asiakkaan kuvaus', fault_details: 'vian kuvaus', wants_callback: 'haluaa soiton', contact: 'yhteystieto',
 });
 const HISTORY_ITEMS = 3;
 
@@ -83,6 +92,10 @@ function formatSlot(value: SlotValue): string {
   if (value === null) return '–';
   if (typeof value === 'boolean') return value ? 'kyllä' : 'ei';
   return shorten(maskForSummary(String(value), { keepContact: true }), SLOT_LENGTH);
+}
+
+function formatScore(score: number): string {
+  return (Math.round(score * 100) / 100).toFixed(2).replace('-', '−');
 }
 
 function formatDate(at: number, timeZone: string): string {
@@ -128,14 +141,16 @@ export function summarizeConversation(input: SummaryInput, options: SummaryOptio
   }
 
   lines.push(`Kanava: ${CHANNEL_FI[conversation.channel] ?? conversation.channel}, kieli: ${LANGUAGE_FI[conversation.locale] ?? conversation.locale}.`);
+  if (input.sentiment) lines.push(`Sävy: ${SENTIMENT_FI[input.sentiment.label]} (viimeisin ${formatScore(input.sentiment.last)}, alin ${formatScore(input.sentiment.lowest)}).`);
 
   const history = input.history ?? [];
   if (history.length === 0) {
     lines.push('Aiemmat yhteydet: ei.');
   } else {
     const items = history.slice(0, HISTORY_ITEMS).map((contact) => {
-      const details = [contact.outcome, contact.ticketId].filter(Boolean).join(', ');
-      const topic = contact.intent ? `: ${contact.intent}` : '';
+      const details = [contact.outcome ? OUTCOME_FI[contact.outcome] ?? contact.outcome : undefined, contact.ticketId].filter(Boolean).join(', ');
+      const topicLabel = contact.intent ? options.intentLabel?.(contact.intent) : undefined;
+      const topic = contact.intent ? `: ${topicLabel && topicLabel !== contact.intent ? topicLabel : contact.intent}` : '';
       return `${formatDate(contact.at, timeZone)} ${CHANNEL_FI[contact.channel] ?? contact.channel}${topic}${details ? ` (${details})` : ''}`;
     });
     const more = history.length > HISTORY_ITEMS ? ` ja ${history.length - HISTORY_ITEMS} muuta` : '';

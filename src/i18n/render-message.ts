@@ -1,4 +1,4 @@
-import type { Locale } from '../core/turn';
+import type { ChannelKind, Locale } from '../core/turn';
 import type { MessageTemplate } from './message-catalog';
 
 export type MessageVariables = Record<string, string | number | boolean | null | undefined>;
@@ -38,4 +38,16 @@ export function renderMessage(template: MessageTemplate, variables: MessageVaria
   const text = interpolate(template.text[occurrence % template.text.length], variables, locale);
   if (!template.voice) return { text };
   return { text, voice: interpolate(template.voice[occurrence % template.voice.length], variables, locale) };
+}
+
+/** Channels that speak their messages; they get a message's spoken variant (`voice:` in messages.yaml) when it has one. */
+const SPOKEN_CHANNELS: ReadonlySet<ChannelKind> = new Set<ChannelKind>(['voice']);
+
+/**
+ * The one rendering of a message that a channel delivers: the spoken variant on the phone (when the message has
+ * one), the written text everywhere else. The transcript records this same rendering, so tickets and the agent
+ * console show what the customer actually got; the voice channel makes it speech-safe before speaking it.
+ */
+export function renderingFor(message: { text: string; voice?: string }, channel: ChannelKind): string {
+  return SPOKEN_CHANNELS.has(channel) && message.voice ? message.voice : message.text;
 }

@@ -208,6 +208,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
     clock,
     logger,
     localesDir: config.localesDir,
+    intentLabel: (intent, locale) => loaded.catalog.get(locale, `intents.${intent}`)?.text[0],
     config: {
       allowedOrigins: config.webAllowedOrigins,
       agentToken: config.agentToken,

@@ -64,6 +64,8 @@ export const conversationScriptSchema = z.strictObject({
   channel: z.enum(['web', 'voice', 'api']).default('web'),
   customer: z.strictObject({ phone: z.string().optional(), email: z.string().optional(), name: z.string().optional() }).optional(),
   clock: z.string().optional(),
+  /** Open tickets already waiting in each agent queue when the conversation starts (a long queue): `{ general: 5 }`. */
+  waiting_tickets: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), z.number().int().min(0).max(200)).optional(),
   /** Voice: where transfers go in this call (`none`: no transfer target configured). */
   voice: z.strictObject({ transfer: z.enum(['number', 'sip', 'queue', 'none']).optional(), barge_in: z.boolean().optional() }).optional(),
   steps: z.array(stepSchema).min(1),

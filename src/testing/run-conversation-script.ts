@@ -64,11 +64,26 @@ function inputOf(step: ScriptStep): TurnInput | undefined {
   return undefined;
 }
 
+/** `waiting_tickets`: open tickets of other customers already in the agent queues, as the script says. */
+export async function seedWaitingTickets(script: Pick<ConversationScript, 'waiting_tickets'>, harness: ScriptHarness): Promise<void> {
+  for (const [queue, count] of Object.entries(script.waiting_tickets ?? {})) {
+    for (let index = 0; index < count; index += 1) {
+      const now = harness.clock.now();
+      await harness.stores.tickets.create({
+        id: await harness.stores.tickets.nextId(), conversationId: `waiting-${queue}-${index}`, createdAt: now - (count - index) * 60_000,
+        channel: 'web', locale: 'fi', reason: 'customer_request', priority: 'normal', queue, dueAt: now + 3_600_000,
+        contact: {}, summary: 'waiting', slots: {}, transcript: [], history: [], status: 'open',
+      });
+    }
+  }
+}
+
 /** Replays one scripted conversation through the real engine and checks every expectation. */
 export async function runConversationScript(script: ConversationScript, harness: ScriptHarness): Promise<ScriptResult> {
   const failures: string[] = [];
   const log: string[] = [];
   const conversationId = `test-${script.name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 60)}`;
+  await seedWaitingTickets(script, harness);
   let index = 0;
   for (const step of script.steps) {
     index += 1;

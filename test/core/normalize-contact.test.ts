@@ -1,4 +1,4 @@
-import { normalizeEmail, normalizePhone, normalizeWebUserId } from '../../src/core/normalize-contact';
+import { contactFromSlots, maskEmail, maskPhone, normalizeEmail, normalizePhone, normalizeWebUserId } from '../../src/core/normalize-contact';
 
 describe('normalizePhone', () => {
   it.each([
@@ -33,5 +33,32 @@ describe('normalizeWebUserId', () => {
     expect(normalizeWebUserId(' w-1 ')).toBe('w-1');
     expect(normalizeWebUserId('  ')).toBeUndefined();
     expect(normalizeWebUserId('x'.repeat(201))).toBeUndefined();
+  });
+});
+
+describe('contactFromSlots', () => {
+  it('reads the phone and e-mail slots and the either-or contact slot, validated and canonical', () => {
+    expect(contactFromSlots({ phone: '040 123 4567', email: ' Maija@Example.FI ' })).toEqual({ phone: '+358401234567', email: 'maija@example.fi' });
+    expect(contactFromSlots({ contact: '050 123 9876' })).toEqual({ phone: '+358501239876' });
+    expect(contactFromSlots({ contact: 'maija@example.fi' })).toEqual({ email: 'maija@example.fi' });
+    // A dedicated slot wins over the either-or one; values that are no contact are ignored.
+    expect(contactFromSlots({ callback_number: '+46 70 123 45 67', contact: '040 123 4567' })).toEqual({ phone: '+46701234567' });
+    expect(contactFromSlots({ phone: 'soittakaa', contact: 'a@b', email: null })).toEqual({});
+    expect(contactFromSlots(undefined)).toEqual({});
+  });
+});
+
+describe('masking for lists', () => {
+  it.each([
+    ['+358501239876', '050 *** **76'],
+    ['+358401234567', '040 *** **67'],
+    ['+46701234567', '+467 *** ***67'],
+  ])('%s → %s', (phone, masked) => {
+    expect(maskPhone(phone)).toBe(masked);
+  });
+
+  it('keeps the first letter and the domain of an e-mail address', () => {
+    expect(maskEmail('matti.virtanen@example.com')).toBe('m***@example.com');
+    expect(maskEmail('nonsense')).toBe('***');
   });
 });

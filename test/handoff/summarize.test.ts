@@ -77,7 +77,7 @@ describe('summarizeConversation', () => {
         + '"Lasku 12345678 on eräpäivänä 15.3. ja sen summa on 45,90 euroa. Maksuaikaa voi…".',
       'Kerätyt tiedot: laskunumero=12345678, amountOk=ei, puhelin=0401234567.',
       'Kanava: verkkochat, kieli: suomi.',
-      'Aiemmat yhteydet (2): 20.2.2026 puhelu: order_status (resolved); 5.1.2026 verkkochat: billing_dispute (handoff, ASPA-000007).',
+      'Aiemmat yhteydet (2): 20.2.2026 puhelu: order_status (botti ratkaisi); 5.1.2026 verkkochat: laskuriita (ohjattu ihmiselle, ASPA-000007).',
     ].join('\n'));
   });
 
@@ -102,7 +102,7 @@ describe('summarizeConversation', () => {
   test('an empty or damaged record still gives a summary', () => {
     const damaged = conversation({ transcript: undefined as unknown as [], slots: undefined as unknown as Slots });
     expect(summarizeConversation({ conversation: damaged, reason: 'callback' })).toBe([
-      'Aihe: ei tunnistettu.', 'Syy: soittopyyntö aukioloajan ulkopuolella.', 'Kanava: verkkochat, kieli: suomi.', 'Aiemmat yhteydet: ei.',
+      'Aihe: ei tunnistettu.', 'Syy: asiakas pyysi soittoa.', 'Kanava: verkkochat, kieli: suomi.', 'Aiemmat yhteydet: ei.',
     ].join('\n'));
   });
 

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { runVoiceConversationScript } from '../../src/channels/voice/run-voice-script';
+import { renderingFor } from '../../src/i18n/render-message';
 import { loadConfig } from '../../src/config/load-config';
 import { createIntegrations, loadBotFor } from '../../src/server/composition';
 import { loadConversationScripts } from '../../src/testing/conversation-script';
@@ -47,8 +48,10 @@ describe('voice conversation scripts (fi, sv, en)', () => {
       const spoken = script.steps.filter((step) => step.speech !== undefined);
       const customerLines = record!.transcript.filter((entry) => entry.from === 'customer');
       expect(customerLines.map((entry) => [entry.text, entry.sttConfidence])).toEqual(spoken.map((step) => [step.speech, step.confidence]));
-      const botLines = result.results.flatMap((turn) => turn.replies.filter((reply) => reply.kind === 'message').map((reply) => (reply as { text: string }).text));
+      // Bot lines as the caller heard them: the spoken variant of each message, never the chat wording.
+      const botLines = result.results.flatMap((turn) => turn.replies.filter((reply) => reply.kind === 'message').map((reply) => renderingFor(reply as { text: string; voice?: string }, 'voice')));
       for (const line of botLines) expect(record!.transcript.map((entry) => entry.text)).toContain(line);
+      expect(record!.transcript.map((entry) => entry.text).join('\n')).not.toMatch(/kirjoit|write|type your|skriv/i);
       // The ticket is cut when the handoff happens: it holds everything said before the caller asked for a person.
       const ticketCustomerLines = ticket!.transcript.filter((entry) => entry.from === 'customer').map((entry) => entry.text);
       expect(ticketCustomerLines).toEqual(expect.arrayContaining(spoken.slice(0, -1).map((step) => step.speech)));

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import express from 'express';
 import type { Clock, Stores } from '../../core/ports';
 import type { ConversationEngine, OutboundMessage } from '../../core/services';
-import { isLocale } from '../../core/turn';
+import { isLocale, type Locale } from '../../core/turn';
 import { createAgentConsole } from './agent-console/create-agent-console';
 import { createAgentSessions, loadAgentUsers, type AgentSession } from './agent-console/agent-sessions';
 import { escapeHtml } from './agent-console/agent-pages';
@@ -39,6 +39,8 @@ export interface WebChannelDeps {
   localesDir: string;
   /** Defaults to `src/channels/web/assets` found from this file (works from `src/` and `dist/src/`). */
   assetsDir?: string;
+  /** Readable topic names for the agent console (the bot's `intents.<intent>` button labels). */
+  intentLabel?: (intent: string, locale: Locale) => string | undefined;
 }
 
 // Pages are ours alone: no inline script, no framing by other sites.
@@ -62,7 +64,7 @@ export function createWebChannel(deps: WebChannelDeps): WebChannel {
   });
   const agentConsole = createAgentConsole({
     engine, stores, clock, logger, sessions, strings: consoleStrings, locale: config.defaultLocale,
-    secureCookies: config.secureCookies, sessionTtlMs: config.agentSessionTtlMs,
+    secureCookies: config.secureCookies, sessionTtlMs: config.agentSessionTtlMs, intentLabel: deps.intentLabel,
   });
 
   function onCustomerTurn(conversationId: string, ticketCreated: boolean): void {

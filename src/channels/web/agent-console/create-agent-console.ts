@@ -6,7 +6,8 @@ import { z } from 'zod';
 import type { Clock, Stores } from '../../../core/ports';
 import { PRIORITIES } from '../../../core/reply';
 import type { ConversationEngine } from '../../../core/services';
-import type { Ticket } from '../../../core/ticket';
+import { maskEmail, maskPhone } from '../../../core/normalize-contact';
+import type { ContactRecord, CustomerContact, Ticket } from '../../../core/ticket';
 import type { Locale } from '../../../core/turn';
 import { checkOrigin } from '../origin-policy';
 import type { Logger } from '../../../core/logger';
@@ -36,6 +37,15 @@ type AgentRequest = Request & { agent?: AgentSession };
 const MAX_FAILED_LOGINS = 10;
 const FAILED_LOGIN_WINDOW_MS = 15 * 60_000;
 
+/** Who the ticket is about, for a list: the name, else the phone or e-mail masked (the ticket page shows them whole). */
+export function customerLabel(contact: CustomerContact | undefined): string | null {
+  if (!contact) return null;
+  if (contact.name) return contact.name;
+  if (contact.phone) return maskPhone(contact.phone);
+  if (contact.email) return maskEmail(contact.email);
+  return null;
+}
+
 /** Open tickets first by priority, then by the SLA due time (soonest first). */
 export function compareTickets(a: Ticket, b: Ticket): number {
   return PRIORITIES.indexOf(a.priority) - PRIORITIES.indexOf(b.priority) || a.dueAt - b.dueAt || a.createdAt - b.createdAt;
@@ -44,6 +54,8 @@ export function compareTickets(a: Ticket, b: Ticket): number {
 export function createAgentConsole(deps: {
   engine: ConversationEngine; stores: Stores; clock: Clock; logger: Logger;
   sessions: AgentSessions; strings: WidgetStrings; locale: Locale; secureCookies: boolean; sessionTtlMs: number;
+  /** Readable topic names (`intents.<intent>` of the console's language), for the customer history. */
+  intentLabel?: (intent: string, locale: Locale) => string | undefined;
 }): AgentConsole {
   const { engine, stores, clock, logger, sessions } = deps;
   const router = express.Router();
@@ -113,8 +125,17 @@ export function createAgentConsole(deps: {
       id: ticket.id, conversationId: ticket.conversationId, createdAt: ticket.createdAt, channel: ticket.channel, locale: ticket.locale,
       reason: ticket.reason, intent: ticket.intent ?? null, priority: ticket.priority, queue: ticket.queue, dueAt: ticket.dueAt,
       timeLeftMs: ticket.dueAt - now, status: ticket.status, agent: ticket.agent ?? null, contactName: ticket.contact.name ?? null,
+      customer: customerLabel(ticket.contact), sentiment: ticket.sentiment?.label ?? null, earlierContacts: ticket.history?.length ?? 0,
       summary: ticket.summary.length > 200 ? `${ticket.summary.slice(0, 199)}…` : ticket.summary,
     };
+  }
+
+  /** The customer's earlier contacts with a readable topic, and whether the console can open the ticket each one made. */
+  async function historyOf(ticket: Ticket): Promise<Array<ContactRecord & { topic: string | null; ticketOpenable: boolean }>> {
+    return Promise.all((ticket.history ?? []).map(async (contact) => {
+      const linked = contact.ticketId && ticketIdSchema.safeParse(contact.ticketId).success ? await stores.tickets.get(contact.ticketId) : undefined;
+      return { ...contact, topic: contact.intent ? deps.intentLabel?.(contact.intent, deps.locale) ?? contact.intent : null, ticketOpenable: linked !== undefined };
+    }));
   }
 
   // ---- pages ----
@@ -213,11 +234,14 @@ export function createAgentConsole(deps: {
     res.setHeader('Cache-Control', 'no-store');
     res.json({
       now,
-      ticket: { ...ticketSummary(ticket, now), summary: ticket.summary, contact: ticket.contact, slots: ticket.slots, resolution: ticket.resolution ?? null, closedAt: ticket.closedAt ?? null },
+      ticket: {
+        ...ticketSummary(ticket, now), summary: ticket.summary, contact: ticket.contact, slots: ticket.slots, resolution: ticket.resolution ?? null, closedAt: ticket.closedAt ?? null,
+        sentiment: ticket.sentiment ?? null, customerId: ticket.customerId ?? null,
+      },
       conversation: conversation
         ? { id: conversation.id, status: conversation.status, channel: conversation.channel, agentName: conversation.agentName ?? null, transcript: conversation.transcript, live: conversation.channel === 'web' && conversation.status !== 'ended' }
         : { id: ticket.conversationId, status: 'unknown', channel: ticket.channel, agentName: null, transcript: ticket.transcript, live: false },
-      history: ticket.history,
+      history: await historyOf(ticket),
     });
   });
 

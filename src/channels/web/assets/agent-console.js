@@ -55,6 +55,10 @@
     return ms < 0 ? t('overdue', { t: text }) : text;
   }
 
+  function formatScore(score) {
+    return (Math.round(score * 100) / 100).toFixed(2).replace('-', '−');
+  }
+
   function formatTime(at) {
     return new Date(at).toLocaleString(document.documentElement.lang || 'fi', { dateStyle: 'short', timeStyle: 'short' });
   }
@@ -128,7 +132,7 @@
           el('td', { text: ticket.queue }),
           el('td', { text: t('reason_' + ticket.reason) }),
           el('td', { text: ticket.intent || '–' }),
-          el('td', { text: ticket.contactName || '–' }),
+          el('td', { className: 'customer', text: ticket.customer || ticket.contactName || '–' }),
           el('td', { className: 'time-left', text: formatLeft(left) }),
           el('td', { text: ticket.status === 'claimed' ? t('status_claimed', { agent: ticket.agent || '' }) : t('status_' + ticket.status) }),
         ]);
@@ -249,24 +253,43 @@
         });
         left1.appendChild(replyForm);
       } else if (mine && !conversation.live) {
-        left1.appendChild(el('p', { className: 'hint', text: t('live_no') }));
+        // Only point at contact details the ticket actually has (they are asked at handoff when the customer may leave).
+        var reachable = ticket.contact && (ticket.contact.phone || ticket.contact.email);
+        left1.appendChild(el('p', { className: 'hint', id: 'not-live', text: reachable ? t('live_no') : t('live_no_contact', { id: ticket.id }) }));
       }
 
       var contact = ticket.contact || {};
+      var sentiment = ticket.sentiment;
       right1.appendChild(el('section', { className: 'card' }, [
         el('h2', { text: t('details') }),
         dl([[t('col_topic'), ticket.intent], [t('col_queue'), ticket.queue], [t('col_reason'), t('reason_' + ticket.reason)],
+          [t('sentiment'), sentiment ? t('sentiment_' + sentiment.label) + ' (' + formatScore(sentiment.last) + ')' : null],
           ['SLA', formatTime(ticket.dueAt)], [t('channel'), ticket.channel + ' · ' + ticket.locale]]),
         el('h3', { text: t('contact') }),
-        dl([['👤', contact.name], ['☎', contact.phone], ['✉', contact.email]]),
+        dl([['👤', contact.name], ['☎', contact.phone], ['✉', contact.email],
+          [t('contact_source'), contact.source ? t('contact_source_' + contact.source + (contact.source === 'channel' && ticket.channel === 'voice' ? '_voice' : '')) : null]]),
         el('h3', { text: t('slots') }),
         dl(Object.keys(ticket.slots || {}).map(function (key) { return [key, ticket.slots[key]]; })),
       ]));
 
       var history = (result.history || []).map(function (contactRecord) {
-        return el('li', {}, [el('p', { text: formatTime(contactRecord.at) + ' · ' + contactRecord.channel + (contactRecord.intent ? ' · ' + contactRecord.intent : '') +
-          (contactRecord.outcome ? ' · ' + contactRecord.outcome : '') + (contactRecord.ticketId ? ' · ' + contactRecord.ticketId : '') }),
-          contactRecord.summary ? el('p', { className: 'hint', text: contactRecord.summary }) : null]);
+        var parts = [formatTime(contactRecord.at), t('channel_' + contactRecord.channel)];
+        if (contactRecord.topic || contactRecord.intent) parts.push(contactRecord.topic || contactRecord.intent);
+        if (contactRecord.outcome) parts.push(t('outcome_' + contactRecord.outcome));
+        var line = el('p', { text: parts.join(' · ') });
+        if (contactRecord.ticketId) {
+          line.appendChild(document.createTextNode(' · '));
+          line.appendChild(contactRecord.ticketOpenable
+            ? el('a', { href: '/agent/tickets/' + encodeURIComponent(contactRecord.ticketId), text: contactRecord.ticketId })
+            : el('span', { text: contactRecord.ticketId }));
+        }
+        var details = Object.keys(contactRecord.slots || {}).filter(function (key) {
+          var value = contactRecord.slots[key];
+          return value !== null && value !== '' && value !== undefined;
+        }).slice(0, 4).map(function (key) { return key + ': ' + String(contactRecord.slots[key]).slice(0, 60); });
+        return el('li', { 'data-conversation-id': contactRecord.conversationId }, [line,
+          contactRecord.summary ? el('p', { className: 'hint', text: contactRecord.summary }) : null,
+          details.length ? el('p', { className: 'hint', text: details.join(' · ') }) : null]);
       });
       right1.appendChild(el('section', { className: 'card' }, [
         el('h2', { text: t('history') }),
