@@ -4,6 +4,7 @@ import { createActor, waitFor, type AnyActorRef, type AnyStateMachine, type Snap
 import { intentMatches, MAIN_FLOW, provideImplementations, type CompiledBot } from '../flows/compile-flow';
 import type { DialogEmitted, DialogEnv, DialogEvent, IntegrationOutput, WaitingStateMeta } from '../flows/dialog-types';
 import type { MessageCatalog } from '../i18n/message-catalog';
+import { createBotVersionRegistry, migrationTarget, type BotVersion, type BotVersionRegistry } from './bot-versions';
 import { renderMessage, type MessageVariables } from '../i18n/render-message';
 import type { ConversationRecord } from './conversation';
 import { AccessDeniedError, AppError, InvalidTurnError } from './errors';
@@ -55,10 +56,7 @@ interface DialogContextShape {
 
 export type Integration = (inputs: Record<string, unknown>) => Promise<IntegrationOutput>;
 
-export interface EngineDeps {
-  bot: CompiledBot;
-  catalog: MessageCatalog;
-  nlu: Nlu;
+interface EngineServices {
   stores: Stores;
   handoff: HandoffService;
   integrations: Record<string, Integration>;
@@ -67,9 +65,20 @@ export interface EngineDeps {
   options?: Partial<EngineOptions>;
 }
 
+/** One fixed bot, or the registry of versions a hot-reloading deployment keeps (see bot-versions.ts). */
+export type EngineDeps = EngineServices & ({ bot: CompiledBot; catalog: MessageCatalog; nlu: Nlu } | { versions: BotVersionRegistry });
+
+/** What the engine builds once per bot version: the machine with the engine's implementations, the payloads it accepts. */
+interface VersionRuntime {
+  machine: AnyStateMachine;
+  knownPayloads: Set<string>;
+}
+
 export interface Engine extends ConversationEngine {
   /** Throws AccessDeniedError unless `token` is the conversation's secret. */
   authorize(conversationId: string, token: string | undefined): Promise<ConversationRecord>;
+  /** The bot versions this engine runs conversations on. */
+  versions: BotVersionRegistry;
 }
 
 const CONVERSATION_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -85,8 +94,11 @@ export function isValidConversationId(id: string): boolean {
  */
 export function createEngine(deps: EngineDeps): Engine {
   const options: EngineOptions = { ...defaultEngineOptions, ...deps.options };
-  const { stores, nlu, catalog, clock, logger, handoff, bot } = deps;
-  const machine: AnyStateMachine = provideImplementations(bot, {
+  const { stores, clock, logger, handoff } = deps;
+  const versions: BotVersionRegistry = 'versions' in deps
+    ? deps.versions
+    : createBotVersionRegistry({ id: 'initial', bot: deps.bot, catalog: deps.catalog, nlu: deps.nlu }, { keepUnusedMs: options.idleTimeoutMs, now: () => clock.now() });
+  const buildRuntime = ({ bot, catalog }: BotVersion): VersionRuntime => ({ knownPayloads: new Set<string>([...bot.intents, ...bot.globalIntents, ...GLOBAL_PAYLOADS_FALLBACK]), machine: provideImplementations(bot, {
     integration: async ({ name, inputs }) => {
       const integration = deps.integrations[name];
       if (!integration) throw new AppError('unknown_integration', `No integration named ${name} is configured.`);
@@ -107,7 +119,18 @@ export function createEngine(deps: EngineDeps): Engine {
       return { ticketId: ticket.id, queue: ticket.queue, priority: ticket.priority, agentsAvailable: input.live && handoff.isOpen(clock.now()), reason: input.reason };
     },
     faqAvailable: (intent, env) => Boolean(intent && intent.startsWith('faq.') && catalog.get(env.locale, intent)),
-  });
+  }) });
+  const runtimes = new WeakMap<BotVersion, VersionRuntime>();
+  const runtimeOf = (version: BotVersion): VersionRuntime => {
+    let runtime = runtimes.get(version);
+    if (!runtime) runtimes.set(version, (runtime = buildRuntime(version)));
+    return runtime;
+  };
+  /** The version each running turn was pinned to (held for the turn, so an eviction meanwhile cannot pull it away). */
+  const turnVersions = new Map<string, BotVersion>();
+  const versionOf = (record: ConversationRecord): BotVersion =>
+    turnVersions.get(record.id) ?? (record.botVersion ? versions.get(record.botVersion) : undefined) ?? versions.current();
+  const catalogOf = (record: ConversationRecord): MessageCatalog => versionOf(record).catalog;
   /** The record of each conversation whose turn is running, for the handoff actor (it needs the transcript). */
   const currentRecords = new Map<string, ConversationRecord>();
 
@@ -119,14 +142,15 @@ export function createEngine(deps: EngineDeps): Engine {
   interface LiveActor {
     actor: AnyActorRef;
     version: number;
+    botVersion: string;
     sink: { emitted: DialogEmitted[] };
   }
   const liveActors = new Map<string, LiveActor>();
-  const takeLiveActor = (id: string, version: number): LiveActor | undefined => {
+  const takeLiveActor = (id: string, version: number, botVersion: string): LiveActor | undefined => {
     const live = liveActors.get(id);
     if (!live) return undefined;
     liveActors.delete(id);
-    if (live.version === version) return live;
+    if (live.version === version && live.botVersion === botVersion) return live;
     live.actor.stop();
     return undefined;
   };
@@ -138,7 +162,6 @@ export function createEngine(deps: EngineDeps): Engine {
       oldest.actor.stop();
     }
   };
-  const knownPayloads = new Set<string>([...bot.intents, ...bot.globalIntents, ...GLOBAL_PAYLOADS_FALLBACK]);
 
   const ttl = { ttlMs: options.idleTimeoutMs };
 
@@ -192,7 +215,7 @@ export function createEngine(deps: EngineDeps): Engine {
       enumerable: true, configurable: true,
       get: () => {
         const open = handoff.isOpen(now);
-        const template = catalog.get(record.locale, open ? 'system.callback_soon' : 'system.callback_from');
+        const template = catalogOf(record).get(record.locale, open ? 'system.callback_soon' : 'system.callback_from');
         return template ? renderMessage(template, { backAt: open ? '' : handoff.nextOpening(now, record.locale).text }, record.locale).text : '';
       },
     });
@@ -200,6 +223,7 @@ export function createEngine(deps: EngineDeps): Engine {
   };
 
   const say = (record: ConversationRecord, key: string, variables: MessageVariables, quickReplies?: QuickReply[]): ReplyMessage => {
+    const catalog = catalogOf(record);
     const template = catalog.get(record.locale, key) ?? catalog.get(options.defaultLocale, key);
     // Conversations saved before the counters existed count once from their transcript.
     record.said ??= countSaid(record.transcript);
@@ -228,12 +252,13 @@ export function createEngine(deps: EngineDeps): Engine {
   };
 
   const labelFor = (record: ConversationRecord, key: string, payload: string): string => {
-    const template = catalog.get(record.locale, key);
+    const template = catalogOf(record).get(record.locale, key);
     return template ? renderMessage(template, {}, record.locale).text : payload;
   };
 
   const understand = (text: string, record: ConversationRecord, meta: WaitingStateMeta | undefined, now: number): { result: NluResult; locale: Locale } => {
     let locale = record.locale;
+    const { nlu } = versionOf(record);
     let result = nlu.understand(text, { locale, expectedIntents: meta?.expectedIntents, expectedEntity: meta?.expectedEntity, now });
     // "på svenska tack", "in English please": a short utterance naming a language is a request to switch.
     const named = result.entities.find((entity) => entity.type === 'language')?.value;
@@ -341,6 +366,52 @@ export function createEngine(deps: EngineDeps): Engine {
     }
   };
 
+  /**
+   * The version this turn runs on: the current one for a new conversation; otherwise the one it started on,
+   * unless the designer declared the move to the current version safe for where it is (`migrate` in the flow).
+   * A version no longer loaded (a restart) leaves only the current one: the conversation carries on there if
+   * its state still exists, and starts over otherwise.
+   */
+  const pinVersion = async (record: ConversationRecord, fresh: boolean): Promise<BotVersion> => {
+    const current = versions.current();
+    if (fresh || !record.botVersion || record.botVersion === current.id) {
+      record.botVersion = current.id;
+      versions.touch(current.id);
+      return current;
+    }
+    const target = migrationTarget(current, record.state);
+    if (target) {
+      logger.info('engine.version.migrated', { conversationId: record.id, from: record.botVersion, to: current.id, state: record.state, target });
+      moveToVersion(record, current, target);
+      return current;
+    }
+    const pinned = await versions.resolve(record.botVersion);
+    if (pinned) {
+      versions.touch(pinned.id);
+      return pinned;
+    }
+    logger.warn('engine.version.unavailable', { conversationId: record.id, version: record.botVersion, current: current.id, state: record.state });
+    if (current.bot.states.includes(record.state)) moveToVersion(record, current, record.state);
+    else {
+      record.botVersion = current.id;
+      record.snapshot = undefined;
+      record.waiting = undefined;
+    }
+    return current;
+  };
+
+  /** Puts a conversation on another version at `target` (`flow.state`); what it waits for is read again from there. */
+  const moveToVersion = (record: ConversationRecord, version: BotVersion, target: string): void => {
+    record.botVersion = version.id;
+    record.waiting = undefined;
+    if (target !== record.state && record.snapshot && typeof record.snapshot === 'object') {
+      const [flow, state] = target.split('.');
+      record.snapshot = { ...(record.snapshot as Record<string, unknown>), value: { [flow]: state } };
+      record.state = target;
+    }
+    versions.touch(version.id);
+  };
+
   const runTurn = async (turn: Turn): Promise<TurnResult> => {
     const started = clock.now();
     const now = turn.timestamp ?? started;
@@ -366,12 +437,14 @@ export function createEngine(deps: EngineDeps): Engine {
       record.ticketId = undefined;
       record.misunderstood = 0;
     }
+    turnVersions.set(record.id, await pinVersion(record, isNew || restarting));
     currentRecords.set(record.id, record);
     try {
       const result = await dialogTurn(turn, record, now, isNew || restarting, isNew);
       return isNew && turn.accessToken !== undefined ? { ...result, accessToken: record.accessToken } : result;
     } finally {
       currentRecords.delete(record.id);
+      turnVersions.delete(record.id);
     }
   };
 
@@ -395,6 +468,9 @@ export function createEngine(deps: EngineDeps): Engine {
     const events: PendingEvent[] = [];
     const env = (locale: Locale, sentiment: number): DialogEnv => ({ channel: turn.channel, locale, now, open: handoff.isOpen(now), sentiment, heard: record.heard ?? [] });
     const localeBefore = record.locale;
+    const version = versionOf(record);
+    const { machine, knownPayloads } = runtimeOf(version);
+    const catalog = version.catalog;
     const startActor = (options: { snapshot?: Snapshot<unknown>; env: DialogEnv }) => {
       const created = options.snapshot
         ? createActor(machine, { snapshot: options.snapshot, input: {} })
@@ -447,7 +523,7 @@ export function createEngine(deps: EngineDeps): Engine {
         nluResult = { intent: payload, confidence: 1, ranking: [{ intent: payload, confidence: 1 }], entities: [], sentiment: 0 };
         dialogEvent = { type: 'USER', intent: payload, confidence: 1, entities: [], text: payload, sentiment: 0, fromButton: true };
       } else {
-        const understood = nlu.understand(payload, { locale: record.locale, expectedEntity: metaBefore?.expectedEntity, now });
+        const understood = version.nlu.understand(payload, { locale: record.locale, expectedEntity: metaBefore?.expectedEntity, now });
         // A button the question itself offered is its answer as it stands ("yes" on a yes/no question in any language).
         const offeredAnswer = metaBefore?.expectedEntity && metaBefore.quickReplyPayloads.includes(payload)
           ? [{ type: metaBefore.expectedEntity, value: payload, text: payload, start: 0, end: payload.length }]
@@ -487,7 +563,7 @@ export function createEngine(deps: EngineDeps): Engine {
     if (nluResult) remember(record, turn, nluResult);
     const turnEnv = env(record.locale, nluResult?.sentiment ?? 0);
     if (!actor) {
-      const live = takeLiveActor(record.id, record.version);
+      const live = takeLiveActor(record.id, record.version, version.id);
       if (live) {
         actor = live.actor as ReturnType<typeof startActor>;
         liveSink = live.sink;
@@ -589,7 +665,7 @@ export function createEngine(deps: EngineDeps): Engine {
       throw error;
     }
     if (ended || options.liveActors === 0) finishedActor.stop();
-    else keepLiveActor(record.id, { actor: finishedActor, version: record.version, sink: liveSink });
+    else keepLiveActor(record.id, { actor: finishedActor, version: record.version, botVersion: version.id, sink: liveSink });
     await emitEvents(record, now, events);
     if (ended || handedOff || fresh || newlyKnown) await rememberContact(record, ended ? (context.outcome ?? 'resolved') : handedOff ? 'handoff' : 'open', context.topicIntent);
     // Every turn: debug, not info (at hundreds of turns a second the line cost more than the ops it served; the
@@ -599,7 +675,7 @@ export function createEngine(deps: EngineDeps): Engine {
   };
 
   const intentLabel = (record: ConversationRecord, intent: string): string => {
-    const template = catalog.get(record.locale, `intents.${intent}`);
+    const template = catalogOf(record).get(record.locale, `intents.${intent}`);
     if (template) return renderMessage(template, {}, record.locale).text;
     return intent.startsWith('faq.') ? intent.slice(4).replace(/_/g, ' ') : intent.replace(/_/g, ' ');
   };
@@ -645,6 +721,8 @@ export function createEngine(deps: EngineDeps): Engine {
       return stores.lock.withLock(turn.conversationId, () => runTurn(turn));
     },
 
+    versions,
+
     getConversation: (id) => stores.conversations.get(id),
 
     async authorize(conversationId, token) {
@@ -688,6 +766,7 @@ export function createEngine(deps: EngineDeps): Engine {
         record.status = 'active';
         record.agentName = undefined;
         const emitted: DialogEmitted[] = [];
+        const { machine } = runtimeOf(versionOf(record));
         const actor = createActor(machine, record.snapshot ? { snapshot: record.snapshot as Snapshot<unknown>, input: {} } : { input: { conversationId, env: { channel: record.channel, locale: record.locale, now, open: true, sentiment: 0 } } });
         actor.on('say', (event) => emitted.push(event as DialogEmitted));
         actor.start();

@@ -1,7 +1,7 @@
 import { assign, createMachine, emit, fromPromise, type AnyStateMachine } from 'xstate';
 import { OUT_OF_SCOPE, type EntityMatch } from '../core/nlu';
 import type { SlotValue, Slots } from '../core/ticket';
-import type { Condition, Digressions, FlowFile, FlowState, GlobalBehaviour, QuickReplySpec, SlotSpec } from './flow-schema';
+import type { Condition, Digressions, FlowFile, FlowState, GlobalBehaviour, MigratePolicy, QuickReplySpec, SlotSpec } from './flow-schema';
 import type { DialogContext, DialogEnv, DialogEvent, HandoffInput, HandoffOutput, IntegrationInput, IntegrationOutput, QuickReplyRef, WaitingStateMeta } from './dialog-types';
 
 /**
@@ -30,6 +30,9 @@ export interface CompiledBot {
   /** Every intent some state reacts to. */
   intents: string[];
   flows: string[];
+  /** Every state as `flow.state`, and each flow's `migrate` policy: what a live conversation may move onto. */
+  states: string[];
+  migrations: Record<string, MigratePolicy>;
 }
 
 /** Effectful implementations the engine supplies. */
@@ -509,7 +512,11 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
     } as never,
     { actions: baseActions as never, guards: baseGuards as never },
   );
-  return { machine, globalIntents, intents: [...allIntents], flows: flows.map((flow) => flow.id) };
+  return {
+    machine, globalIntents, intents: [...allIntents], flows: flows.map((flow) => flow.id),
+    states: flows.flatMap((flow) => Object.keys(flow.states).map((state) => `${flow.id}.${state}`)),
+    migrations: Object.fromEntries(flows.flatMap((flow) => (flow.migrate ? [[flow.id, flow.migrate]] : []))),
+  };
 }
 
 function firstPattern(transition: Transition): string {

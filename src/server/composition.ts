@@ -23,6 +23,10 @@ import { createLogger } from './create-logger';
 import { createMetrics } from './create-metrics';
 import { computeServiceMetrics } from '../analytics/service-metrics';
 import { loadBot, type LoadedBot } from './load-bot';
+import { createBotVersionRegistry, type BotVersionRegistry } from '../core/bot-versions';
+import { createStudio } from '../channels/web/studio/create-studio';
+import { botVersionId } from './bot-version-id';
+import { createBotReloader, type BotReloader } from './bot-reloader';
 
 export interface AspaOverrides {
   stores?: Stores;
@@ -31,6 +35,8 @@ export interface AspaOverrides {
   integrations?: Record<string, Integration>;
   /** A bot loaded once and shared (tests start many servers). */
   loaded?: LoadedBot;
+  /** How a reload reads the files (tests: without training the NLU); default: loadBotFor(config). */
+  loadBot?: () => LoadedBot | Promise<LoadedBot>;
 }
 
 export interface Aspa {
@@ -42,6 +48,10 @@ export interface Aspa {
   server: http.Server;
   web: WebChannel;
   logger: Logger;
+  /** The loaded bot versions (the current one and those live conversations still run on). */
+  versions: BotVersionRegistry;
+  /** Hot reload: file watch, the studio's reload endpoint, switches announced by other instances. */
+  reloader: BotReloader;
   /** Starts listening; resolves with the bound port. */
   listen(port?: number, host?: string): Promise<number>;
   close(): Promise<void>;
@@ -69,7 +79,7 @@ export function loadBotFor(config: AspaConfig): LoadedBot {
  * The phone channel, built only when Twilio is configured (the twilio and Google clients are loaded then, and
  * the Google client is never built without credentials: it would probe the cloud metadata server).
  */
-async function createVoice(config: AspaConfig, engine: Engine, stores: Stores, loaded: LoadedBot, clock: Clock, logger: Logger) {
+async function createVoice(config: AspaConfig, engine: Engine, stores: Stores, versions: BotVersionRegistry, clock: Clock, logger: Logger) {
   const twilioConfig = config.twilio as { authToken: string; accountSid?: string };
   const { createVoiceChannel } = await import('../channels/voice/voice-channel');
   const { defaultVoiceConfig } = await import('../channels/voice/voice-config');
@@ -84,7 +94,7 @@ async function createVoice(config: AspaConfig, engine: Engine, stores: Stores, l
   const channel = createVoiceChannel({
     engine, clock, logger, customers: stores.customers, calls,
     messages: (key, locale) => {
-      const message = loaded.catalog.get(locale, key);
+      const message = versions.current().catalog.get(locale, key);
       return message?.voice?.[0] ?? message?.text[0];
     },
     config: {
@@ -141,6 +151,14 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const loaded = overrides.loaded ?? loadBotFor(config);
   const stores = overrides.stores ?? withBufferedAnalytics(await createStores(config, clock, logger), logger);
+  const versions = createBotVersionRegistry(
+    { id: botVersionId(config.flowsDir, config.localesDir), bot: loaded.bot, catalog: loaded.catalog, nlu: loaded.nlu },
+    { keepUnusedMs: config.idleTimeoutMs, now: () => clock.now() },
+  );
+  const reloader = createBotReloader({
+    versions, pointer: stores.botVersion, flowsDir: config.flowsDir, localesDir: config.localesDir,
+    load: overrides.loadBot ?? (() => loadBotFor(config)), logger, now: () => Date.now(), watch: config.watchFlows,
+  });
   const handoff = createHandoffService({
     tickets: stores.tickets,
     customers: stores.customers,
@@ -150,14 +168,12 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
     routing: {},
     sinks: { webhook: config.ticketWebhook },
     // Agents read Finnish: topic names in the ticket summary come from the fi button labels.
-    summary: { intentLabel: (intent) => { const label = loaded.catalog.get('fi', `intents.${intent}`); return label?.text[0]; } },
+    summary: { intentLabel: (intent) => { const label = versions.current().catalog.get('fi', `intents.${intent}`); return label?.text[0]; } },
     logger,
   });
   const metrics = createMetrics(stores.events, clock);
   const engine = metrics.instrument(createEngine({
-    bot: loaded.bot,
-    catalog: loaded.catalog,
-    nlu: loaded.nlu,
+    versions,
     stores,
     handoff,
     integrations: overrides.integrations ?? createIntegrations(config),
@@ -199,12 +215,14 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   });
 
   const botFramework = createBotFrameworkChannel({ engine, config: config.botFramework, logger, bus: stores.bus });
-  const voice = config.twilio && config.publicUrl ? await createVoice(config, engine, stores, loaded, clock, logger) : undefined;
+  const voice = config.twilio && config.publicUrl ? await createVoice(config, engine, stores, versions, clock, logger) : undefined;
+  const studio = createStudio({ sessions: web.sessions, reloader, logger });
+  await reloader.start();
 
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', store: config.store, flows: loaded.bot.flows, locales: config.locales });
+    res.json({ status: 'ok', store: config.store, flows: versions.current().bot.flows, locales: config.locales, botVersion: versions.current().id });
   });
   app.use(metrics.router);
   app.get('/api/analytics/summary', async (req, res, next) => {
@@ -222,6 +240,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   app.use(createApiRouter({ engine, logger, isAgent: (req) => web.isAgentRequest(req) }));
   if (voice) app.use('/voice', voice.router);
   app.use(botFramework.router);
+  app.use(studio.router);
   app.use(web.router);
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'No such endpoint.' } });
@@ -236,13 +255,14 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   });
 
   return {
-    config, engine, stores, handoff, app, server, web, logger,
+    config, engine, stores, handoff, app, server, web, logger, versions, reloader,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
       }),
     async close() {
+      await reloader.close();
       await dispatcher?.stop();
       await web.close();
       await voice?.close();

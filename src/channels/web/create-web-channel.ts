@@ -7,7 +7,7 @@ import type { Clock, Stores } from '../../core/ports';
 import type { ConversationEngine, OutboundMessage } from '../../core/services';
 import { isLocale } from '../../core/turn';
 import { createAgentConsole } from './agent-console/create-agent-console';
-import { createAgentSessions, loadAgentUsers } from './agent-console/agent-sessions';
+import { createAgentSessions, loadAgentUsers, type AgentSessions } from './agent-console/agent-sessions';
 import { escapeHtml } from './agent-console/agent-pages';
 import { createWebApi } from './create-web-api';
 import { resolveAssetsDir } from './resolve-assets-dir';
@@ -24,6 +24,8 @@ export interface WebChannel {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** True when the request carries a valid agent console login (lets agents read any conversation). */
   isAgentRequest(req: IncomingMessage): boolean;
+  /** The console's logins, for other pages behind the same login (the studio). */
+  sessions: AgentSessions;
   close(): Promise<void>;
 }
 
@@ -114,6 +116,7 @@ export function createWebChannel(deps: WebChannelDeps): WebChannel {
   return {
     router,
     isAgentRequest: agentConsole.isAgentRequest,
+    sessions,
     handleUpgrade(req, socket, head) {
       const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (pathname === '/ws') { widgetSockets.handleUpgrade(req, socket, head); return true; }
