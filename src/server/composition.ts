@@ -27,6 +27,7 @@ import { createBotVersionRegistry, type BotVersionRegistry } from '../core/bot-v
 import { createStudio } from '../channels/web/studio/create-studio';
 import { botVersionId } from './bot-version-id';
 import { createBotReloader, type BotReloader } from './bot-reloader';
+import { trainNluInWorker } from './train-nlu-worker';
 
 export interface AspaOverrides {
   stores?: Stores;
@@ -157,7 +158,11 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   );
   const reloader = createBotReloader({
     versions, pointer: stores.botVersion, flowsDir: config.flowsDir, localesDir: config.localesDir,
-    load: overrides.loadBot ?? (() => loadBotFor(config)), logger, now: () => Date.now(), watch: config.watchFlows,
+    load: overrides.loadBot ?? (async () => {
+      await trainNluInWorker({ localesDir: config.localesDir, locales: config.locales, cacheDir: path.join(config.dataDir, 'nlu-cache'), orderNumberPattern: config.orderNumberPattern });
+      return loadBotFor(config);
+    }),
+    logger, now: () => Date.now(), watch: config.watchFlows,
   });
   const handoff = createHandoffService({
     tickets: stores.tickets,
