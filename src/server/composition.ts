@@ -221,7 +221,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
 
   const botFramework = createBotFrameworkChannel({ engine, config: config.botFramework, logger, bus: stores.bus });
   const voice = config.twilio && config.publicUrl ? await createVoice(config, engine, stores, versions, clock, logger) : undefined;
-  const studio = createStudio({ sessions: web.sessions, reloader, logger });
+  const studio = createStudio({ sessions: web.sessions, reloader, versions, engine, flowsDir: config.flowsDir, locales: config.locales, logger });
   await reloader.start();
 
   const app = express();

@@ -1,15 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { BotVersionRegistry } from '../../../core/bot-versions';
 import type { Logger } from '../../../core/logger';
+import type { ReplyMessage } from '../../../core/reply';
+import type { ConversationEngine } from '../../../core/services';
+import type { Locale } from '../../../core/turn';
+import { loadFlows, type LoadedFlow } from '../../../flows/load-flows';
 import { hasRole, type AgentSessions } from '../agent-console/agent-sessions';
+import { escapeHtml } from '../agent-console/agent-pages';
 import { checkOrigin } from '../origin-policy';
 import type { BotReloader } from '../../../server/bot-reloader';
+import { problemsByState, renderFlowDiagram } from './flow-diagram';
+import { renderStudioPage } from './studio-page';
 
 export interface StudioDeps {
   sessions: AgentSessions;
   reloader: BotReloader;
+  versions: BotVersionRegistry;
+  engine: ConversationEngine;
+  flowsDir: string;
+  locales: Locale[];
   logger: Logger;
 }
+
+const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const MESSAGE_KEY = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/;
+
+const tryTurnSchema = z.strictObject({
+  conversationId: z.string().regex(/^studio-[A-Za-z0-9-]{1,64}$/).optional(),
+  locale: z.enum(['fi', 'en', 'sv']),
+  channel: z.enum(['web', 'voice']),
+  input: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('start') }),
+    z.strictObject({ kind: z.literal('text'), text: z.string().min(1).max(2000), sttConfidence: z.number().min(0).max(1).optional() }),
+    z.strictObject({ kind: z.literal('payload'), payload: z.string().min(1).max(100) }),
+    z.strictObject({ kind: z.literal('dtmf'), digits: z.string().regex(/^[0-9*#]{1,32}$/) }),
+    z.strictObject({ kind: z.literal('no_input') }),
+  ]),
+});
 
 export interface Studio {
   router: express.Router;
@@ -23,6 +55,34 @@ export interface Studio {
 export function createStudio(deps: StudioDeps): Studio {
   const { sessions, reloader, logger } = deps;
   const router = express.Router();
+
+  /** The flow files as they are on disk now (a refused change is what the designer needs to see), with their problems. */
+  const readFlows = (): { flows: LoadedFlow[]; problems: ReturnType<typeof problemsByState>; diagnostics: { file: string; line: number; column: number; severity: string; rule: string; message: string; hint: string }[] } => {
+    const loaded = loadFlows(deps.flowsDir);
+    const diagnostics = [...loaded.diagnostics, ...(reloader.status().rejected?.diagnostics ?? [])];
+    return { flows: loaded.flows, problems: [], diagnostics };
+  };
+  const flowById = (id: string) => {
+    const { flows, diagnostics } = readFlows();
+    const flow = flows.find((loaded) => loaded.flow.id === id);
+    if (!flow) return undefined;
+    const file = path.isAbsolute(flow.file) ? flow.file : path.resolve(flow.file);
+    const source = readFileSync(file, 'utf8');
+    const own = diagnostics.filter((diagnostic) => path.resolve(diagnostic.file) === file);
+    return { flow, source, problems: problemsByState(flow.flow, source, own as Parameters<typeof problemsByState>[2]) };
+  };
+
+  router.get('/studio', (req, res) => {
+    const session = sessions.fromRequest(req);
+    if (!session) { res.redirect(303, '/agent?next=studio'); return; }
+    res.setHeader('Content-Security-Policy', PAGE_CSP);
+    res.setHeader('Cache-Control', 'no-store');
+    if (!hasRole(session, 'designer')) {
+      res.status(403).type('html').send(`<!doctype html><meta charset="utf-8"><title>Studio</title><p>${escapeHtml(session.name)}: the studio needs the designer role.</p>`);
+      return;
+    }
+    res.type('html').send(renderStudioPage({ designer: session.name, locales: deps.locales }));
+  });
 
   const sameOriginOrNone = (req: IncomingMessage): boolean => {
     const verdict = checkOrigin(req.headers, []);
@@ -49,6 +109,79 @@ export function createStudio(deps: StudioDeps): Studio {
 
   router.get('/api/studio/versions', (_req, res) => {
     res.json(reloader.status());
+  });
+
+  router.get('/api/studio/flows', (_req, res) => {
+    const { flows, diagnostics } = readFlows();
+    res.json({
+      version: deps.versions.current().id,
+      rejected: reloader.status().rejected,
+      flows: flows.map((loaded) => ({
+        id: loaded.flow.id, file: loaded.file, description: loaded.flow.description ?? '', states: Object.keys(loaded.flow.states).length,
+        problems: diagnostics.filter((diagnostic) => path.resolve(diagnostic.file) === path.resolve(loaded.file)).length,
+      })),
+      diagnostics,
+    });
+  });
+
+  router.get('/api/studio/flows/:id/diagram.svg', (req, res) => {
+    const found = flowById(String(req.params.id));
+    if (!found) { res.status(404).json({ error: 'flow_not_found', message: `No flow ${String(req.params.id)}.` }); return; }
+    res.type('image/svg+xml').setHeader('Cache-Control', 'no-store');
+    res.send(renderFlowDiagram(found.flow.flow, found.problems));
+  });
+
+  router.get('/api/studio/flows/:id/states/:state', (req, res) => {
+    const found = flowById(String(req.params.id));
+    const stateId = String(req.params.state);
+    const state = found?.flow.flow.states[stateId];
+    if (!found || !state) { res.status(404).json({ error: 'state_not_found', message: `No state ${stateId} in flow ${String(req.params.id)}.` }); return; }
+    // The state's lines in the file: from its key to the next state's key.
+    const lines = found.source.split('\n');
+    const from = found.flow.keyPosition(['states', stateId]).line;
+    let to = from;
+    while (to < lines.length && (to === from || /^\s{3,}|^\s*$/.test(lines[to]))) to += 1;
+    const catalog = deps.versions.current().catalog;
+    const keys = new Set<string>();
+    const collect = (value: unknown): void => {
+      if (typeof value === 'string' && MESSAGE_KEY.test(value) && deps.locales.some((locale) => catalog.get(locale, value))) keys.add(value);
+      else if (Array.isArray(value)) value.forEach(collect);
+      else if (value && typeof value === 'object') Object.values(value).forEach(collect);
+    };
+    collect(state);
+    const leadingHere = Object.entries(found.flow.flow.states).flatMap(([otherId, other]) =>
+      Object.entries(other.on_intent ?? {}).filter(([, target]) => target === stateId).map(([intent]) => ({ from: otherId, intent })));
+    res.json({
+      flow: found.flow.flow.id, state: stateId, file: found.flow.file,
+      yaml: lines.slice(from - 1, to).map((text, index) => ({ line: from + index, text })).filter((entry, index, all) => index < all.length - 1 || entry.text.trim() !== ''),
+      messages: [...keys].map((key) => ({ key, locales: Object.fromEntries(deps.locales.map((locale) => [locale, catalog.get(locale, key) ?? null])) })),
+      intentsLeadingHere: leadingHere,
+      problems: found.problems.filter((problem) => problem.state === stateId),
+    });
+  });
+
+  router.post('/api/studio/try', async (req, res, next) => {
+    const parsed = tryTurnSchema.safeParse(req.body);
+    if (!parsed.success) { res.status(400).json({ error: 'invalid_request', message: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') }); return; }
+    try {
+      const { locale, channel, input } = parsed.data;
+      const conversationId = parsed.data.conversationId ?? `studio-${randomUUID()}`;
+      const result = await deps.engine.handleTurn({ conversationId, channel, locale, input, ...(channel === 'voice' ? { customer: { phone: '+358401234567' } } : {}) } as Parameters<ConversationEngine['handleTurn']>[0]);
+      const record = await deps.engine.getConversation(conversationId);
+      const customerLine = [...(record?.transcript ?? [])].reverse().find((entry) => entry.from === 'customer');
+      const text = input.kind === 'text' ? input.text : input.kind === 'dtmf' ? input.digits : undefined;
+      const version = deps.versions.get(record?.botVersion ?? '') ?? deps.versions.current();
+      const understood = text ? version.nlu.understand(text, { locale: result.locale, now: Date.now() }) : undefined;
+      res.json({
+        conversationId, state: result.state, locale: result.locale, ended: result.ended, ticketId: result.ticketId ?? null, botVersion: record?.botVersion,
+        replies: result.replies.map((reply) => reply.kind === 'message'
+          ? { kind: 'message', key: (reply as ReplyMessage).key, text: (reply as ReplyMessage).text, voice: (reply as ReplyMessage).voice, quickReplies: (reply as ReplyMessage).quickReplies }
+          : reply),
+        nlu: understood && customerLine ? { intent: customerLine.intent, confidence: customerLine.confidence, entities: understood.entities.map((entity) => ({ type: entity.type, value: entity.value, text: entity.text })) } : undefined,
+      });
+    } catch (error) {
+      next(error);
+    }
   });
 
   router.post('/api/studio/reload', async (req, res, next) => {
