@@ -1,6 +1,6 @@
 // One file on purpose: the turn pipeline and the agent operations share the per-conversation lock, the record
 // handling and the live dialog actors, and reading the turn top to bottom in one place is what keeps it correct.
-import { createActor, waitFor, type AnyActorRef, type AnyStateMachine, type Snapshot } from 'xstate';
+import { createActor, waitFor, type AnyActorRef, type AnyStateMachine, type InspectionEvent, type Snapshot } from 'xstate';
 import { intentMatches, MAIN_FLOW, provideImplementations, type CompiledBot } from '../flows/compile-flow';
 import type { DialogEmitted, DialogEnv, DialogEvent, IntegrationOutput, WaitingStateMeta } from '../flows/dialog-types';
 import type { MessageCatalog } from '../i18n/message-catalog';
@@ -63,6 +63,15 @@ interface EngineServices {
   clock: Clock;
   logger: Logger;
   options?: Partial<EngineOptions>;
+  /** Sees every state a dialog passes through, transient ones included (conversation-test coverage). */
+  onStateChange?: (change: StateChange) => void;
+}
+
+export interface StateChange {
+  conversationId: string;
+  /** `flow.state` before the step; undefined for the first state of a new dialog. */
+  from?: string;
+  to: string;
 }
 
 /** One fixed bot, or the registry of versions a hot-reloading deployment keeps (see bot-versions.ts). */
@@ -293,6 +302,22 @@ export function createEngine(deps: EngineDeps): Engine {
     return '';
   };
 
+  /** An actor's inspector reporting its state changes to onStateChange (none when nobody listens). */
+  const inspectorFor = (conversationId: string, initial: string | undefined): ((event: InspectionEvent) => void) | undefined => {
+    const listener = deps.onStateChange;
+    if (!listener) return undefined;
+    let last = initial;
+    return (event) => {
+      // A new dialog's first state is in its first snapshot; after that, only the dialog machine takes microsteps
+      // (its invoked integrations and tickets are promises).
+      if (event.type !== '@xstate.microstep' && !(event.type === '@xstate.snapshot' && last === undefined)) return;
+      const to = stateName((event.snapshot as { value?: unknown }).value);
+      if (!to || to === last) return;
+      listener({ conversationId, from: last, to });
+      last = to;
+    };
+  };
+
   const validateTurn = (turn: Turn): void => {
     if (!isValidConversationId(turn.conversationId)) {
       throw new InvalidTurnError('invalid_conversation_id', 'The conversation id may only contain letters, digits, - and _ (1–128 characters).');
@@ -472,9 +497,10 @@ export function createEngine(deps: EngineDeps): Engine {
     const { machine, knownPayloads } = runtimeOf(version);
     const catalog = version.catalog;
     const startActor = (options: { snapshot?: Snapshot<unknown>; env: DialogEnv }) => {
+      const inspect = inspectorFor(record.id, options.snapshot ? record.state : undefined);
       const created = options.snapshot
-        ? createActor(machine, { snapshot: options.snapshot, input: {} })
-        : createActor(machine, { input: { conversationId: record.id, env: options.env } });
+        ? createActor(machine, { snapshot: options.snapshot, input: {}, inspect })
+        : createActor(machine, { input: { conversationId: record.id, env: options.env }, inspect });
       for (const type of ['say', 'handoff', 'survey', 'end'] as const) created.on(type, (event) => liveSink.emitted.push(event as DialogEmitted));
       created.start();
       return created;
