@@ -146,6 +146,18 @@ async function createStores(config: AspaConfig, clock: Clock, logger: Logger): P
   return createEmbeddedStores({ dataDir: config.dataDir, clock });
 }
 
+/** The conversation tests (as `aspa test` finds them) on the current version, with their coverage of the flows. */
+async function runStudioTests(config: AspaConfig, versions: BotVersionRegistry, integrations: Record<string, Integration>) {
+  const { runScripts } = await import('../testing/run-scripts');
+  const { createCoverageRecorder } = await import('../testing/flow-coverage');
+  const { loadFlows } = await import('../flows/load-flows');
+  const current = versions.current();
+  const coverage = createCoverageRecorder(loadFlows(config.flowsDir).flows.map((loaded) => loaded.flow));
+  const paths = [path.resolve('test/conversations'), path.resolve('test/voice/conversations')].filter((dir) => fs.existsSync(dir));
+  const run = await runScripts(paths, { bot: current.bot, catalog: current.catalog, nlu: current.nlu, diagnostics: [] }, integrations, { onStateChange: coverage.record });
+  return { ...run, coverage: coverage.report() };
+}
+
 /** The composition root: the only place that knows which adapters are in use. */
 export async function createAspa(config: AspaConfig, overrides: AspaOverrides = {}): Promise<Aspa> {
   const clock = overrides.clock ?? systemClock;
@@ -221,7 +233,10 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
 
   const botFramework = createBotFrameworkChannel({ engine, config: config.botFramework, logger, bus: stores.bus });
   const voice = config.twilio && config.publicUrl ? await createVoice(config, engine, stores, versions, clock, logger) : undefined;
-  const studio = createStudio({ sessions: web.sessions, reloader, versions, engine, flowsDir: config.flowsDir, locales: config.locales, logger });
+  const studio = createStudio({
+    sessions: web.sessions, reloader, versions, engine, flowsDir: config.flowsDir, locales: config.locales, logger,
+    runTests: () => runStudioTests(config, versions, overrides.integrations ?? createIntegrations(config)),
+  });
   await reloader.start();
 
   const app = express();

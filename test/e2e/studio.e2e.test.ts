@@ -59,7 +59,7 @@ describe('flow studio in Chromium', () => {
   const shot = (name: string) => page.screenshot({ path: path.join(IMAGES, `${name}.png`) });
   const botLines = () => page.locator('#try-log li.bot').allTextContents();
 
-  it('draws the flows, shows a state, chats in Finnish and by phone, and serves an edited message without a restart', async () => {
+  it('draws the flows, shows a state, chats in Finnish and by phone, shows test coverage, and serves an edited message without a restart', async () => {
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(`${base}/studio`);
@@ -102,6 +102,16 @@ describe('flow studio in Chromium', () => {
     await page.click('#try-dtmf-send');
     await page.waitForFunction(() => document.querySelectorAll('#try-log li.customer').length >= 2 && document.querySelector('#try-state')?.textContent !== 'order_status.ask_number');
     await shot('studio-phone-try-it');
+
+    // The conversation tests, and what they cover of the order flow: untested states dashed and listed.
+    await page.click('#run-tests');
+    await page.waitForFunction(() => /\d+ passed, 0 failed/.test(document.querySelector('#test-status')?.textContent ?? ''), undefined, { timeout: 90_000 });
+    await page.locator('#flow-list button', { hasText: 'order_status' }).click();
+    await page.locator('#coverage:not([hidden])').waitFor();
+    expect(await page.locator('#coverage').textContent()).toMatch(/order_status: states \d+\/20, transitions \d+\/\d+ tested/);
+    expect(await page.locator('svg.flow-diagram .node.uncovered').count()).toBeGreaterThan(0);
+    expect(await page.locator('svg.flow-diagram .node.uncovered[data-state="ask_number"]').count()).toBe(0);
+    await shot('studio-coverage');
 
     // A designer changes the message in locales/fi/messages.yaml; the studio reloads it as a new version.
     const messages = path.join(dir, 'locales', 'fi', 'messages.yaml');

@@ -16,6 +16,34 @@
   };
 
   let currentFlow = 'main';
+  let coverage;
+
+  /** Untested states dashed, and the flow's untested states and transitions listed under the diagram. */
+  function showCoverage() {
+    const box = $('coverage');
+    if (!coverage) { box.hidden = true; return; }
+    const covered = new Set(coverage.coveredStates);
+    const taken = new Set(coverage.coveredTransitions);
+    for (const node of document.querySelectorAll('#diagram .node[data-state]')) {
+      const state = node.getAttribute('data-state');
+      if (!state.startsWith('__')) node.classList.toggle('uncovered', !covered.has(`${currentFlow}.${state}`));
+    }
+    for (const edge of document.querySelectorAll('#diagram .edge')) {
+      const from = edge.getAttribute('data-from');
+      const to = edge.getAttribute('data-to');
+      if (!from.startsWith('__') && !to.startsWith('__')) edge.classList.toggle('uncovered', !taken.has(`${currentFlow}.${from}->${currentFlow}.${to}`));
+    }
+    const numbers = coverage.byFlow[currentFlow];
+    const prefix = `${currentFlow}.`;
+    const states = coverage.states.uncovered.filter((state) => state.startsWith(prefix));
+    const transitions = coverage.transitions.uncovered.filter((t) => t.from.startsWith(prefix));
+    box.replaceChildren(
+      el('strong', { textContent: numbers ? `${currentFlow}: states ${numbers.coveredStates}/${numbers.states}, transitions ${numbers.coveredTransitions}/${numbers.transitions} tested` : '' }),
+      states.length ? el('p', { className: 'untested-states', textContent: `Untested states: ${states.map((s) => s.slice(prefix.length)).join(', ')}` }) : '',
+      transitions.length ? el('p', { className: 'untested-transitions', textContent: `Untested transitions: ${transitions.map((t) => `${t.from.slice(prefix.length)} → ${t.to.slice(prefix.length)} (${t.label})`).join(', ')}` }) : '',
+    );
+    box.hidden = false;
+  }
 
   async function loadFlows() {
     const { body } = await api('/api/studio/flows');
@@ -50,6 +78,7 @@
       node.addEventListener('keydown', (event) => { if (event.key === 'Enter') showState(id, state, node); });
     }
     $('state-details').hidden = true;
+    showCoverage();
   }
 
   async function showState(flow, state, node) {
@@ -129,6 +158,14 @@
     $('try-dtmf-send').addEventListener('click', () => {
       const digits = $('try-dtmf').value.trim();
       if (/^[0-9*#]{1,32}$/.test(digits)) turn({ kind: 'dtmf', digits }, `(keys ${digits})`);
+    });
+    $('run-tests').addEventListener('click', async () => {
+      $('test-status').textContent = 'running tests…';
+      const { status, body } = await api('/api/studio/tests', {});
+      if (status !== 200) { $('test-status').textContent = 'tests could not run'; return; }
+      coverage = body.coverage;
+      $('test-status').textContent = `${body.passed} passed, ${body.failed} failed · states ${coverage.states.covered}/${coverage.states.total} · transitions ${coverage.transitions.covered}/${coverage.transitions.total}`;
+      showCoverage();
     });
     $('reload').addEventListener('click', async () => {
       $('reload-status').textContent = 'reloading…';

@@ -14,6 +14,7 @@ import { hasRole, type AgentSessions } from '../agent-console/agent-sessions';
 import { escapeHtml } from '../agent-console/agent-pages';
 import { checkOrigin } from '../origin-policy';
 import type { BotReloader } from '../../../server/bot-reloader';
+import type { FlowCoverage } from '../../../testing/flow-coverage';
 import { problemsByState, renderFlowDiagram } from './flow-diagram';
 import { renderStudioPage } from './studio-page';
 
@@ -25,6 +26,14 @@ export interface StudioDeps {
   flowsDir: string;
   locales: Locale[];
   logger: Logger;
+  /** Runs the conversation tests on the current version and measures their coverage of the flows. */
+  runTests: () => Promise<StudioTestRun>;
+}
+
+export interface StudioTestRun {
+  results: { name: string; file: string; passed: boolean; failures: string[] }[];
+  problems: string[];
+  coverage: FlowCoverage;
 }
 
 const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -158,6 +167,23 @@ export function createStudio(deps: StudioDeps): Studio {
       intentsLeadingHere: leadingHere,
       problems: found.problems.filter((problem) => problem.state === stateId),
     });
+  });
+
+  // One run at a time: a second click while tests run gets the same run.
+  let testRun: Promise<StudioTestRun> | undefined;
+  router.post('/api/studio/tests', async (_req, res, next) => {
+    try {
+      testRun ??= deps.runTests().finally(() => { testRun = undefined; });
+      const run = await testRun;
+      const failed = run.results.filter((result) => !result.passed);
+      res.json({
+        passed: run.results.length - failed.length, failed: failed.length + run.problems.length, problems: run.problems,
+        failures: failed.map((result) => ({ name: result.name, file: result.file, failures: result.failures })),
+        coverage: run.coverage,
+      });
+    } catch (error) {
+      next(error);
+    }
   });
 
   router.post('/api/studio/try', async (req, res, next) => {

@@ -22,12 +22,15 @@ export function renderStudioPage(options: { designer: string; locales: Locale[] 
   <span class="version">version <code id="version">…</code></span>
   <button type="button" id="reload">Reload from files</button>
   <span id="reload-status" role="status"></span>
+  <button type="button" id="run-tests">Run tests</button>
+  <span id="test-status" role="status"></span>
   <span class="who">${escapeHtml(options.designer)}</span>
 </header>
 <main class="layout">
   <nav class="flows" aria-label="Flows"><h2>Flows</h2><ul id="flow-list"></ul></nav>
   <section class="canvas" aria-label="Diagram">
     <div id="problems" class="problems" hidden></div>
+    <div id="coverage" class="coverage" hidden></div>
     <div id="diagram" class="diagram"></div>
     <section id="state-details" class="details" hidden aria-label="State details"></section>
   </section>
