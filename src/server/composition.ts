@@ -22,7 +22,8 @@ import { createApiRouter, createErrorHandler } from './create-api-router';
 import { createLogger } from './create-logger';
 import { createMetrics } from './create-metrics';
 import { computeServiceMetrics } from '../analytics/service-metrics';
-import { loadBot, type LoadedBot } from './load-bot';
+import { checkBot, loadBot, type LoadedBot } from './load-bot';
+import type { Diagnostic } from '../flows/diagnostic';
 import { createBotVersionRegistry, type BotVersionRegistry } from '../core/bot-versions';
 import { createStudio } from '../channels/web/studio/create-studio';
 import { botVersionId } from './bot-version-id';
@@ -38,6 +39,8 @@ export interface AspaOverrides {
   loaded?: LoadedBot;
   /** How a reload reads the files (tests: without training the NLU); default: loadBotFor(config). */
   loadBot?: () => LoadedBot | Promise<LoadedBot>;
+  /** How the studio checks an edited locale folder (tests: without training the NLU); default: checkBot. */
+  validateLocales?: (localesDir: string) => Diagnostic[];
 }
 
 export interface Aspa {
@@ -236,6 +239,11 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   const studio = createStudio({
     sessions: web.sessions, reloader, versions, engine, flowsDir: config.flowsDir, locales: config.locales, logger,
     runTests: () => runStudioTests(config, versions, overrides.integrations ?? createIntegrations(config)),
+    localesDir: config.localesDir,
+    validateLocales: overrides.validateLocales ?? ((localesDir) => checkBot({
+      flowsDir: config.flowsDir, localesDir, locales: config.locales, cacheDir: path.join(config.dataDir, 'nlu-cache'),
+      orderNumberPattern: config.orderNumberPattern, oosThreshold: config.nluOosThreshold, integrations: INTEGRATIONS,
+    }).diagnostics),
   });
   await reloader.start();
 

@@ -15,8 +15,8 @@ const NEW_TEXT = 'Mikä on tilausnumerosi? Se on tilausvahvistuksessa, esimerkik
 
 /**
  * The studio in a real browser, on a copy of the demo bot: the diagram of the flows, a state's details, the try-it
- * chat in Finnish and as a phone caller, and a message changed in the files going live in a new conversation
- * through the studio's reload, without a restart. Screenshots go to docs/images/ (used in docs/flows.md).
+ * chat in Finnish and as a phone caller, the conversation tests' coverage, and a message edited in the browser
+ * going live in a new conversation without a restart. Screenshots go to docs/images/ (used in docs/flows.md).
  */
 describe('flow studio in Chromium', () => {
   let dir: string;
@@ -113,13 +113,22 @@ describe('flow studio in Chromium', () => {
     expect(await page.locator('svg.flow-diagram .node.uncovered[data-state="ask_number"]').count()).toBe(0);
     await shot('studio-coverage');
 
-    // A designer changes the message in locales/fi/messages.yaml; the studio reloads it as a new version.
-    const messages = path.join(dir, 'locales', 'fi', 'messages.yaml');
-    fs.writeFileSync(messages, fs.readFileSync(messages, 'utf8').replace(OLD_TEXT, NEW_TEXT));
+    // Edit the message in the browser: a diff to confirm, validated with the whole bot, saved to the file and live.
+    await page.locator('.node[data-state="ask_number"]').click();
+    await page.locator('#state-details h3', { hasText: 'order_status.ask_number' }).waitFor();
     const before = await page.locator('#version').textContent();
-    await page.click('#reload');
+    await page.locator('#state-details tr', { hasText: 'order_status.ask_number' }).locator('td').nth(1).locator('button.edit-message').click();
+    await page.fill('#edit-text', NEW_TEXT);
+    await page.click('#edit-preview');
+    await page.locator('#edit-result pre.diff .added').first().waitFor();
+    expect(await page.locator('#edit-result pre.diff .removed').first().textContent()).toContain(OLD_TEXT);
+    expect(await page.locator('#edit-result pre.diff .added').first().textContent()).toContain(NEW_TEXT);
+    await shot('studio-edit-message');
+    expect(await page.locator('#edit-save').isDisabled()).toBe(false);
+    await page.click('#edit-save');
     await page.waitForFunction((old) => document.querySelector('#version')?.textContent !== old, before);
-    expect(await page.locator('#reload-status').textContent()).toBe('activated');
+    expect(await page.locator('#reload-status').textContent()).toBe('saved order_status.ask_number (fi) · activated');
+    expect(fs.readFileSync(path.join(dir, 'locales', 'fi', 'messages.yaml'), 'utf8')).toContain(`text: "${NEW_TEXT}"`);
 
     // A new conversation gets the new text.
     await page.selectOption('#try-channel', 'web');

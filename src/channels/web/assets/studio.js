@@ -96,10 +96,51 @@
         el('tr', {}, el('th', { textContent: 'message' }), ...locales.map((locale) => el('th', { textContent: locale }))),
         ...body.messages.map((message) => el('tr', {}, el('td', { textContent: message.key }), ...locales.map((locale) => el('td', {},
           variants(message.locales[locale], 'text'),
-          message.locales[locale] && message.locales[locale].voice ? el('div', { className: 'voice', textContent: `☎ ${variants(message.locales[locale], 'voice')}` }) : ''))))) : '',
+          message.locales[locale] && message.locales[locale].voice ? el('div', { className: 'voice', textContent: `☎ ${variants(message.locales[locale], 'voice')}` }) : '',
+          message.locales[locale] ? el('button', { type: 'button', className: 'edit-message', textContent: 'Edit', onclick: () => editMessage(flow, state, node, message.key, locale, message.locales[locale]) }) : ''))))) : '',
       body.intentsLeadingHere.length ? el('p', { textContent: `Intents leading here: ${body.intentsLeadingHere.map((i) => `${i.intent} (from ${i.from})`).join(', ')}` }) : '',
     );
     details.hidden = false;
+  }
+
+  /** Edit a message: variants one per line, a diff and the bot's validation before anything is written. */
+  function editMessage(flow, state, node, key, locale, template) {
+    const text = el('textarea', { id: 'edit-text', rows: 3, value: template.text.join('\n') });
+    const voice = el('textarea', { id: 'edit-voice', rows: 2, value: (template.voice || []).join('\n') });
+    const result = el('div', { id: 'edit-result' });
+    const save = el('button', { type: 'button', id: 'edit-save', textContent: 'Save', disabled: true });
+    const edit = () => ({ locale, key, text: text.value.split('\n').map((v) => v.trim()).filter(Boolean), voice: voice.value.split('\n').map((v) => v.trim()).filter(Boolean) });
+    let previewed;
+    const preview = async () => {
+      save.disabled = true;
+      const { status, body } = await api('/api/studio/messages/preview', edit());
+      if (status !== 200) { result.replaceChildren(el('p', { className: 'problem', textContent: body.message })); return; }
+      previewed = body.content;
+      result.replaceChildren(
+        el('pre', { className: 'diff' }, ...body.diff.map((line) => el('div', { className: line.kind, textContent: `${line.kind === 'added' ? '+' : line.kind === 'removed' ? '-' : ' '} ${line.line} ${line.text}` }))),
+        ...body.problems.map((p) => el('p', { className: 'problem', textContent: `⚠ ${p.file}:${p.line} ${p.message} Fix: ${p.hint}` })),
+      );
+      save.disabled = body.problems.length > 0;
+      result.scrollIntoView({ block: 'end' });
+    };
+    save.addEventListener('click', async () => {
+      save.disabled = true;
+      const { status, body } = await api('/api/studio/messages/save', { ...edit(), content: previewed });
+      if (status !== 200) { result.append(el('p', { className: 'problem', textContent: body.message })); return; }
+      $('reload-status').textContent = `saved ${key} (${locale}) · ${body.reload.status}`;
+      await loadFlows();
+      await showFlow(flow);
+      const again = document.querySelector(`#diagram .node[data-state="${CSS.escape(state)}"]`);
+      if (again) await showState(flow, state, again);
+    });
+    $('state-details').append(el('section', { className: 'editor' },
+      el('h4', { textContent: `Edit ${key} (${locale})` }),
+      el('label', {}, 'Chat variants, one per line', text),
+      el('label', {}, 'Phone variants (☎), one per line', voice),
+      el('div', {}, el('button', { type: 'button', id: 'edit-preview', textContent: 'Preview', onclick: preview }), save),
+      result,
+    ));
+    text.focus();
   }
 
   // Try it: one conversation at a time, as a web customer or a phone caller.

@@ -15,7 +15,9 @@ import { escapeHtml } from '../agent-console/agent-pages';
 import { checkOrigin } from '../origin-policy';
 import type { BotReloader } from '../../../server/bot-reloader';
 import type { FlowCoverage } from '../../../testing/flow-coverage';
+import type { Diagnostic } from '../../../flows/diagnostic';
 import { problemsByState, renderFlowDiagram } from './flow-diagram';
+import { createMessageEditor, MessageEditError } from './message-editor';
 import { renderStudioPage } from './studio-page';
 
 export interface StudioDeps {
@@ -28,6 +30,9 @@ export interface StudioDeps {
   logger: Logger;
   /** Runs the conversation tests on the current version and measures their coverage of the flows. */
   runTests: () => Promise<StudioTestRun>;
+  localesDir: string;
+  /** Every problem the bot would have with this locale folder (the reload's validation), for message edits. */
+  validateLocales: (localesDir: string) => Diagnostic[] | Promise<Diagnostic[]>;
 }
 
 export interface StudioTestRun {
@@ -38,6 +43,14 @@ export interface StudioTestRun {
 
 const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 const MESSAGE_KEY = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/;
+
+const messageEditSchema = z.strictObject({
+  locale: z.enum(['fi', 'en', 'sv']),
+  key: z.string().max(200),
+  text: z.array(z.string()).min(1).max(20),
+  voice: z.array(z.string()).max(20).default([]),
+  content: z.string().max(2_000_000).optional(),
+});
 
 const tryTurnSchema = z.strictObject({
   conversationId: z.string().regex(/^studio-[A-Za-z0-9-]{1,64}$/).optional(),
@@ -64,6 +77,13 @@ export interface Studio {
 export function createStudio(deps: StudioDeps): Studio {
   const { sessions, reloader, logger } = deps;
   const router = express.Router();
+  /** Saves one at a time: two designers saving at once never interleave their read and write of a file. */
+  let editing: Promise<unknown> = Promise.resolve();
+  const serialEdits = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = editing.then(work, work);
+    editing = next.catch(() => undefined);
+    return next;
+  };
 
   /** The flow files as they are on disk now (a refused change is what the designer needs to see), with their problems. */
   const readFlows = (): { flows: LoadedFlow[]; problems: ReturnType<typeof problemsByState>; diagnostics: { file: string; line: number; column: number; severity: string; rule: string; message: string; hint: string }[] } => {
@@ -167,6 +187,43 @@ export function createStudio(deps: StudioDeps): Studio {
       intentsLeadingHere: leadingHere,
       problems: found.problems.filter((problem) => problem.state === stateId),
     });
+  });
+
+  const editor = createMessageEditor({ localesDir: deps.localesDir, validate: deps.validateLocales });
+  const editOf = (req: Request, res: Response) => {
+    const parsed = messageEditSchema.safeParse(req.body);
+    if (!parsed.success) res.status(400).json({ error: 'invalid_request', message: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') });
+    else if (!deps.locales.includes(parsed.data.locale)) res.status(400).json({ error: 'invalid_request', message: `locale: use one of ${deps.locales.join(', ')}` });
+    else return parsed.data;
+    return undefined;
+  };
+  const editFailed = (error: unknown, res: Response, next: NextFunction): void => {
+    if (error instanceof MessageEditError) res.status(error.code === 'unknown_key' ? 404 : 422).json({ error: error.code, message: error.message });
+    else next(error);
+  };
+
+  router.post('/api/studio/messages/preview', async (req, res, next) => {
+    const edit = editOf(req, res);
+    if (!edit) return;
+    try {
+      res.json(await editor.preview(edit));
+    } catch (error) {
+      editFailed(error, res, next);
+    }
+  });
+
+  router.post('/api/studio/messages/save', async (req, res, next) => {
+    const edit = editOf(req, res);
+    if (!edit) return;
+    if (!edit.content) { res.status(400).json({ error: 'preview_first', message: 'Preview the change first and send its content.' }); return; }
+    try {
+      const saved = await serialEdits(() => editor.save(edit, edit.content as string));
+      logger.info('studio.message.saved', { by: sessions.fromRequest(req)?.name, locale: edit.locale, key: edit.key });
+      const reload = await reloader.reload('studio_edit');
+      res.json({ saved: true, file: saved.file, reload });
+    } catch (error) {
+      editFailed(error, res, next);
+    }
   });
 
   // One run at a time: a second click while tests run gets the same run.
