@@ -86,10 +86,9 @@ export function createStudio(deps: StudioDeps): Studio {
   };
 
   /** The flow files as they are on disk now (a refused change is what the designer needs to see), with their problems. */
-  const readFlows = (): { flows: LoadedFlow[]; problems: ReturnType<typeof problemsByState>; diagnostics: { file: string; line: number; column: number; severity: string; rule: string; message: string; hint: string }[] } => {
+  const readFlows = (): { flows: LoadedFlow[]; diagnostics: Diagnostic[] } => {
     const loaded = loadFlows(deps.flowsDir);
-    const diagnostics = [...loaded.diagnostics, ...(reloader.status().rejected?.diagnostics ?? [])];
-    return { flows: loaded.flows, problems: [], diagnostics };
+    return { flows: loaded.flows, diagnostics: [...loaded.diagnostics, ...(reloader.status().rejected?.diagnostics ?? [])] };
   };
   const flowById = (id: string) => {
     const { flows, diagnostics } = readFlows();
@@ -98,7 +97,7 @@ export function createStudio(deps: StudioDeps): Studio {
     const file = path.isAbsolute(flow.file) ? flow.file : path.resolve(flow.file);
     const source = readFileSync(file, 'utf8');
     const own = diagnostics.filter((diagnostic) => path.resolve(diagnostic.file) === file);
-    return { flow, source, problems: problemsByState(flow.flow, source, own as Parameters<typeof problemsByState>[2]) };
+    return { flow, source, problems: problemsByState(flow.flow, source, own) };
   };
 
   router.get('/studio', (req, res) => {
