@@ -14,6 +14,7 @@ import { formatDiagnostic, hasErrors } from './flows/diagnostic';
 import { createAspa, createHandoffFor, createIntegrations, engineOptionsFor, INTEGRATIONS, loadBotFor } from './server/composition';
 import { BotLoadError, checkBot } from './server/load-bot';
 import { createMemoryStores } from './stores/memory/create-memory-stores';
+import { createCoverageRecorder, formatCoverage } from './testing/flow-coverage';
 import { runScripts } from './testing/run-scripts';
 
 const USAGE = `aspa — conversational engine for customer service
@@ -23,7 +24,7 @@ Usage:
   aspa chat [--locale fi|en|sv]      chat with the bot in the terminal
   aspa validate [--flows DIR] [--locales DIR]
                                      check flows, messages and NLU data; lists every problem
-  aspa test [FILE|DIR ...]           run conversation tests, chat and phone calls
+  aspa test [FILE|DIR ...] [--coverage]  run conversation tests, chat and phone calls (--coverage: states and transitions they reach)
                                      (default: test/conversations and test/voice/conversations)
   aspa eval [DIR|FILE ...] [--json] evaluate whole conversations: the share of scripts that pass, per
                                      language and kind (default: test/conversations/realistic)
@@ -168,8 +169,11 @@ async function validate(args: string[]): Promise<number> {
 async function test(args: string[]): Promise<number> {
   const cfg = config();
   const loaded = loadBotFor(cfg);
+  const withCoverage = args.includes('--coverage');
+  const coverage = withCoverage ? createCoverageRecorder(loaded.flows ?? []) : undefined;
+  args = args.filter((arg) => arg !== '--coverage');
   const paths = args.length > 0 ? args : [path.resolve('test/conversations'), path.resolve('test/voice/conversations')].filter((dir) => fs.existsSync(dir));
-  const { results, problems } = await runScripts(paths, loaded, createIntegrations(cfg));
+  const { results, problems } = await runScripts(paths, loaded, createIntegrations(cfg), { onStateChange: coverage?.record });
   for (const problem of problems) console.log(`INVALID ${problem}`);
   for (const result of results) {
     console.log(`${result.passed ? 'PASS' : 'FAIL'} ${path.relative(process.cwd(), result.file)} — ${result.name}`);
@@ -179,6 +183,7 @@ async function test(args: string[]): Promise<number> {
     }
   }
   const failed = results.filter((result) => !result.passed).length + problems.length;
+  if (coverage) process.stdout.write(formatCoverage(coverage.report()));
   console.log(`${results.length - failed + problems.length} passed, ${failed} failed`);
   return failed === 0 ? 0 : 1;
 }

@@ -59,6 +59,8 @@ const envSchema = z.object({
   MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).optional(),
   MICROSOFT_APP_TENANT_ID: optionalText,
   GOOGLE_SPEECH: z.enum(['on', 'off']).default('off'),
+  /** Reload the bot when a file in the flow or locale folder changes (validated first; a broken change is not served). */
+  ASPA_WATCH_FLOWS: z.enum(['on', 'off']).default('on'),
   /** Speech model per language: `fi=experimental_conversations,sv=googlev2_telephony` (Gather) or Google models (stream mode). */
   /** Out-of-scope threshold of the NLU: `0.4` for every language or `fi=0.35,en=0.4`; unset = calibrated per model. */
   NLU_OOS_THRESHOLD: optionalText,
@@ -98,6 +100,8 @@ export interface AspaConfig {
   voiceMode: 'gather' | 'stream';
   voiceTransfer: { number?: string; sip?: string; enqueue: boolean; emergencyNumber?: string; callerId?: string };
   googleSpeech: boolean;
+  /** Hot reload on file changes in flowsDir and localesDir. */
+  watchFlows: boolean;
   speechModels: Partial<Record<Locale, string>>;
   /** Out-of-scope thresholds set by the bot's designer; a language without one uses its model's calibrated threshold. */
   nluOosThreshold: Partial<Record<Locale, number>>;
@@ -238,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     voiceMode: values.VOICE_MODE,
     voiceTransfer: { number: values.VOICE_TRANSFER_NUMBER, sip: values.VOICE_TRANSFER_SIP, enqueue: values.VOICE_TRANSFER_QUEUE === 'on', emergencyNumber: values.VOICE_EMERGENCY_NUMBER, callerId: values.VOICE_CALLER_ID },
     googleSpeech: values.GOOGLE_SPEECH === 'on',
+    watchFlows: values.ASPA_WATCH_FLOWS === 'on',
     speechModels: Object.fromEntries((values.VOICE_SPEECH_MODELS ?? '').split(',').filter(Boolean).map((pair) => pair.split('=') as [Locale, string])),
     nluOosThreshold: oosThreshold.thresholds,
     botFramework: { appId: values.MICROSOFT_APP_ID, appPassword: values.MICROSOFT_APP_PASSWORD, appType: values.MICROSOFT_APP_TYPE, tenantId: values.MICROSOFT_APP_TENANT_ID },

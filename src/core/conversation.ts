@@ -65,4 +65,6 @@ export interface ConversationRecord {
   topicIntent?: string;
   /** The last sentence the bot said, so it never says the same one twice in a row. */
   lastBotText?: string;
+  /** The bot version (content hash of flows and locales) the conversation runs on; absent = the current one. */
+  botVersion?: string;
 }

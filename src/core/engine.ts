@@ -1,9 +1,10 @@
 // One file on purpose: the turn pipeline and the agent operations share the per-conversation lock, the record
 // handling and the live dialog actors, and reading the turn top to bottom in one place is what keeps it correct.
-import { createActor, waitFor, type AnyActorRef, type AnyStateMachine, type Snapshot } from 'xstate';
+import { createActor, waitFor, type AnyActorRef, type AnyStateMachine, type InspectionEvent, type Snapshot } from 'xstate';
 import { intentMatches, MAIN_FLOW, provideImplementations, type CompiledBot } from '../flows/compile-flow';
 import type { DialogEmitted, DialogEnv, DialogEvent, IntegrationOutput, WaitingStateMeta } from '../flows/dialog-types';
 import type { MessageCatalog } from '../i18n/message-catalog';
+import { createBotVersionRegistry, migrationTarget, type BotVersion, type BotVersionRegistry } from './bot-versions';
 import { renderingFor, renderMessage, type MessageVariables } from '../i18n/render-message';
 import type { ConversationRecord } from './conversation';
 import { AccessDeniedError, AppError, ConversationNotFoundError, InvalidTurnError } from './errors';
@@ -58,21 +59,40 @@ interface DialogContextShape {
 
 export type Integration = (inputs: Record<string, unknown>) => Promise<IntegrationOutput>;
 
-export interface EngineDeps {
-  bot: CompiledBot;
-  catalog: MessageCatalog;
-  nlu: Nlu;
+interface EngineServices {
   stores: Stores;
   handoff: HandoffService;
   integrations: Record<string, Integration>;
   clock: Clock;
   logger: Logger;
   options?: Partial<EngineOptions>;
+  /** Sees every state a dialog passes through, transient ones included (conversation-test coverage). */
+  onStateChange?: (change: StateChange) => void;
+}
+
+export interface StateChange {
+  conversationId: string;
+  /** `flow.state` before the step; undefined for the first state of a new dialog. */
+  from?: string;
+  to: string;
+}
+
+/** One fixed bot, or the registry of versions a hot-reloading deployment keeps (see bot-versions.ts). */
+export type EngineDeps = EngineServices & ({ bot: CompiledBot; catalog: MessageCatalog; nlu: Nlu } | { versions: BotVersionRegistry });
+
+/** What the engine builds once per bot version: the machine with the engine's implementations, the payloads it accepts. */
+interface VersionRuntime {
+  machine: AnyStateMachine;
+  knownPayloads: Set<string>;
+  /** Slots the version's flows marked `sensitive: true`. */
+  sensitiveSlots: ReadonlySet<string>;
 }
 
 export interface Engine extends ConversationEngine {
   /** Throws AccessDeniedError unless `token` is the conversation's secret. */
   authorize(conversationId: string, token: string | undefined): Promise<ConversationRecord>;
+  /** The bot versions this engine runs conversations on. */
+  versions: BotVersionRegistry;
 }
 
 const CONVERSATION_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -88,10 +108,11 @@ export function isValidConversationId(id: string): boolean {
  */
 export function createEngine(deps: EngineDeps): Engine {
   const options: EngineOptions = { ...defaultEngineOptions, ...deps.options };
-  const { stores, nlu, catalog, clock, logger, handoff, bot } = deps;
-  /** Slots whose values only the dialog may see (`sensitive: true` in the flow files). */
-  const sensitiveSlots: ReadonlySet<string> = new Set(bot.sensitiveSlots ?? []);
-  const machine: AnyStateMachine = provideImplementations(bot, {
+  const { stores, clock, logger, handoff } = deps;
+  const versions: BotVersionRegistry = 'versions' in deps
+    ? deps.versions
+    : createBotVersionRegistry({ id: 'initial', bot: deps.bot, catalog: deps.catalog, nlu: deps.nlu }, { keepUnusedMs: options.idleTimeoutMs, now: () => clock.now() });
+  const buildRuntime = ({ bot, catalog }: BotVersion): VersionRuntime => ({ sensitiveSlots: new Set(bot.sensitiveSlots ?? []), knownPayloads: new Set<string>([...bot.intents, ...bot.globalIntents, ...GLOBAL_PAYLOADS_FALLBACK]), machine: provideImplementations(bot, {
     integration: async ({ name, inputs }) => {
       const integration = deps.integrations[name];
       if (!integration) throw new AppError('unknown_integration', `No integration named ${name} is configured.`);
@@ -106,9 +127,9 @@ export function createEngine(deps: EngineDeps): Engine {
       await identifyCustomer(record, turn, input.slots);
       const customer = record.customerId ? await loadCustomer(record) : undefined;
       // The ticket leaves the dialog: sensitive slots are masked, also where the customer's own line repeated them.
-      const values = sensitiveValues(input.slots, sensitiveSlots);
+      const values = sensitiveValues(input.slots, sensitiveSlotsOf(record));
       const ticket = await handoff.createTicket({
-        conversation: { ...record, slots: maskSlots(input.slots, sensitiveSlots), transcript: values.length > 0 ? maskTranscript(record.transcript, { values }) : record.transcript },
+        conversation: { ...record, slots: maskSlots(input.slots, sensitiveSlotsOf(record)), transcript: values.length > 0 ? maskTranscript(record.transcript, { values }) : record.transcript },
         reason: input.reason,
         priority: input.priority,
         queue: input.queue,
@@ -123,7 +144,20 @@ export function createEngine(deps: EngineDeps): Engine {
       return { ticketId: ticket.id, queue: ticket.queue, priority: ticket.priority, agentsAvailable: input.live && handoff.isOpen(clock.now()), reason: input.reason, waiting };
     },
     faqAvailable: (intent, env) => Boolean(intent && intent.startsWith('faq.') && catalog.get(env.locale, intent)),
-  });
+  }) });
+  const runtimes = new WeakMap<BotVersion, VersionRuntime>();
+  const runtimeOf = (version: BotVersion): VersionRuntime => {
+    let runtime = runtimes.get(version);
+    if (!runtime) runtimes.set(version, (runtime = buildRuntime(version)));
+    return runtime;
+  };
+  /** The version each running turn was pinned to (held for the turn, so an eviction meanwhile cannot pull it away). */
+  const turnVersions = new Map<string, BotVersion>();
+  const versionOf = (record: ConversationRecord): BotVersion =>
+    turnVersions.get(record.id) ?? (record.botVersion ? versions.get(record.botVersion) : undefined) ?? versions.current();
+  const catalogOf = (record: ConversationRecord): MessageCatalog => versionOf(record).catalog;
+  /** Slots whose values only the dialog may see (`sensitive: true` in the flow files of the conversation's version). */
+  const sensitiveSlotsOf = (record: ConversationRecord): ReadonlySet<string> => runtimeOf(versionOf(record)).sensitiveSlots;
   /** The record and turn of each conversation whose turn is running, for the handoff actor (it needs the transcript and the channel's hints). */
   const currentTurns = new Map<string, { record: ConversationRecord; turn: Turn }>();
 
@@ -135,14 +169,15 @@ export function createEngine(deps: EngineDeps): Engine {
   interface LiveActor {
     actor: AnyActorRef;
     version: number;
+    botVersion: string;
     sink: { emitted: DialogEmitted[] };
   }
   const liveActors = new Map<string, LiveActor>();
-  const takeLiveActor = (id: string, version: number): LiveActor | undefined => {
+  const takeLiveActor = (id: string, version: number, botVersion: string): LiveActor | undefined => {
     const live = liveActors.get(id);
     if (!live) return undefined;
     liveActors.delete(id);
-    if (live.version === version) return live;
+    if (live.version === version && live.botVersion === botVersion) return live;
     live.actor.stop();
     return undefined;
   };
@@ -154,7 +189,6 @@ export function createEngine(deps: EngineDeps): Engine {
       oldest.actor.stop();
     }
   };
-  const knownPayloads = new Set<string>([...bot.intents, ...bot.globalIntents, ...GLOBAL_PAYLOADS_FALLBACK]);
 
   const ttl = { ttlMs: options.idleTimeoutMs };
 
@@ -209,7 +243,7 @@ export function createEngine(deps: EngineDeps): Engine {
       enumerable: true, configurable: true,
       get: () => {
         const open = handoff.isOpen(now);
-        const template = catalog.get(record.locale, open ? 'system.callback_soon' : 'system.callback_from');
+        const template = catalogOf(record).get(record.locale, open ? 'system.callback_soon' : 'system.callback_from');
         return template ? renderMessage(template, { backAt: open ? '' : handoff.nextOpening(now, record.locale).text }, record.locale).text : '';
       },
     });
@@ -218,6 +252,7 @@ export function createEngine(deps: EngineDeps): Engine {
 
   /** Renders a message; `channel` decides which rendering counts as said (the spoken one on the phone). */
   const say = (record: ConversationRecord, key: string, variables: MessageVariables, quickReplies?: QuickReply[], channel: ChannelKind = record.channel): ReplyMessage => {
+    const catalog = catalogOf(record);
     const template = catalog.get(record.locale, key) ?? catalog.get(options.defaultLocale, key);
     // Conversations saved before the counters existed count once from their transcript.
     record.said ??= countSaid(record.transcript);
@@ -244,17 +279,18 @@ export function createEngine(deps: EngineDeps): Engine {
     const quickReplies = event.quickReplies?.map((quick) => ({ label: labelFor(record, quick.label, quick.payload), payload: quick.payload }));
     const message = say(record, event.key, variablesFor(record, event.slots, now, { ticketId: event.ticketId ?? record.ticketId }), quickReplies, channel);
     // What the customer got on this channel: the spoken variant on the phone, so the agent reads the call as heard.
-    record.transcript.push({ at: now, from: 'bot', text: maskBotLine(renderingFor(message, channel), Object.values(event.slots ?? {}), sensitiveValues(event.slots, sensitiveSlots)), key: message.key, channel, locale: record.locale, state: record.state });
+    record.transcript.push({ at: now, from: 'bot', text: maskBotLine(renderingFor(message, channel), Object.values(event.slots ?? {}), sensitiveValues(event.slots, sensitiveSlotsOf(record))), key: message.key, channel, locale: record.locale, state: record.state });
     return event.bargeIn === false ? { ...message, bargeIn: false } : message;
   };
 
   const labelFor = (record: ConversationRecord, key: string, payload: string): string => {
-    const template = catalog.get(record.locale, key);
+    const template = catalogOf(record).get(record.locale, key);
     return template ? renderMessage(template, {}, record.locale).text : payload;
   };
 
   const understand = (text: string, record: ConversationRecord, meta: WaitingStateMeta | undefined, now: number): { result: NluResult; locale: Locale } => {
     let locale = record.locale;
+    const { nlu } = versionOf(record);
     let result = nlu.understand(text, { locale, expectedIntents: meta?.expectedIntents, expectedEntity: meta?.expectedEntity, now });
     // "på svenska tack", "in English please": a short utterance naming a language is a request to switch.
     const named = result.entities.find((entity) => entity.type === 'language')?.value;
@@ -287,6 +323,22 @@ export function createEngine(deps: EngineDeps): Engine {
       return state ? `${flow}.${state}` : flow;
     }
     return '';
+  };
+
+  /** An actor's inspector reporting its state changes to onStateChange (none when nobody listens). */
+  const inspectorFor = (conversationId: string, initial: string | undefined): ((event: InspectionEvent) => void) | undefined => {
+    const listener = deps.onStateChange;
+    if (!listener) return undefined;
+    let last = initial;
+    return (event) => {
+      // A new dialog's first state is in its first snapshot; after that, only the dialog machine takes microsteps
+      // (its invoked integrations and tickets are promises).
+      if (event.type !== '@xstate.microstep' && !(event.type === '@xstate.snapshot' && last === undefined)) return;
+      const to = stateName((event.snapshot as { value?: unknown }).value);
+      if (!to || to === last) return;
+      listener({ conversationId, from: last, to });
+      last = to;
+    };
   };
 
   const validateTurn = (turn: Turn): void => {
@@ -384,6 +436,52 @@ export function createEngine(deps: EngineDeps): Engine {
     }
   };
 
+  /**
+   * The version this turn runs on: the current one for a new conversation; otherwise the one it started on,
+   * unless the designer declared the move to the current version safe for where it is (`migrate` in the flow).
+   * A version no longer loaded (a restart) leaves only the current one: the conversation carries on there if
+   * its state still exists, and starts over otherwise.
+   */
+  const pinVersion = async (record: ConversationRecord, fresh: boolean): Promise<BotVersion> => {
+    const current = versions.current();
+    if (fresh || !record.botVersion || record.botVersion === current.id) {
+      record.botVersion = current.id;
+      versions.touch(current.id);
+      return current;
+    }
+    const target = migrationTarget(current, record.state);
+    if (target) {
+      logger.info('engine.version.migrated', { conversationId: record.id, from: record.botVersion, to: current.id, state: record.state, target });
+      moveToVersion(record, current, target);
+      return current;
+    }
+    const pinned = await versions.resolve(record.botVersion);
+    if (pinned) {
+      versions.touch(pinned.id);
+      return pinned;
+    }
+    logger.warn('engine.version.unavailable', { conversationId: record.id, version: record.botVersion, current: current.id, state: record.state });
+    if (current.bot.states.includes(record.state)) moveToVersion(record, current, record.state);
+    else {
+      record.botVersion = current.id;
+      record.snapshot = undefined;
+      record.waiting = undefined;
+    }
+    return current;
+  };
+
+  /** Puts a conversation on another version at `target` (`flow.state`); what it waits for is read again from there. */
+  const moveToVersion = (record: ConversationRecord, version: BotVersion, target: string): void => {
+    record.botVersion = version.id;
+    record.waiting = undefined;
+    if (target !== record.state && record.snapshot && typeof record.snapshot === 'object') {
+      const [flow, state] = target.split('.');
+      record.snapshot = { ...(record.snapshot as Record<string, unknown>), value: { [flow]: state } };
+      record.state = target;
+    }
+    versions.touch(version.id);
+  };
+
   const runTurn = async (turn: Turn): Promise<TurnResult> => {
     const started = clock.now();
     const now = turn.timestamp ?? started;
@@ -410,12 +508,14 @@ export function createEngine(deps: EngineDeps): Engine {
       record.ticketId = undefined;
       record.misunderstood = 0;
     }
+    turnVersions.set(record.id, await pinVersion(record, isNew || restarting));
     currentTurns.set(record.id, { record, turn });
     try {
       const result = await dialogTurn(turn, record, now, isNew || restarting, isNew);
       return isNew && turn.accessToken !== undefined ? { ...result, accessToken: record.accessToken } : result;
     } finally {
       currentTurns.delete(record.id);
+      turnVersions.delete(record.id);
     }
   };
 
@@ -444,10 +544,14 @@ export function createEngine(deps: EngineDeps): Engine {
     // A first message in another language is no switch to confirm (unless it asks for one): the chat simply goes on in
     // the customer's language.
     const customerSpokeBefore = record.transcript.some((entry) => entry.from === 'customer');
+    const version = versionOf(record);
+    const { machine, knownPayloads } = runtimeOf(version);
+    const catalog = version.catalog;
     const startActor = (options: { snapshot?: Snapshot<unknown>; env: DialogEnv }) => {
+      const inspect = inspectorFor(record.id, options.snapshot ? record.state : undefined);
       const created = options.snapshot
-        ? createActor(machine, { snapshot: options.snapshot, input: {} })
-        : createActor(machine, { input: { conversationId: record.id, env: options.env } });
+        ? createActor(machine, { snapshot: options.snapshot, input: {}, inspect })
+        : createActor(machine, { input: { conversationId: record.id, env: options.env }, inspect });
       for (const type of ['say', 'handoff', 'survey', 'end'] as const) created.on(type, (event) => liveSink.emitted.push(event as DialogEmitted));
       created.start();
       return created;
@@ -498,7 +602,7 @@ export function createEngine(deps: EngineDeps): Engine {
         nluResult = { intent: payload, confidence: 1, ranking: [{ intent: payload, confidence: 1 }], entities: [], sentiment: 0 };
         dialogEvent = { type: 'USER', intent: payload, confidence: 1, entities: [], text: payload, sentiment: 0, fromButton: true };
       } else {
-        const understood = nlu.understand(payload, { locale: record.locale, expectedEntity: metaBefore?.expectedEntity, now });
+        const understood = version.nlu.understand(payload, { locale: record.locale, expectedEntity: metaBefore?.expectedEntity, now });
         // A button the question itself offered is its answer as it stands ("yes" on a yes/no question in any language).
         const offeredAnswer = metaBefore?.expectedEntity && metaBefore.quickReplyPayloads.includes(payload)
           ? [{ type: metaBefore.expectedEntity, value: payload, text: payload, start: 0, end: payload.length }]
@@ -540,7 +644,7 @@ export function createEngine(deps: EngineDeps): Engine {
     if (nluResult) remember(record, turn, nluResult);
     const turnEnv = env(record.locale, nluResult?.sentiment ?? 0);
     if (!actor) {
-      const live = takeLiveActor(record.id, record.version);
+      const live = takeLiveActor(record.id, record.version, version.id);
       if (live) {
         actor = live.actor as ReturnType<typeof startActor>;
         liveSink = live.sink;
@@ -591,8 +695,8 @@ export function createEngine(deps: EngineDeps): Engine {
     record.waiting = waitingMeta(snapshot);
     // The record's copy of the slots is what the conversation API, the customer history and agents see; the
     // dialog's own (raw) values stay in the snapshot until the conversation ends.
-    record.slots = maskSlots(context.slots, sensitiveSlots);
-    const secrets = sensitiveValues(context.slots, sensitiveSlots);
+    record.slots = maskSlots(context.slots, sensitiveSlotsOf(record));
+    const secrets = sensitiveValues(context.slots, sensitiveSlotsOf(record));
     if (secrets.length > 0) {
       // A sensitive answer is known only once the dialog took it: mask it in this turn's lines after the fact.
       for (let line = transcriptBefore; line < record.transcript.length; line++) {
@@ -663,7 +767,7 @@ export function createEngine(deps: EngineDeps): Engine {
       throw error;
     }
     if (ended || options.liveActors === 0) finishedActor.stop();
-    else keepLiveActor(record.id, { actor: finishedActor, version: record.version, sink: liveSink });
+    else keepLiveActor(record.id, { actor: finishedActor, version: record.version, botVersion: version.id, sink: liveSink });
     await emitEvents(record, now, events);
     // The customer's history follows the conversation: its topic, slots, ticket and outcome as they change.
     if (ended || handedOff || fresh || newlyKnown || contactState(record) !== before.shown) {
@@ -684,13 +788,14 @@ export function createEngine(deps: EngineDeps): Engine {
 
   /** What to say when the dialog said nothing: thanks for a rating, an acknowledgement at the end, else the question again. */
   const silenceFallbackKey = (record: ConversationRecord, surveyAnswered: boolean, ended: boolean, askKey: string | undefined): string => {
+    const catalog = catalogOf(record);
     const has = (key: string) => catalog.get(record.locale, key) !== undefined || catalog.get(options.defaultLocale, key) !== undefined;
     const candidates = surveyAnswered ? ['survey.thanks', 'system.acknowledged'] : ended ? ['system.acknowledged'] : [askKey, 'system.reprompt'];
     return candidates.find((key): key is string => key !== undefined && has(key)) ?? 'system.not_understood';
   };
 
   const intentLabel = (record: ConversationRecord, intent: string): string => {
-    const template = catalog.get(record.locale, `intents.${intent}`);
+    const template = catalogOf(record).get(record.locale, `intents.${intent}`);
     if (template) return renderMessage(template, {}, record.locale).text;
     return intent.startsWith('faq.') ? intent.slice(4).replace(/_/g, ' ') : intent.replace(/_/g, ' ');
   };
@@ -722,9 +827,9 @@ export function createEngine(deps: EngineDeps): Engine {
   const forgetSensitive = (record: ConversationRecord): void => {
     const snapshot = record.snapshot as { context?: { slots?: Record<string, unknown>; topicLine?: unknown; pendingEntities?: unknown; env?: { heard?: unknown } } } | undefined;
     const context = snapshot?.context;
-    const values = context ? sensitiveValues(context.slots as Record<string, string>, sensitiveSlots) : [];
+    const values = context ? sensitiveValues(context.slots as Record<string, string>, sensitiveSlotsOf(record)) : [];
     if (context) {
-      if (context.slots) for (const name of sensitiveSlots) if (name in context.slots) context.slots[name] = null;
+      if (context.slots) for (const name of sensitiveSlotsOf(record)) if (name in context.slots) context.slots[name] = null;
       if (typeof context.topicLine === 'string') context.topicLine = maskPersonalData(context.topicLine, { values });
       if (context.pendingEntities) context.pendingEntities = [];
       if (context.env) context.env.heard = [];
@@ -761,6 +866,8 @@ export function createEngine(deps: EngineDeps): Engine {
       validateTurn(turn);
       return stores.lock.withLock(turn.conversationId, () => runTurn(turn));
     },
+
+    versions,
 
     getConversation: (id) => stores.conversations.get(id),
 
@@ -806,6 +913,7 @@ export function createEngine(deps: EngineDeps): Engine {
         record.status = 'active';
         record.agentName = undefined;
         const emitted: DialogEmitted[] = [];
+        const { machine } = runtimeOf(versionOf(record));
         const actor = createActor(machine, record.snapshot ? { snapshot: record.snapshot as Snapshot<unknown>, input: {} } : { input: { conversationId, env: { channel: record.channel, locale: record.locale, now, open: true, sentiment: 0 } } });
         actor.on('say', (event) => emitted.push(event as DialogEmitted));
         actor.start();

@@ -102,6 +102,18 @@ export interface Outbox {
   pending(): Promise<OutboxItem[]>;
 }
 
+/**
+ * Which bot version (content hash of flows and locales) the deployment serves: one id shared by every server
+ * instance, announced to all of them when it changes, so they switch together.
+ */
+export interface BotVersionPointer {
+  get(): Promise<string | undefined>;
+  /** Stores the id and notifies every subscriber, on every instance (this one included). */
+  set(id: string): Promise<void>;
+  /** Returns an unsubscribe function. */
+  subscribe(handler: (id: string) => void): Promise<() => Promise<void>>;
+}
+
 /** All stores of one deployment, built by one adapter family. */
 export interface Stores {
   conversations: ConversationStore;
@@ -111,6 +123,7 @@ export interface Stores {
   events: EventLog;
   outbox: Outbox;
   bus: MessageBus;
+  botVersion: BotVersionPointer;
   close(): Promise<void>;
 }
 

@@ -2,7 +2,7 @@ import { assign, createMachine, emit, fromPromise, type AnyStateMachine } from '
 import { OUT_OF_SCOPE, type EntityMatch } from '../core/nlu';
 import { contactFromSlots } from '../core/normalize-contact';
 import type { SlotValue, Slots } from '../core/ticket';
-import type { Condition, Digressions, FlowFile, FlowState, GlobalBehaviour, QuickReplySpec, SlotSpec } from './flow-schema';
+import type { Condition, Digressions, FlowFile, FlowState, GlobalBehaviour, MigratePolicy, QuickReplySpec, SlotSpec } from './flow-schema';
 import type { DialogContext, DialogEnv, DialogEvent, HandoffInput, HandoffOutput, IntegrationInput, IntegrationOutput, QuickReplyRef, WaitingStateMeta } from './dialog-types';
 
 /**
@@ -33,6 +33,9 @@ export interface CompiledBot {
   flows: string[];
   /** Slots some flow marked `sensitive: true` (slot names are shared by all flows). */
   sensitiveSlots: string[];
+  /** Every state as `flow.state`, and each flow's `migrate` policy: what a live conversation may move onto. */
+  states: string[];
+  migrations: Record<string, MigratePolicy>;
 }
 
 /** Effectful implementations the engine supplies. */
@@ -562,7 +565,11 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
   );
   const sensitiveSlots = new Set<string>();
   for (const flow of flows) for (const state of Object.values(flow.states)) if (state.slot?.sensitive) sensitiveSlots.add(state.slot.name);
-  return { machine, globalIntents, intents: [...allIntents], flows: flows.map((flow) => flow.id), sensitiveSlots: [...sensitiveSlots] };
+  return {
+    machine, globalIntents, intents: [...allIntents], flows: flows.map((flow) => flow.id), sensitiveSlots: [...sensitiveSlots],
+    states: flows.flatMap((flow) => Object.keys(flow.states).map((state) => `${flow.id}.${state}`)),
+    migrations: Object.fromEntries(flows.flatMap((flow) => (flow.migrate ? [[flow.id, flow.migrate]] : []))),
+  };
 }
 
 function firstPattern(transition: Transition): string {

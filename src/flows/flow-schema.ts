@@ -210,6 +210,10 @@ export const globalSchema = z.strictObject({
   after_agent: target.optional().describe('Where the bot continues when a human agent hands the conversation back (e.g. main.rate); default: the main flow\'s start.'),
 });
 
+/** `safe`, or a map from the states live conversations may be in to where they continue in the new version. */
+export const migrateSchema = z.union([z.literal('safe'), z.record(identifier, identifier)]);
+export type MigratePolicy = z.infer<typeof migrateSchema>;
+
 export const flowSchema = z.strictObject({
   $schema: z.string().optional().describe('Path to flow.schema.json, for editors.'),
   id: identifier.describe('The flow id: the file name without .yaml (the main flow is `main`).'),
@@ -219,6 +223,8 @@ export const flowSchema = z.strictObject({
   /** Only in the main flow: behaviour shared by every state of every flow. */
   global: globalSchema.optional().describe('Only in the main flow: behaviour shared by every state of every flow.'),
   states: z.record(identifier, stateSchema).describe('The states of the flow by id; a state\'s keys decide what it does.'),
+  /** Whether conversations already in this flow may move to a new version of it (default: they finish on their own). */
+  migrate: migrateSchema.optional().describe('When this file changes, conversations already in this flow finish on the version they started on. `safe`: they move to the new version when their state still exists in it. A map `old_state: new_state` moves only the listed states, each to its new place (a state may map to itself).'),
 });
 
 export type FlowFile = z.infer<typeof flowSchema>;

@@ -13,7 +13,7 @@ function label(text: string): string {
   return text.replace(/[\r\n]+/g, ' ').replace(/[:;]/g, ' ').replace(/"/g, "'").replace(/#/g, '').trim();
 }
 
-function describeState(state: FlowState): string {
+export function describeState(state: FlowState): string {
   const kind = kindOf(state);
   switch (kind) {
     case 'ask': return state.slot ? `ask ${state.slot.name} (${state.slot.entity})` : `ask ${state.ask ?? ''}`;

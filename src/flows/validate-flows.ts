@@ -121,6 +121,15 @@ export const checkGlobalSection: Rule = (context) => context.flows.flatMap((load
   });
 });
 
+/** A migration map moves conversations to states of this flow's new version: its targets must exist. */
+export const checkMigrateTargets: Rule = ({ flows }) => flows.flatMap((loaded) => {
+  const migrate = loaded.flow.migrate;
+  if (!migrate || migrate === 'safe') return [];
+  const ids = stateIdsOf(loaded);
+  return Object.entries(migrate).flatMap(([from, to]) => (ids.has(to) ? [] : [diagnosticAt(loaded, ['migrate', from], 'value', 'unknown-target',
+    `Conversations in "${from}" would move to "${to}", which does not exist in flow "${loaded.flow.id}".`, unknownTargetHint(to, ids))]));
+});
+
 interface IntentUse { loaded: LoadedFlow; path: FlowPath; at: 'key' | 'value'; intent: string; where: string }
 
 function intentUses(context: RuleContext): IntentUse[] {
@@ -395,5 +404,5 @@ export const RULES: Rule[] = [
   checkFlowIdMatchesFile, checkMainFlowExists, checkDuplicateFlowIds, checkStartState, checkTargets, checkGlobalSection,
   checkIntents, checkEntityTypes, checkMessageKeys, checkGlobalMessages, checkIntegrations, checkStateKinds, checkSurveys, checkReturnInMain,
   checkSubflowExists, checkSubflowReturns, checkConditionValues, checkReachability, checkNoWayOut, checkUserTurnCycles,
-  checkHandoffRequires, checkOtherwise, checkQuickRepliesWait, checkUnusedFlows,
+  checkHandoffRequires, checkOtherwise, checkQuickRepliesWait, checkUnusedFlows, checkMigrateTargets,
 ];

@@ -23,7 +23,13 @@ import { createLogger } from './create-logger';
 import { createMetrics } from './create-metrics';
 import { createDashboard } from '../channels/web/dashboard/create-dashboard';
 import { loadUiStrings } from '../channels/web/widget-strings';
-import { loadBot, type LoadedBot } from './load-bot';
+import { checkBot, loadBot, type LoadedBot } from './load-bot';
+import type { Diagnostic } from '../flows/diagnostic';
+import { createBotVersionRegistry, type BotVersionRegistry } from '../core/bot-versions';
+import { createStudio } from '../channels/web/studio/create-studio';
+import { botVersionId } from './bot-version-id';
+import { createBotReloader, type BotReloader } from './bot-reloader';
+import { trainNluInWorker } from './train-nlu-worker';
 
 export interface AspaOverrides {
   stores?: Stores;
@@ -32,6 +38,10 @@ export interface AspaOverrides {
   integrations?: Record<string, Integration>;
   /** A bot loaded once and shared (tests start many servers). */
   loaded?: LoadedBot;
+  /** How a reload reads the files (tests: without training the NLU); default: loadBotFor(config). */
+  loadBot?: () => LoadedBot | Promise<LoadedBot>;
+  /** How the studio checks an edited locale folder (tests: without training the NLU); default: checkBot. */
+  validateLocales?: (localesDir: string) => Diagnostic[];
 }
 
 export interface Aspa {
@@ -43,6 +53,10 @@ export interface Aspa {
   server: http.Server;
   web: WebChannel;
   logger: Logger;
+  /** The loaded bot versions (the current one and those live conversations still run on). */
+  versions: BotVersionRegistry;
+  /** Hot reload: file watch, the studio's reload endpoint, switches announced by other instances. */
+  reloader: BotReloader;
   /** Starts listening (and on METRICS_LISTEN when set); resolves with the bound port. */
   listen(port?: number, host?: string): Promise<number>;
   /** The port /metrics listens on with METRICS_LISTEN, once `listen` resolved; undefined otherwise. */
@@ -72,7 +86,7 @@ export function loadBotFor(config: AspaConfig): LoadedBot {
  * The phone channel, built only when Twilio is configured (the twilio and Google clients are loaded then, and
  * the Google client is never built without credentials: it would probe the cloud metadata server).
  */
-async function createVoice(config: AspaConfig, engine: Engine, stores: Stores, loaded: LoadedBot, clock: Clock, logger: Logger) {
+async function createVoice(config: AspaConfig, engine: Engine, stores: Stores, versions: BotVersionRegistry, clock: Clock, logger: Logger) {
   const twilioConfig = config.twilio as { authToken: string; accountSid?: string };
   const { createVoiceChannel } = await import('../channels/voice/voice-channel');
   const { defaultVoiceConfig } = await import('../channels/voice/voice-config');
@@ -89,7 +103,7 @@ async function createVoice(config: AspaConfig, engine: Engine, stores: Stores, l
   const channel = createVoiceChannel({
     engine, clock, logger, customers: stores.customers, tickets: stores.tickets, calls, tts,
     messages: (key, locale) => {
-      const message = loaded.catalog.get(locale, key);
+      const message = versions.current().catalog.get(locale, key);
       return message?.voice?.[0] ?? message?.text[0];
     },
     config: {
@@ -119,7 +133,7 @@ async function createVoice(config: AspaConfig, engine: Engine, stores: Stores, l
  * The handoff service as the configuration says (opening hours, holidays, time zone, webhook): the server and
  * `aspa chat` build it here, so the terminal chat answers as the server would.
  */
-export function createHandoffFor(config: AspaConfig, deps: { stores: Stores; clock: Clock; logger: Logger; loaded: LoadedBot }): HandoffService {
+export function createHandoffFor(config: AspaConfig, deps: { stores: Stores; clock: Clock; logger: Logger; loaded: Pick<LoadedBot, 'catalog'> }): HandoffService {
   const { stores, clock, logger, loaded } = deps;
   return createHandoffService({
     tickets: stores.tickets,
@@ -166,19 +180,42 @@ async function createStores(config: AspaConfig, clock: Clock, logger: Logger): P
   return createEmbeddedStores({ dataDir: config.dataDir, clock });
 }
 
+/** The conversation tests (as `aspa test` finds them) on the current version, with their coverage of the flows. */
+async function runStudioTests(config: AspaConfig, versions: BotVersionRegistry, integrations: Record<string, Integration>) {
+  const { runScripts } = await import('../testing/run-scripts');
+  const { createCoverageRecorder } = await import('../testing/flow-coverage');
+  const { loadFlows } = await import('../flows/load-flows');
+  const current = versions.current();
+  const coverage = createCoverageRecorder(loadFlows(config.flowsDir).flows.map((loaded) => loaded.flow));
+  const paths = [path.resolve('test/conversations'), path.resolve('test/voice/conversations')].filter((dir) => fs.existsSync(dir));
+  const run = await runScripts(paths, { bot: current.bot, catalog: current.catalog, nlu: current.nlu, diagnostics: [] }, integrations, { onStateChange: coverage.record });
+  return { ...run, coverage: coverage.report() };
+}
+
 /** The composition root: the only place that knows which adapters are in use. */
 export async function createAspa(config: AspaConfig, overrides: AspaOverrides = {}): Promise<Aspa> {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const loaded = overrides.loaded ?? loadBotFor(config);
   const stores = overrides.stores ?? withBufferedAnalytics(await createStores(config, clock, logger), logger);
-  const handoff = createHandoffFor(config, { stores, clock, logger, loaded });
+  const versions = createBotVersionRegistry(
+    { id: botVersionId(config.flowsDir, config.localesDir), bot: loaded.bot, catalog: loaded.catalog, nlu: loaded.nlu },
+    { keepUnusedMs: config.idleTimeoutMs, now: () => clock.now() },
+  );
+  const reloader = createBotReloader({
+    versions, pointer: stores.botVersion, flowsDir: config.flowsDir, localesDir: config.localesDir,
+    load: overrides.loadBot ?? (async () => {
+      await trainNluInWorker({ localesDir: config.localesDir, locales: config.locales, cacheDir: path.join(config.dataDir, 'nlu-cache'), orderNumberPattern: config.orderNumberPattern });
+      return loadBotFor(config);
+    }),
+    logger, now: () => Date.now(), watch: config.watchFlows,
+  });
+  // Topic names in ticket summaries follow the bot version being served.
+  const handoff = createHandoffFor(config, { stores, clock, logger, loaded: { get catalog() { return versions.current().catalog; } } });
   for (const warning of configWarnings(config)) logger.warn(warning.event, { message: warning.message });
   const metrics = createMetrics(stores, clock, { idleTimeoutMs: config.idleTimeoutMs, timeZone: config.timeZone }, { token: config.metrics.token });
   const engine = metrics.instrument(createEngine({
-    bot: loaded.bot,
-    catalog: loaded.catalog,
-    nlu: loaded.nlu,
+    versions,
     stores,
     handoff,
     integrations: overrides.integrations ?? createIntegrations(config),
@@ -221,12 +258,22 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   });
 
   const botFramework = createBotFrameworkChannel({ engine, config: config.botFramework, logger, bus: stores.bus });
-  const voice = config.twilio && config.publicUrl ? await createVoice(config, engine, stores, loaded, clock, logger) : undefined;
+  const voice = config.twilio && config.publicUrl ? await createVoice(config, engine, stores, versions, clock, logger) : undefined;
+  const studio = createStudio({
+    sessions: web.sessions, reloader, versions, engine, flowsDir: config.flowsDir, locales: config.locales, logger,
+    runTests: () => runStudioTests(config, versions, overrides.integrations ?? createIntegrations(config)),
+    localesDir: config.localesDir,
+    validateLocales: overrides.validateLocales ?? ((localesDir) => checkBot({
+      flowsDir: config.flowsDir, localesDir, locales: config.locales, cacheDir: path.join(config.dataDir, 'nlu-cache'),
+      orderNumberPattern: config.orderNumberPattern, oosThreshold: config.nluOosThreshold, integrations: INTEGRATIONS,
+    }).diagnostics),
+  });
+  await reloader.start();
 
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', store: config.store, flows: loaded.bot.flows, locales: config.locales });
+    res.json({ status: 'ok', store: config.store, flows: versions.current().bot.flows, locales: config.locales, botVersion: versions.current().id });
   });
   // With METRICS_LISTEN the metrics are served only there (a private address), not on the public port.
   const metricsServer = config.metrics.listen ? http.createServer(express().disable('x-powered-by').use(metrics.router)) : undefined;
@@ -239,6 +286,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   app.use(createApiRouter({ engine, logger, isAgent: (req) => web.isAgentRequest(req) }));
   if (voice) app.use('/voice', voice.router);
   app.use(botFramework.router);
+  app.use(studio.router);
   app.use(web.router);
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'No such endpoint.' } });
@@ -253,7 +301,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   });
 
   return {
-    config, engine, stores, handoff, app, server, web, logger,
+    config, engine, stores, handoff, app, server, web, logger, versions, reloader,
     async listen(port = config.port, host = config.host) {
       if (metricsServer && config.metrics.listen) {
         const { host: metricsHost, port: metricsPort } = config.metrics.listen;
@@ -269,6 +317,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
     },
     metricsPort: () => (metricsServer?.listening ? (metricsServer.address() as AddressInfo).port : undefined),
     async close() {
+      await reloader.close();
       await dispatcher?.stop();
       await web.close();
       await voice?.close();

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { compileFlows, type CompiledBot } from '../flows/compile-flow';
 import { formatDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../flows/diagnostic';
 import { loadFlows } from '../flows/load-flows';
+import type { FlowFile } from '../flows/flow-schema';
 import { validateFlows } from '../flows/validate-flows';
 import { loadMessageCatalog, type MessageCatalog } from '../i18n/message-catalog';
 import type { Nlu } from '../core/nlu';
@@ -27,6 +28,8 @@ export interface LoadedBot {
   catalog: MessageCatalog;
   nlu: Nlu;
   diagnostics: Diagnostic[];
+  /** The flow files it was compiled from (coverage, the studio); absent for bots built in tests. */
+  flows?: FlowFile[];
 }
 
 export class BotLoadError extends Error {
@@ -72,5 +75,5 @@ export function loadBot(sources: BotSources): LoadedBot {
   const checked = checkBot(sources);
   if (hasErrors(checked.diagnostics) || !checked.nlu) throw new BotLoadError(checked.diagnostics);
   const bot = compileFlows({ flows: checked.flows.flows.map((loaded) => loaded.flow) });
-  return { bot, catalog: checked.catalog, nlu: checked.nlu, diagnostics: checked.diagnostics };
+  return { bot, catalog: checked.catalog, nlu: checked.nlu, diagnostics: checked.diagnostics, flows: checked.flows.flows.map((loaded) => loaded.flow) };
 }

@@ -7,7 +7,7 @@ import { silentLogger } from '../core/logger';
 import { createHandoffService } from '../handoff/create-handoff-service';
 import { createMemoryStores } from '../stores/memory/create-memory-stores';
 import type { LoadedBot } from '../server/load-bot';
-import type { Integration } from '../core/engine';
+import type { Integration, StateChange } from '../core/engine';
 import type { ConversationScript, ExpectedMessage, ScriptStep } from './conversation-script';
 
 /** Wednesday 2 December 2026, 10:00 in Helsinki: inside opening hours. */
@@ -28,12 +28,12 @@ export interface ScriptHarness {
   clock: Clock & { advance(ms: number): void };
 }
 
-export function createScriptHarness(loaded: LoadedBot, integrations: Record<string, Integration>, startAt: number): ScriptHarness {
+export function createScriptHarness(loaded: LoadedBot, integrations: Record<string, Integration>, startAt: number, onStateChange?: (change: StateChange) => void): ScriptHarness {
   let now = startAt;
   const clock = { now: () => now, advance: (ms: number) => { now += ms; } };
   const stores = createMemoryStores({ clock });
   const handoff = createHandoffService({ tickets: stores.tickets, customers: stores.customers, outbox: stores.outbox, clock, hours: {}, routing: {}, sinks: {} });
-  const engine = createEngine({ bot: loaded.bot, catalog: loaded.catalog, nlu: loaded.nlu, stores, handoff, integrations, clock, logger: silentLogger });
+  const engine = createEngine({ bot: loaded.bot, catalog: loaded.catalog, nlu: loaded.nlu, stores, handoff, integrations, clock, logger: silentLogger, onStateChange });
   return { engine, stores, clock };
 }
 

@@ -1,16 +1,16 @@
-import type { Integration } from '../core/engine';
+import type { Integration, StateChange } from '../core/engine';
 import type { LoadedBot } from '../server/load-bot';
 import { loadConversationScripts, type ConversationScript, type LoadScriptsOptions } from './conversation-script';
 import { createScriptHarness, DEFAULT_SCRIPT_TIME, runConversationScript, type ScriptResult } from './run-conversation-script';
 
 /** Runs conversation scripts (files or folders), each in its own fresh harness. */
-export async function runScripts(paths: string[], loaded: LoadedBot, integrations: Record<string, Integration>, options: LoadScriptsOptions = {}): Promise<{ results: ScriptResult[]; problems: string[] }> {
+export async function runScripts(paths: string[], loaded: LoadedBot, integrations: Record<string, Integration>, options: LoadScriptsOptions & { onStateChange?: (change: StateChange) => void } = {}): Promise<{ results: ScriptResult[]; problems: string[] }> {
   const { scripts, problems } = loadConversationScripts(paths, options);
-  return runLoadedScripts(scripts, problems, loaded, integrations);
+  return runLoadedScripts(scripts, problems, loaded, integrations, options.onStateChange);
 }
 
 /** Runs scripts already loaded (problems found while loading are passed through and added to). */
-export async function runLoadedScripts(scripts: ConversationScript[], problems: string[], loaded: LoadedBot, integrations: Record<string, Integration>): Promise<{ results: ScriptResult[]; problems: string[] }> {
+export async function runLoadedScripts(scripts: ConversationScript[], problems: string[], loaded: LoadedBot, integrations: Record<string, Integration>, onStateChange?: (change: StateChange) => void): Promise<{ results: ScriptResult[]; problems: string[] }> {
   const results: ScriptResult[] = [];
   for (const script of scripts) {
     const startAt = Date.parse(script.clock ?? DEFAULT_SCRIPT_TIME);
@@ -18,7 +18,9 @@ export async function runLoadedScripts(scripts: ConversationScript[], problems: 
       problems.push(`${script.file}: clock "${script.clock}" is not an ISO date-time such as 2026-12-02T10:00:00+02:00`);
       continue;
     }
-    const harness = createScriptHarness(loaded, integrations, startAt);
+    // Conversation ids repeat across scripts: the script's file and name keep coverage's subflow tracking apart.
+    const scoped = onStateChange ? (change: StateChange) => onStateChange({ ...change, conversationId: `${script.file}#${script.name}:${change.conversationId}` }) : undefined;
+    const harness = createScriptHarness(loaded, integrations, startAt, scoped);
     // Phone calls replay through the voice channel's signed webhooks, so the channel's own steps (reprompts,
     // keypad menu, "did I hear right?") are tested too.
     if (script.channel === 'voice') {

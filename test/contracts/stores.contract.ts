@@ -469,5 +469,21 @@ export function describeStoresContract(name: string, makeStores: MakeStores, opt
         expect(second.map((m) => m.event)).toEqual(['agent_message', 'closed']);
       });
     });
+
+    describe('bot version pointer', () => {
+      it('stores the current version and announces it to subscribers (of another instance when there is one)', async () => {
+        const heard = deferred<string>();
+        const unsubscribe = await peer.botVersion.subscribe((id) => heard.resolve(id));
+        await stores.botVersion.set('a1b2c3d4e5f6');
+        expect(await heard.promise).toBe('a1b2c3d4e5f6');
+        expect(await peer.botVersion.get()).toBe('a1b2c3d4e5f6');
+        await unsubscribe();
+      });
+
+      it('refuses an id that is not a version id', async () => {
+        await expect(stores.botVersion.set('not a hash!')).rejects.toThrow(/version id/);
+        await expect(stores.botVersion.set('')).rejects.toThrow(/version id/);
+      });
+    });
   });
 }

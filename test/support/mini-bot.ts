@@ -4,7 +4,8 @@ import type { Locale } from '../../src/core/turn';
 import { compileFlows } from '../../src/flows/compile-flow';
 import { loadFlows } from '../../src/flows/load-flows';
 import { loadMessageCatalog } from '../../src/i18n/message-catalog';
-import type { LoadedBot } from '../../src/server/load-bot';
+import { BotLoadError, type LoadedBot } from '../../src/server/load-bot';
+import { validateFlows } from '../../src/flows/validate-flows';
 
 export const MINI_BOT_DIR = path.join(__dirname, '..', 'fixtures', 'mini-bot');
 
@@ -39,4 +40,24 @@ export function loadMiniBot(): LoadedBot {
   const catalog = loadMessageCatalog(path.join(MINI_BOT_DIR, 'locales'), ['fi', 'en']);
   if (catalog.problems.length) throw new Error(JSON.stringify(catalog.problems));
   return { bot: compileFlows({ flows: flows.flows.map((loaded) => loaded.flow) }), catalog, nlu: keywordNlu, diagnostics: [] };
+}
+
+/**
+ * The mini bot read from `dir` (a copy of the fixture that a test edits) and validated as the server validates,
+ * with the keyword NLU instead of training: what a hot reload loads in tests. Throws BotLoadError.
+ */
+export function loadMiniBotFrom(dir: string, locales: Locale[] = ['fi', 'en']): LoadedBot {
+  const flows = loadFlows(path.join(dir, 'flows'));
+  const catalog = loadMessageCatalog(path.join(dir, 'locales'), locales);
+  const record = <T>(make: (locale: Locale) => T) => Object.fromEntries(locales.map((locale) => [locale, make(locale)])) as Record<Locale, T>;
+  const diagnostics = [
+    ...catalog.problems.map((problem) => ({ file: problem.file, line: problem.line, column: problem.column, rule: 'messages', severity: 'error' as const, message: problem.message, hint: 'fix the locale file.' })),
+    ...flows.diagnostics,
+    ...validateFlows(flows.flows, {
+      locales, intents: record((locale) => keywordNlu.intents(locale)), entityTypes: keywordNlu.entityTypes(), messageKeys: record((locale) => catalog.keys(locale)),
+      integrations: ['orders.lookup'], faqIds: record((locale) => [...catalog.keys(locale)].filter((key) => key.startsWith('faq.')).map((key) => key.slice(4))),
+    }, { unparsed: flows.unparsed }),
+  ];
+  if (diagnostics.some((d) => d.severity === 'error')) throw new BotLoadError(diagnostics);
+  return { bot: compileFlows({ flows: flows.flows.map((loaded) => loaded.flow) }), catalog, nlu: keywordNlu, diagnostics };
 }

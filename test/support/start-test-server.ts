@@ -18,10 +18,12 @@ export async function startTestServer(overrides: AspaOverrides & { env?: Record<
     ASPA_STORE: 'memory',
     LOG_LEVEL: 'silent',
     AGENT_TOKEN: 'agent-secret-token',
+    ASPA_WATCH_FLOWS: 'off',
     ...overrides.env,
   });
   const aspa = await createAspa(config, {
     loaded: overrides.loaded ?? loadMiniBot(),
+    loadBot: overrides.loadBot,
     stores: overrides.stores ?? createMemoryStores({ clock }),
     clock,
     logger: overrides.logger ?? silentLogger,

@@ -7,7 +7,7 @@ import type { Clock, Stores } from '../../core/ports';
 import type { ConversationEngine, OutboundMessage } from '../../core/services';
 import { isLocale, type Locale } from '../../core/turn';
 import { createAgentConsole } from './agent-console/create-agent-console';
-import { createAgentSessions, loadAgentUsers, type AgentSession } from './agent-console/agent-sessions';
+import { createAgentSessions, loadAgentUsers, type AgentSession, type AgentSessions } from './agent-console/agent-sessions';
 import { escapeHtml } from './agent-console/agent-pages';
 import { createWebApi } from './create-web-api';
 import { resolveAssetsDir } from './resolve-assets-dir';
@@ -26,6 +26,8 @@ export interface WebChannel {
   isAgentRequest(req: IncomingMessage): boolean;
   /** The agent console login of a request, with its roles (the dashboard needs `manager`). */
   agentSession(req: IncomingMessage): AgentSession | undefined;
+  /** The console's logins, for other pages behind the same login (the studio). */
+  sessions: AgentSessions;
   close(): Promise<void>;
 }
 
@@ -124,6 +126,7 @@ export function createWebChannel(deps: WebChannelDeps): WebChannel {
     router,
     isAgentRequest: agentConsole.isAgentRequest,
     agentSession: (req) => sessions.fromRequest(req),
+    sessions,
     handleUpgrade(req, socket, head) {
       const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (pathname === '/ws') { widgetSockets.handleUpgrade(req, socket, head); return true; }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock, type Stores } from '../../core/ports';
 import { createLocalBus } from '../shared/create-local-bus';
+import { createLocalVersionPointer } from '../shared/create-local-version-pointer';
 import { createLocalLock, type LocalLockOptions } from '../shared/create-local-lock';
 import { StoreError } from '../shared/store-errors';
 import { createEmbeddedConversationStore } from './embedded-conversation-store';
@@ -84,6 +85,7 @@ export function createEmbeddedStores(options: EmbeddedStoresOptions): Stores {
     events: createEmbeddedEventLog(db),
     outbox,
     bus,
+    botVersion: createLocalVersionPointer(),
     async close() {
       clearInterval(timer);
       await bus.close();

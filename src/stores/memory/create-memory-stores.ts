@@ -9,6 +9,7 @@ import {
 import type { ContactRecord, Customer, Ticket } from '../../core/ticket';
 import type { CustomerHints } from '../../core/turn';
 import { createLocalBus } from '../shared/create-local-bus';
+import { createLocalVersionPointer } from '../shared/create-local-version-pointer';
 import { createLocalLock, type LocalLockOptions } from '../shared/create-local-lock';
 import { addHints, identityKeys, newCustomer, requireIdentityKeys, toCustomer, upsertContact } from '../shared/customer-identity';
 import { StoreError } from '../shared/store-errors';
@@ -40,6 +41,7 @@ export function createMemoryStores(options: MemoryStoresOptions = {}): Stores {
     events: createMemoryEventLog(),
     outbox: createMemoryOutbox(),
     bus,
+    botVersion: createLocalVersionPointer(),
     async close() {
       // Lock timers are unref'd and cleared when work ends; only subscribers need letting go.
       await bus.close();

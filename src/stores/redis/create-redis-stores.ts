@@ -8,6 +8,7 @@ import { createRedisEventLog } from './redis-event-log';
 import { createRedisLock, type RedisLockOptions } from './redis-lock';
 import { createRedisOutbox } from './redis-outbox';
 import { createRedisTicketStore } from './redis-ticket-store';
+import { createRedisVersionPointer } from './redis-version-pointer';
 import type { RedisClient } from './redis-script';
 
 export interface RedisStoresOptions extends RedisLockOptions {
@@ -29,7 +30,7 @@ export interface RedisStoresOptions extends RedisLockOptions {
  * Stores for production and several server instances, on node-redis 5. Every multi-key change is
  * one Lua script or MULTI, so instances never race each other; see the per-port files for the layout.
  * Keys (never scanned with KEYS): `<prefix>conv:<id>`, `conv:<id>:t`, `conv:recent`, `lock:<id>`, `ticket:*`,
- * `tickets:*`, `customer:*`, `customer-key:*`, `events`, `outbox:*`, and the channel `<prefix>bus`.
+ * `tickets:*`, `customer:*`, `customer-key:*`, `events`, `outbox:*`, `bot:version`, and the channels `<prefix>bus` and `<prefix>bot:version`.
  * Every script declares the keys it touches; a Redis Cluster would additionally need hash tags.
  */
 export async function createRedisStores(options: RedisStoresOptions): Promise<Stores> {
@@ -71,6 +72,7 @@ export async function createRedisStores(options: RedisStoresOptions): Promise<St
   }
 
   const bus = createRedisBus(client, prefix, onError);
+  const botVersion = createRedisVersionPointer(client, prefix, onError);
   let closed = false;
   return {
     conversations: createRedisConversationStore(client, prefix),
@@ -80,10 +82,12 @@ export async function createRedisStores(options: RedisStoresOptions): Promise<St
     events: createRedisEventLog(client, prefix, options.maxEvents ?? 1_000_000),
     outbox: createRedisOutbox(client, prefix),
     bus,
+    botVersion,
     async close() {
       if (closed) return;
       closed = true;
       await bus.close();
+      await botVersion.close();
       if (client.isOpen) await client.close();
     },
   };

@@ -1,0 +1,219 @@
+// The flow studio: flows and diagrams, state details, the try-it chat. Every text from the server goes in with
+// textContent; only the diagram is inserted as markup, and the server escapes every name in it.
+(function () {
+  'use strict';
+  const $ = (id) => document.getElementById(id);
+  const el = (tag, props, ...children) => {
+    const node = document.createElement(tag);
+    Object.assign(node, props || {});
+    for (const child of children) node.append(child);
+    return node;
+  };
+  const api = async (path, body) => {
+    const response = await fetch(path, body === undefined ? {} : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const type = response.headers.get('content-type') || '';
+    return { status: response.status, body: type.includes('json') ? await response.json() : await response.text() };
+  };
+
+  let currentFlow = 'main';
+  let coverage;
+
+  /** Untested states dashed, and the flow's untested states and transitions listed under the diagram. */
+  function showCoverage() {
+    const box = $('coverage');
+    if (!coverage) { box.hidden = true; return; }
+    const covered = new Set(coverage.coveredStates);
+    const taken = new Set(coverage.coveredTransitions);
+    for (const node of document.querySelectorAll('#diagram .node[data-state]')) {
+      const state = node.getAttribute('data-state');
+      if (!state.startsWith('__')) node.classList.toggle('uncovered', !covered.has(`${currentFlow}.${state}`));
+    }
+    for (const edge of document.querySelectorAll('#diagram .edge')) {
+      const from = edge.getAttribute('data-from');
+      const to = edge.getAttribute('data-to');
+      if (!from.startsWith('__') && !to.startsWith('__')) edge.classList.toggle('uncovered', !taken.has(`${currentFlow}.${from}->${currentFlow}.${to}`));
+    }
+    const numbers = coverage.byFlow[currentFlow];
+    const prefix = `${currentFlow}.`;
+    const states = coverage.states.uncovered.filter((state) => state.startsWith(prefix));
+    const transitions = coverage.transitions.uncovered.filter((t) => t.from.startsWith(prefix));
+    box.replaceChildren(
+      el('strong', { textContent: numbers ? `${currentFlow}: states ${numbers.coveredStates}/${numbers.states}, transitions ${numbers.coveredTransitions}/${numbers.transitions} tested` : '' }),
+      states.length ? el('p', { className: 'untested-states', textContent: `Untested states: ${states.map((s) => s.slice(prefix.length)).join(', ')}` }) : '',
+      transitions.length ? el('p', { className: 'untested-transitions', textContent: `Untested transitions: ${transitions.map((t) => `${t.from.slice(prefix.length)} → ${t.to.slice(prefix.length)} (${t.label})`).join(', ')}` }) : '',
+    );
+    box.hidden = false;
+  }
+
+  async function loadFlows() {
+    const { body } = await api('/api/studio/flows');
+    $('version').textContent = body.version;
+    const list = $('flow-list');
+    list.replaceChildren(...body.flows.map((flow) => el('li', {}, el('button', {
+      type: 'button', className: 'flow', onclick: () => showFlow(flow.id),
+    }, flow.id + ' ', el('span', { className: flow.problems ? 'bad' : 'count', textContent: flow.problems ? `⚠ ${flow.problems}` : `${flow.states} states` })))));
+    for (const button of list.querySelectorAll('button')) button.dataset.flow = button.firstChild.textContent.trim();
+    const problems = $('problems');
+    const errors = body.diagnostics.filter((d) => d.severity === 'error');
+    problems.hidden = errors.length === 0;
+    problems.replaceChildren(
+      el('strong', { textContent: body.rejected ? `The last change was refused (version ${body.rejected.version}); version ${body.version} keeps serving.` : 'Problems' }),
+      el('ul', {}, ...errors.map((d) => el('li', { textContent: `${d.file}:${d.line}:${d.column} ${d.message} Fix: ${d.hint}` }))),
+    );
+    await showFlow(body.flows.some((flow) => flow.id === currentFlow) ? currentFlow : body.flows[0].id);
+  }
+
+  async function showFlow(id) {
+    currentFlow = id;
+    for (const button of $('flow-list').querySelectorAll('button')) button.setAttribute('aria-current', String(button.dataset.flow === id));
+    const { body } = await api(`/api/studio/flows/${encodeURIComponent(id)}/diagram.svg`);
+    const diagram = $('diagram');
+    diagram.innerHTML = body;
+    // The start is drawn at the top centre: begin there.
+    diagram.scrollTo({ left: (diagram.scrollWidth - diagram.clientWidth) / 2, top: 0 });
+    for (const node of diagram.querySelectorAll('.node[data-state]')) {
+      const state = node.getAttribute('data-state');
+      if (state.startsWith('__')) continue;
+      node.addEventListener('click', () => showState(id, state, node));
+      node.addEventListener('keydown', (event) => { if (event.key === 'Enter') showState(id, state, node); });
+    }
+    $('state-details').hidden = true;
+    showCoverage();
+  }
+
+  async function showState(flow, state, node) {
+    for (const other of document.querySelectorAll('.node.selected')) other.classList.remove('selected');
+    node.classList.add('selected');
+    const { body } = await api(`/api/studio/flows/${encodeURIComponent(flow)}/states/${encodeURIComponent(state)}`);
+    const details = $('state-details');
+    const locales = body.messages.length ? Object.keys(body.messages[0].locales) : [];
+    const variants = (template, field) => (template && template[field] ? template[field].join(' | ') : '');
+    details.replaceChildren(
+      el('h3', { textContent: `${flow}.${state}` }),
+      ...body.problems.map((p) => el('p', { className: 'problem', textContent: `⚠ line ${p.line}: ${p.message} Fix: ${p.hint}` })),
+      el('pre', {}, ...body.yaml.map((line) => el('div', {}, el('span', { className: 'ln', textContent: String(line.line) }), line.text))),
+      body.messages.length ? el('table', {},
+        el('tr', {}, el('th', { textContent: 'message' }), ...locales.map((locale) => el('th', { textContent: locale }))),
+        ...body.messages.map((message) => el('tr', {}, el('td', { textContent: message.key }), ...locales.map((locale) => el('td', {},
+          variants(message.locales[locale], 'text'),
+          message.locales[locale] && message.locales[locale].voice ? el('div', { className: 'voice', textContent: `☎ ${variants(message.locales[locale], 'voice')}` }) : '',
+          message.locales[locale] ? el('button', { type: 'button', className: 'edit-message', textContent: 'Edit', onclick: () => editMessage(flow, state, node, message.key, locale, message.locales[locale]) }) : ''))))) : '',
+      body.intentsLeadingHere.length ? el('p', { textContent: `Intents leading here: ${body.intentsLeadingHere.map((i) => `${i.intent} (from ${i.from})`).join(', ')}` }) : '',
+    );
+    details.hidden = false;
+  }
+
+  /** Edit a message: variants one per line, a diff and the bot's validation before anything is written. */
+  function editMessage(flow, state, node, key, locale, template) {
+    const text = el('textarea', { id: 'edit-text', rows: 3, value: template.text.join('\n') });
+    const voice = el('textarea', { id: 'edit-voice', rows: 2, value: (template.voice || []).join('\n') });
+    const result = el('div', { id: 'edit-result' });
+    const save = el('button', { type: 'button', id: 'edit-save', textContent: 'Save', disabled: true });
+    const edit = () => ({ locale, key, text: text.value.split('\n').map((v) => v.trim()).filter(Boolean), voice: voice.value.split('\n').map((v) => v.trim()).filter(Boolean) });
+    let previewed;
+    const preview = async () => {
+      save.disabled = true;
+      const { status, body } = await api('/api/studio/messages/preview', edit());
+      if (status !== 200) { result.replaceChildren(el('p', { className: 'problem', textContent: body.message })); return; }
+      previewed = body.content;
+      result.replaceChildren(
+        el('pre', { className: 'diff' }, ...body.diff.map((line) => el('div', { className: line.kind, textContent: `${line.kind === 'added' ? '+' : line.kind === 'removed' ? '-' : ' '} ${line.line} ${line.text}` }))),
+        ...body.problems.map((p) => el('p', { className: 'problem', textContent: `⚠ ${p.file}:${p.line} ${p.message} Fix: ${p.hint}` })),
+      );
+      save.disabled = body.problems.length > 0;
+      result.scrollIntoView({ block: 'end' });
+    };
+    save.addEventListener('click', async () => {
+      save.disabled = true;
+      const { status, body } = await api('/api/studio/messages/save', { ...edit(), content: previewed });
+      if (status !== 200) { result.append(el('p', { className: 'problem', textContent: body.message })); return; }
+      $('reload-status').textContent = `saved ${key} (${locale}) · ${body.reload.status}`;
+      await loadFlows();
+      await showFlow(flow);
+      const again = document.querySelector(`#diagram .node[data-state="${CSS.escape(state)}"]`);
+      if (again) await showState(flow, state, again);
+    });
+    $('state-details').append(el('section', { className: 'editor' },
+      el('h4', { textContent: `Edit ${key} (${locale})` }),
+      el('label', {}, 'Chat variants, one per line', text),
+      el('label', {}, 'Phone variants (☎), one per line', voice),
+      el('div', {}, el('button', { type: 'button', id: 'edit-preview', textContent: 'Preview', onclick: preview }), save),
+      result,
+    ));
+    text.focus();
+  }
+
+  // Try it: one conversation at a time, as a web customer or a phone caller.
+  let conversationId;
+  const log = (className, text, extra) => {
+    const item = el('li', { className }, text);
+    if (extra) item.append(...extra);
+    $('try-log').append(item);
+    item.scrollIntoView({ block: 'nearest' });
+  };
+  async function turn(input, shown) {
+    const channel = $('try-channel').value;
+    if (shown) log('customer', shown);
+    const { status, body } = await api('/api/studio/try', { conversationId, locale: $('try-locale').value, channel, input });
+    if (status !== 200) { log('system', body.error ? body.error.message || body.message || body.error : 'error'); return; }
+    conversationId = body.conversationId;
+    if (shown && body.nlu) {
+      const last = $('try-log').lastElementChild;
+      const entities = body.nlu.entities.map((e) => `${e.type}=${e.value}`).join(', ');
+      last.append(el('span', { className: 'nlu', textContent: `${body.nlu.intent} ${Number(body.nlu.confidence).toFixed(2)}${entities ? ` · ${entities}` : ''}` }));
+    }
+    for (const reply of body.replies) {
+      if (reply.kind === 'message') {
+        const spoken = channel === 'voice' && reply.voice ? reply.voice : reply.text;
+        const quick = channel === 'web' && reply.quickReplies ? [el('span', { className: 'quick' }, ...reply.quickReplies.map((q) => el('button', {
+          type: 'button', textContent: q.label, onclick: () => turn({ kind: 'payload', payload: q.payload }, q.label),
+        })))] : [];
+        log('bot', (channel === 'voice' ? '☎ ' : '') + spoken, [el('span', { className: 'key', textContent: reply.key || '' }), ...quick]);
+      } else if (reply.kind === 'handoff') log('system', `handoff: ticket ${reply.ticketId} (${reply.queue}, ${reply.priority})`);
+      else if (reply.kind === 'end') log('system', `conversation ended: ${reply.outcome}`);
+    }
+    $('try-state').textContent = body.state;
+  }
+  async function start() {
+    conversationId = undefined;
+    $('try-log').replaceChildren();
+    $('try-state').textContent = '–';
+    document.querySelector('.try').classList.toggle('phone', $('try-channel').value === 'voice');
+    await turn({ kind: 'start' });
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    loadFlows();
+    $('try-start').addEventListener('click', start);
+    $('try-channel').addEventListener('change', start);
+    $('try-locale').addEventListener('change', start);
+    $('try-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const text = $('try-text').value.trim();
+      if (!text) return;
+      $('try-text').value = '';
+      const low = $('try-channel').value === 'voice' && $('try-low').checked;
+      turn({ kind: 'text', text, ...(low ? { sttConfidence: 0.3 } : {}) }, text);
+    });
+    $('try-silence').addEventListener('click', () => turn({ kind: 'no_input' }, '(silence)'));
+    $('try-dtmf-send').addEventListener('click', () => {
+      const digits = $('try-dtmf').value.trim();
+      if (/^[0-9*#]{1,32}$/.test(digits)) turn({ kind: 'dtmf', digits }, `(keys ${digits})`);
+    });
+    $('run-tests').addEventListener('click', async () => {
+      $('test-status').textContent = 'running tests…';
+      const { status, body } = await api('/api/studio/tests', {});
+      if (status !== 200) { $('test-status').textContent = 'tests could not run'; return; }
+      coverage = body.coverage;
+      $('test-status').textContent = `${body.passed} passed, ${body.failed} failed · states ${coverage.states.covered}/${coverage.states.total} · transitions ${coverage.transitions.covered}/${coverage.transitions.total}`;
+      showCoverage();
+    });
+    $('reload').addEventListener('click', async () => {
+      $('reload-status').textContent = 'reloading…';
+      const { body } = await api('/api/studio/reload', {});
+      $('reload-status').textContent = body.status === 'rejected' ? `refused: ${body.diagnostics.filter((d) => d.severity === 'error').length} problem(s)` : body.status;
+      await loadFlows();
+    });
+    start();
+  });
+})();
