@@ -1,3 +1,4 @@
+import type { Locale } from '../core/turn';
 import type { Integration, StateChange } from '../core/engine';
 import type { LoadedBot } from '../server/load-bot';
 import { loadConversationScripts, type ConversationScript, type LoadScriptsOptions } from './conversation-script';
@@ -25,7 +26,12 @@ export async function runLoadedScripts(scripts: ConversationScript[], problems: 
     // keypad menu, "did I hear right?") are tested too.
     if (script.channel === 'voice') {
       const { runVoiceConversationScript } = await import('../channels/voice/run-voice-script');
-      results.push(await runVoiceConversationScript(script, harness, { transfer: { number: '+358290000000', emergencyNumber: '+358290000112' } }));
+      // The bot's own voice texts, as the server gives them to the channel (the whisper names the topic from them).
+      const messages = (key: string, locale: Locale) => {
+        const message = loaded.catalog.get(locale, key);
+        return message?.voice?.[0] ?? message?.text[0];
+      };
+      results.push(await runVoiceConversationScript(script, harness, { transfer: { number: '+358290000000', emergencyNumber: '+358290000112' } }, { messages }));
     } else {
       results.push(await runConversationScript(script, harness));
     }
