@@ -152,6 +152,8 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
     // Agents read Finnish: topic names in the ticket summary come from the fi button labels.
     summary: { intentLabel: (intent) => { const label = loaded.catalog.get('fi', `intents.${intent}`); return label?.text[0]; } },
     logger,
+    // A retried turn finds its ticket for as long as its conversation could still be going on.
+    ticketKeyTtlMs: config.idleTimeoutMs,
   });
   const metrics = createMetrics(stores.events, clock);
   const engine = metrics.instrument(createEngine({
@@ -193,6 +195,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
       agentUsersFile: config.agentUsersFile,
       agentSessionSecret: config.agentSessionSecret,
       defaultLocale: config.defaultLocale,
+      // Always Secure behind an https PUBLIC_URL; otherwise per request, when it came over TLS (TRUST_PROXY for proxies).
       secureCookies: Boolean(config.publicUrl?.startsWith('https:')),
       agentSessionTtlMs: 12 * 3_600_000,
     },
@@ -203,13 +206,15 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
 
   const app = express();
   app.disable('x-powered-by');
+  // Behind a reverse proxy: req.ip (login limits per address) and req.secure (Secure cookies) come from its headers.
+  app.set('trust proxy', config.trustProxy);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', store: config.store, flows: loaded.bot.flows, locales: config.locales });
   });
   app.use(metrics.router);
   app.get('/api/analytics/summary', async (req, res, next) => {
     try {
-      if (!web.isAgentRequest(req)) {
+      if (!(await web.isAgentRequest(req))) {
         res.status(401).json({ error: { code: 'login_required', message: 'Log in to the agent console first.' } });
         return;
       }

@@ -7,7 +7,7 @@ import type { Clock, Stores } from '../../core/ports';
 import type { ConversationEngine, OutboundMessage } from '../../core/services';
 import { isLocale } from '../../core/turn';
 import { createAgentConsole } from './agent-console/create-agent-console';
-import { createAgentSessions, loadAgentUsers } from './agent-console/agent-sessions';
+import { createAgentSessions, loadAgentUsers, type AgentSession } from './agent-console/agent-sessions';
 import { escapeHtml } from './agent-console/agent-pages';
 import { createWebApi } from './create-web-api';
 import { resolveAssetsDir } from './resolve-assets-dir';
@@ -22,8 +22,10 @@ export interface WebChannel {
   router: express.Router;
   /** Call from the HTTP server's `upgrade` event; returns false for paths that are not `/ws` or `/agent/ws`. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
-  /** True when the request carries a valid agent console login (lets agents read any conversation). */
-  isAgentRequest(req: IncomingMessage): boolean;
+  /** True when the request carries a live agent console login (lets agents read any conversation); asks the store. */
+  isAgentRequest(req: IncomingMessage): Promise<boolean>;
+  /** The live agent console login of a request, with its roles; asks the store. */
+  agentSession(req: IncomingMessage): Promise<AgentSession | undefined>;
   close(): Promise<void>;
 }
 
@@ -57,10 +59,11 @@ export function createWebChannel(deps: WebChannelDeps): WebChannel {
     users: config.agentUsersFile ? loadAgentUsers(config.agentUsersFile) : undefined,
     clock,
     ttlMs: config.agentSessionTtlMs,
+    store: stores.agentSessions,
   });
   const agentConsole = createAgentConsole({
     engine, stores, clock, logger, sessions, strings: consoleStrings, locale: config.defaultLocale,
-    secureCookies: config.secureCookies, sessionTtlMs: config.agentSessionTtlMs,
+    secureCookies: config.secureCookies, sessionTtlMs: config.agentSessionTtlMs, loginThrottle: config.loginThrottle,
   });
 
   function onCustomerTurn(conversationId: string, ticketCreated: boolean): void {
@@ -114,6 +117,7 @@ export function createWebChannel(deps: WebChannelDeps): WebChannel {
   return {
     router,
     isAgentRequest: agentConsole.isAgentRequest,
+    agentSession: (req) => sessions.fromRequest(req),
     handleUpgrade(req, socket, head) {
       const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (pathname === '/ws') { widgetSockets.handleUpgrade(req, socket, head); return true; }
