@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { SUPPORTED_LOCALES, type Locale } from '../core/turn';
@@ -45,6 +46,8 @@ const envSchema = z.object({
   AGENT_TOKEN: optionalText,
   AGENT_USERS_FILE: optionalText,
   AGENT_SESSION_SECRET: z.string().min(16, 'use at least 16 random characters').optional(),
+  /** Reverse proxies in front: off (default), a hop count (1), or their addresses (10.0.0.2,10.0.1.0/24,loopback). */
+  TRUST_PROXY: optionalText,
   PUBLIC_URL: z.url().optional(),
   TWILIO_AUTH_TOKEN: optionalText,
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits').optional(),
@@ -95,6 +98,8 @@ export interface AspaConfig {
   agentToken?: string;
   agentUsersFile?: string;
   agentSessionSecret?: string;
+  /** Express `trust proxy`: false, the number of proxies in front, or their addresses / subnets. */
+  trustProxy: TrustProxy;
   publicUrl?: string;
   twilio?: { authToken: string; accountSid?: string };
   voiceMode: 'gather' | 'stream';
@@ -119,10 +124,10 @@ export interface ConfigWarning {
 /** What a deployment should still set; each warning says which variable and why. */
 export function configWarnings(config: AspaConfig): ConfigWarning[] {
   const warnings: ConfigWarning[] = [];
-  if (!config.agentSessionSecret && (config.agentToken || config.agentUsersFile)) {
+  if (config.store === 'memory' && (config.agentToken || config.agentUsersFile)) {
     warnings.push({
-      event: 'config.agent_session_secret_unset',
-      message: 'AGENT_SESSION_SECRET is not set: agent sessions are signed with a random key of this process, so every restart logs agents out and other instances or workers refuse them; set AGENT_SESSION_SECRET to 32+ random characters, the same on every instance',
+      event: 'config.agent_sessions_in_memory',
+      message: 'ASPA_STORE=memory: agent sessions and login counts live in this process only, so every restart logs agents out and other instances refuse them; use the embedded store (the default) or Redis (REDIS_URL)',
     });
   }
   if (!config.metrics.token && !config.metrics.listen) {
@@ -132,6 +137,38 @@ export function configWarnings(config: AspaConfig): ConfigWarning[] {
     });
   }
   return warnings;
+}
+
+export type TrustProxy = false | number | string[];
+
+const TRUST_PROXY_HINT = 'use off, the number of proxies in front of Aspa (e.g. 1), or their addresses (10.0.0.2,10.0.1.0/24,loopback)';
+const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * Reads TRUST_PROXY, which tells Express whose X-Forwarded-For / X-Forwarded-Proto to believe (`trust proxy`):
+ * off, a hop count, or a list of proxy addresses and subnets. `true` (believe anyone) is refused: any client could
+ * then pick its address and dodge the login limits.
+ */
+export function parseTrustProxy(value: string | undefined): { trustProxy: TrustProxy; problems: string[] } {
+  const text = (value ?? '').trim();
+  if (text === '' || /^(off|false|no|0)$/i.test(text)) return { trustProxy: false, problems: [] };
+  if (/^(on|true|yes|all|\*)$/i.test(text)) {
+    return { trustProxy: false, problems: [`TRUST_PROXY: "${text}" would believe X-Forwarded-For from anyone, so any client could choose its address; ${TRUST_PROXY_HINT}`] };
+  }
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text);
+    return hops >= 1 && hops <= 10 ? { trustProxy: hops, problems: [] } : { trustProxy: false, problems: [`TRUST_PROXY: ${text} hops is not from 1 to 10; ${TRUST_PROXY_HINT}`] };
+  }
+  const problems: string[] = [];
+  const entries = text.split(',').map((part) => part.trim()).filter(Boolean);
+  for (const entry of entries) {
+    if (TRUST_PROXY_NAMES.includes(entry)) continue;
+    const [address, bits, extra] = entry.split('/');
+    const family = net.isIP(address);
+    const prefixOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (family === 0 || !prefixOk || extra !== undefined) problems.push(`TRUST_PROXY: "${entry}" is not an IP address, a subnet (10.0.1.0/24) or one of ${TRUST_PROXY_NAMES.join(', ')}; ${TRUST_PROXY_HINT}`);
+  }
+  return problems.length > 0 ? { trustProxy: false, problems } : { trustProxy: entries, problems };
 }
 
 const OOS_THRESHOLD_HINT = 'use one number from 0 to 1 for every language (0.4) or lang=number pairs (fi=0.35,en=0.4)';
@@ -212,6 +249,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   const oosThreshold = values.NLU_OOS_THRESHOLD ? parseOosThreshold(values.NLU_OOS_THRESHOLD, values.ASPA_LOCALES) : { thresholds: {}, problems: [] };
   problems.push(...oosThreshold.problems);
+  const trustProxy = parseTrustProxy(values.TRUST_PROXY);
+  problems.push(...trustProxy.problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port: values.PORT,
@@ -237,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     agentToken: web.config.agentToken,
     agentUsersFile: values.AGENT_USERS_FILE,
     agentSessionSecret: values.AGENT_SESSION_SECRET,
+    trustProxy: trustProxy.trustProxy,
     publicUrl: values.PUBLIC_URL,
     twilio: values.TWILIO_AUTH_TOKEN ? { authToken: values.TWILIO_AUTH_TOKEN, accountSid: values.TWILIO_ACCOUNT_SID } : undefined,
     voiceMode: values.VOICE_MODE,

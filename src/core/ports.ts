@@ -37,14 +37,68 @@ export interface TicketQuery {
   limit?: number;
 }
 
+/** What `TicketStore.updateIf` expects the stored ticket to be: its status and agent (undefined = none). */
+export interface TicketExpectation {
+  status: TicketStatus;
+  agent?: string;
+}
+
 export interface TicketStore {
   /** The next readable ticket id (`ASPA-000001`, ...); never the same twice, also across instances. */
   nextId(): Promise<string>;
+  /**
+   * The ticket id for `key` (a conversation and its turn): a new one from the same sequence as `nextId` the first
+   * time, the same one on every later call within `ttlMs`, also from another instance at the same moment. A turn
+   * retried after a crash thereby finds the ticket it already made. The reservation is forgotten after `ttlMs`.
+   */
+  reserveId(key: string, ttlMs: number): Promise<string>;
   create(ticket: Ticket): Promise<void>;
   get(id: string): Promise<Ticket | undefined>;
   /** Replaces the ticket; fails when it does not exist. */
   update(ticket: Ticket): Promise<void>;
+  /**
+   * Compare-and-set: replaces the ticket only while the stored one still has `expected`'s status and agent, in one
+   * atomic step (of two agents claiming an open ticket at once, exactly one is applied). Answers whether it was
+   * applied and the ticket as stored afterwards; undefined when there is no such ticket.
+   */
+  updateIf(ticket: Ticket, expected: TicketExpectation): Promise<{ applied: boolean; current: Ticket } | undefined>;
   list(query?: TicketQuery): Promise<Ticket[]>;
+}
+
+/** One agent console login as the store keeps it; the cookie carries a secret whose hash is `id`. */
+export interface AgentSessionRecord {
+  /** A hash of the cookie's secret (the secret itself is never stored). */
+  id: string;
+  name: string;
+  roles: string[];
+  createdAt: number;
+  expiresAt: number;
+}
+
+/**
+ * Agent console logins, shared by every instance of the store: a revoked session is refused everywhere at once,
+ * and sessions outlive restarts (embedded, Redis). `get` answers live sessions only; expired ones are deleted
+ * by the store (bounded storage).
+ */
+export interface AgentSessionStore {
+  create(session: AgentSessionRecord): Promise<void>;
+  get(id: string): Promise<AgentSessionRecord | undefined>;
+  revoke(id: string): Promise<void>;
+}
+
+/**
+ * Counts in fixed windows under a key, shared by every instance (failed logins per account and per address).
+ * A window opens with the first addition and lasts `windowMs`; after it the count starts from zero. Expired
+ * counts are deleted by the store; nothing is ever cleared wholesale.
+ */
+export interface AttemptCounters {
+  /**
+   * Adds `by` (negative to take back) to the count under `key`, atomically; answers the count after it and how long
+   * its window still runs. Taking back from a count that does not exist stores nothing; a count never goes below 0.
+   */
+  add(key: string, by: number, windowMs: number): Promise<{ count: number; resetInMs: number }>;
+  /** Forgets the count under `key` (e.g. an account's failures after its right password). */
+  reset(key: string): Promise<void>;
 }
 
 /** Cross-channel identity and contact history. */
@@ -122,6 +176,8 @@ export interface Stores {
   customers: CustomerStore;
   events: EventLog;
   outbox: Outbox;
+  agentSessions: AgentSessionStore;
+  attempts: AttemptCounters;
   bus: MessageBus;
   botVersion: BotVersionPointer;
   close(): Promise<void>;

@@ -34,8 +34,14 @@ export interface HandoffServiceDeps {
   /** Finnish labels for intents and slots in the summary. */
   summary?: SummaryOptions;
   logger?: Logger;
+  /**
+   * How long a turn's ticket id stays reserved for a retry of that turn (default 30 min). Use the conversations'
+   * idle timeout: a conversation id can start afresh only after that, and must then get tickets of its own.
+   */
+  ticketKeyTtlMs?: number;
 }
 
+export const DEFAULT_TICKET_KEY_TTL_MS = 30 * 60_000;
 const NAME_SLOTS = ['name', 'customerName', 'customer_name'];
 /** Slots that hold how to reach the customer; copied onto the ticket when they are given after the handoff. */
 const CONTACT_SLOT_NAMES: readonly string[] = [...PHONE_SLOTS, ...EMAIL_SLOTS, ...CONTACT_SLOTS, ...NAME_SLOTS];
@@ -139,9 +145,26 @@ export function createHandoffService(deps: HandoffServiceDeps): FullHandoffServi
     }
   }
 
+  /**
+   * The ticket id of this handoff. A conversation's version is its turn sequence (the engine saves every turn as the
+   * next version), so (conversation id, version) names the turn: a turn retried after a crash before its conversation
+   * was saved runs at the same version and gets the same id, and finds the ticket it already made.
+   */
+  async function ticketIdFor(conversation: TicketRequest['conversation']): Promise<string> {
+    const version = (conversation as { version?: unknown }).version;
+    if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) return deps.tickets.nextId();
+    return deps.tickets.reserveId(`${conversation.id}:${version}`, deps.ticketKeyTtlMs ?? DEFAULT_TICKET_KEY_TTL_MS);
+  }
+
   async function createTicket(request: TicketRequest): Promise<Ticket> {
     assertRequest(request);
     const { conversation } = request;
+    const id = await ticketIdFor(conversation);
+    const made = await deps.tickets.get(id);
+    if (made) {
+      logger.info('handoff.ticket.found_again', { conversationId: conversation.id, ticketId: id });
+      return made;
+    }
     const customer = await findCustomer(request);
     // The personal-data policy once more at the door (whatever the caller masked): the ticket is stored, shown to
     // agents and POSTed to the helpdesk as it is built here. Contact details in slots stay (agents call back).
@@ -153,7 +176,7 @@ export function createHandoffService(deps: HandoffServiceDeps): FullHandoffServi
     const createdAt = deps.clock.now();
     const locale: Locale = isLocale(conversation.locale) ? conversation.locale : 'fi';
     const ticket: Ticket = {
-      id: await deps.tickets.nextId(),
+      id,
       conversationId: conversation.id,
       createdAt,
       channel: conversation.channel,
@@ -175,15 +198,23 @@ export function createHandoffService(deps: HandoffServiceDeps): FullHandoffServi
 
     // Delivery job first, ticket second. If the process dies in between, the helpdesk still gets the
     // ticket (the outbox item carries all of it) and the customer was never told a ticket id, so nothing
-    // is lost; the opposite order could leave a stored ticket that no helpdesk ever hears of. Ticket ids
-    // are never reused, so the idempotency key stays unique.
+    // is lost; the opposite order could leave a stored ticket that no helpdesk ever hears of. A retried turn
+    // has the same ticket id, so its enqueue keeps the first job (one delivery, one idempotency key); ids are never
+    // reused otherwise.
     if (webhook) {
       const payload: TicketWebhookPayload = { event: 'ticket.created', ticket };
       await deps.outbox.enqueue({
         id: `${WEBHOOK_SINK}:${ticket.id}`, sink: WEBHOOK_SINK, idempotencyKey: ticket.id, payload, dueAt: createdAt, createdAt,
       });
     }
-    await deps.tickets.create(ticket);
+    try {
+      await deps.tickets.create(ticket);
+    } catch (error) {
+      // The same turn on another instance at the same moment made it first: theirs is the ticket.
+      const raced = (error as { code?: string }).code === 'DUPLICATE' ? await deps.tickets.get(ticket.id) : undefined;
+      if (raced) return raced;
+      throw error;
+    }
     logger.info('handoff.ticket.created', {
       conversationId: conversation.id, ticketId: ticket.id, queue: ticket.queue, priority: ticket.priority, reason: ticket.reason,
     });

@@ -146,6 +146,8 @@ export function createHandoffFor(config: AspaConfig, deps: { stores: Stores; clo
     // Agents read Finnish: topic names in the ticket summary come from the fi button labels.
     summary: { intentLabel: (intent) => { const label = loaded.catalog.get('fi', `intents.${intent}`); return label?.text[0]; } },
     logger,
+    // A retried turn finds its ticket for as long as its conversation could still be going on.
+    ticketKeyTtlMs: config.idleTimeoutMs,
   });
 }
 
@@ -252,6 +254,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
       agentUsersFile: config.agentUsersFile,
       agentSessionSecret: config.agentSessionSecret,
       defaultLocale: config.defaultLocale,
+      // Always Secure behind an https PUBLIC_URL; otherwise per request, when it came over TLS (TRUST_PROXY for proxies).
       secureCookies: Boolean(config.publicUrl?.startsWith('https:')),
       agentSessionTtlMs: 12 * 3_600_000,
     },
@@ -272,6 +275,8 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
 
   const app = express();
   app.disable('x-powered-by');
+  // Behind a reverse proxy: req.ip (login limits per address) and req.secure (Secure cookies) come from its headers.
+  app.set('trust proxy', config.trustProxy);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', store: config.store, flows: versions.current().bot.flows, locales: config.locales, botVersion: versions.current().id });
   });

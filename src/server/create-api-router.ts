@@ -21,8 +21,8 @@ const messageBody = z
 export interface ApiDeps {
   engine: Engine;
   logger: Logger;
-  /** True when the request carries a valid agent login (agents may read any conversation). */
-  isAgent?: (req: Request) => boolean;
+  /** True when the request carries a valid agent login (agents may read any conversation); may ask a store. */
+  isAgent?: (req: Request) => boolean | Promise<boolean>;
 }
 
 class HttpError extends Error {
@@ -95,7 +95,7 @@ export function createApiRouter(deps: ApiDeps): express.Router {
   router.get('/api/conversations/:id', async (req, res, next) => {
     try {
       const id = checkId(req);
-      const record = deps.isAgent?.(req) ? await deps.engine.getConversation(id) : await deps.engine.authorize(id, tokenFrom(req));
+      const record = (await deps.isAgent?.(req)) ? await deps.engine.getConversation(id) : await deps.engine.authorize(id, tokenFrom(req));
       if (!record) throw new HttpError(404, 'not_found', 'No such conversation.');
       res.json({
         id: record.id, locale: record.locale, channel: record.channel, status: record.status, state: record.state,

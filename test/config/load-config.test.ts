@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/config/load-config';
+import { ConfigError, loadConfig, parseTrustProxy } from '../../src/config/load-config';
 
 describe('loadConfig', () => {
   it('has defaults that need nothing installed', () => {
@@ -29,6 +29,18 @@ describe('loadConfig', () => {
     expect(listed).toMatch(/AGENT_TOKEN/);
     expect(listed).toMatch(/ASPA_WORKERS > 1 needs Redis/);
     expect(listed).toMatch(/TICKET_WEBHOOK_SECRET/);
+  });
+
+  it('reads TRUST_PROXY as off (default), a hop count or proxy addresses, and refuses trusting everyone', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'off' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.2, 10.0.1.0/24, loopback, fd00::/8' }).trustProxy).toEqual(['10.0.0.2', '10.0.1.0/24', 'loopback', 'fd00::/8']);
+    for (const bad of ['true', '*', '0.5', '11', 'proxy.example.com', '10.0.0.0/33', '10.0.0.1/8/2']) {
+      expect([bad, parseTrustProxy(bad).problems.length]).toEqual([bad, 1]);
+    }
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: "true" would believe X-Forwarded-For from anyone/);
+    expect(parseTrustProxy('12, lan').problems).toHaveLength(2);
   });
 
   it('reads NLU_OOS_THRESHOLD as one number for every language or one per language', () => {

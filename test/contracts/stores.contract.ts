@@ -331,6 +331,110 @@ export function describeStoresContract(name: string, makeStores: MakeStores, opt
         expect(await stores.tickets.get('ASPA-000000')).toBeUndefined();
         await expect(stores.tickets.list({ status: 'lost' as never })).rejects.toThrow(/status/);
       });
+
+      it('reserves one id per key: the same one again, also from another instance at once; a new key gets a new one', async () => {
+        const before = await stores.tickets.nextId();
+        const ids = await Promise.all(Array.from({ length: 10 }, (_, index) => (index % 2 ? peer : stores).tickets.reserveId('conv-1:3', 60_000)));
+        expect(new Set(ids).size).toBe(1);
+        expect(Number(ids[0].slice(5))).toBe(Number(before.slice(5)) + 1);
+        expect(await peer.tickets.reserveId('conv-1:3', 60_000)).toBe(ids[0]);
+        const other = await stores.tickets.reserveId('conv-1:4', 60_000);
+        expect(other).not.toBe(ids[0]);
+        expect(await stores.tickets.nextId()).not.toBe(other);
+        await expect(stores.tickets.reserveId('', 60_000)).rejects.toThrow(/ticket key/);
+        await expect(stores.tickets.reserveId('k', 0)).rejects.toThrow(/ttlMs/);
+      });
+
+      it('forgets a reservation after its TTL', async () => {
+        const first = await stores.tickets.reserveId('conv-ttl:1', options.ttlFollowsClock ? 60_000 : 30);
+        if (options.ttlFollowsClock) clock.advance(60_000);
+        else await new Promise((resolve) => setTimeout(resolve, 80));
+        expect(await peer.tickets.reserveId('conv-ttl:1', 60_000)).not.toBe(first);
+      });
+
+      it('compare-and-sets a ticket: of two concurrent claims exactly one applies, and the other sees the winner', async () => {
+        const open = ticket(await stores.tickets.nextId(), clock);
+        await stores.tickets.create(open);
+        const results = await Promise.all([
+          stores.tickets.updateIf({ ...open, status: 'claimed', agent: 'Liisa' }, { status: 'open' }),
+          peer.tickets.updateIf({ ...open, status: 'claimed', agent: 'Pekka' }, { status: 'open' }),
+        ]);
+        expect(results.map((result) => result?.applied).sort()).toEqual([false, true]);
+        const winner = results.find((result) => result?.applied)?.current.agent;
+        expect(['Liisa', 'Pekka']).toContain(winner);
+        for (const result of results) expect(result?.current).toMatchObject({ status: 'claimed', agent: winner });
+        expect(await peer.tickets.get(open.id)).toMatchObject({ status: 'claimed', agent: winner });
+        const loser = winner === 'Liisa' ? 'Pekka' : 'Liisa';
+        expect(await stores.tickets.updateIf({ ...open, status: 'closed', agent: loser }, { status: 'claimed', agent: loser }))
+          .toMatchObject({ applied: false, current: { agent: winner } });
+        const closed = await stores.tickets.updateIf({ ...open, status: 'closed', agent: winner, resolution: 'ok' }, { status: 'claimed', agent: winner });
+        expect(closed).toMatchObject({ applied: true, current: { status: 'closed', resolution: 'ok' } });
+        expect((await stores.tickets.list({ status: 'closed' })).map((t) => t.id)).toEqual([open.id]);
+        expect(await stores.tickets.list({ status: 'claimed' })).toEqual([]);
+        expect(await stores.tickets.updateIf(ticket('ASPA-999998', clock), { status: 'open' })).toBeUndefined();
+        await expect(stores.tickets.updateIf(open, { status: 'lost' as never })).rejects.toThrow(/expected ticket status/);
+      });
+    });
+
+    describe('agent sessions', () => {
+      const session = (id: string, ttlMs = 60_000) => ({ id, name: 'Liisa', roles: ['agent', 'manager'], createdAt: clock.now(), expiresAt: clock.now() + ttlMs });
+
+      it('keeps a session for every instance until it is revoked, which every instance sees at once', async () => {
+        const record = session('hash-1');
+        await stores.agentSessions.create(record);
+        expect(await stores.agentSessions.get('hash-1')).toEqual(record);
+        expect(await peer.agentSessions.get('hash-1')).toEqual(record);
+        expect(await stores.agentSessions.get('hash-other')).toBeUndefined();
+        await peer.agentSessions.revoke('hash-1');
+        expect(await stores.agentSessions.get('hash-1')).toBeUndefined();
+        await stores.agentSessions.revoke('hash-1');
+        await expect(stores.agentSessions.create({ ...record, name: '' })).rejects.toThrow(/name/);
+        await expect(stores.agentSessions.create({ ...record, roles: 'agent' as never })).rejects.toThrow(/roles/);
+      });
+
+      it('answers no session once it has expired', async () => {
+        await stores.agentSessions.create(session('hash-2', options.ttlFollowsClock ? 60_000 : 40));
+        expect(await peer.agentSessions.get('hash-2')).toBeDefined();
+        if (options.ttlFollowsClock) clock.advance(60_000);
+        else await new Promise((resolve) => setTimeout(resolve, 90));
+        expect(await stores.agentSessions.get('hash-2')).toBeUndefined();
+        expect(await peer.agentSessions.get('hash-2')).toBeUndefined();
+      });
+    });
+
+    describe('attempt counters', () => {
+      it('counts in a fixed window shared by every instance, exactly under concurrency', async () => {
+        expect(await stores.attempts.add('login:a', 1, 60_000)).toEqual({ count: 1, resetInMs: 60_000 });
+        const counts = await Promise.all(Array.from({ length: 20 }, (_, index) => (index % 2 ? peer : stores).attempts.add('login:a', 1, 60_000)));
+        expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, index) => index + 2));
+        if (options.ttlFollowsClock) {
+          clock.advance(10_000);
+          // The window does not move with further attempts.
+          expect(await peer.attempts.add('login:a', 1, 60_000)).toEqual({ count: 22, resetInMs: 50_000 });
+        }
+        expect((await stores.attempts.add('login:b', 1, 60_000)).count).toBe(1);
+      });
+
+      it('takes back without going below zero or opening a window, and resets one key only', async () => {
+        expect(await stores.attempts.add('login:none', -1, 60_000)).toEqual({ count: 0, resetInMs: 0 });
+        expect((await stores.attempts.add('login:none', 1, 60_000)).count).toBe(1);
+        await stores.attempts.add('login:c', 2, 60_000);
+        expect((await peer.attempts.add('login:c', -1, 60_000)).count).toBe(1);
+        expect((await peer.attempts.add('login:c', -5, 60_000)).count).toBe(0);
+        await stores.attempts.add('login:d', 3, 60_000);
+        await peer.attempts.reset('login:d');
+        expect((await stores.attempts.add('login:d', 1, 60_000)).count).toBe(1);
+        expect((await stores.attempts.add('login:none', 1, 60_000)).count).toBe(2);
+        await expect(stores.attempts.add('login:e', 1.5, 60_000)).rejects.toThrow(/integer/);
+        await expect(stores.attempts.add('login:e', 1, 0)).rejects.toThrow(/window/);
+      });
+
+      it('starts from zero when the window has passed', async () => {
+        await stores.attempts.add('login:f', 5, options.ttlFollowsClock ? 60_000 : 40);
+        if (options.ttlFollowsClock) clock.advance(60_000);
+        else await new Promise((resolve) => setTimeout(resolve, 90));
+        expect((await peer.attempts.add('login:f', 1, 60_000)).count).toBe(1);
+      });
     });
 
     describe('customers', () => {

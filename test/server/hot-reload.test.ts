@@ -1,8 +1,8 @@
+import { systemClock, type Clock } from '../../src/core/ports';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient } from 'redis';
-import { createMemoryStores } from '../../src/stores/memory/create-memory-stores';
 import { createRedisStores } from '../../src/stores/redis/create-redis-stores';
 import type { Stores } from '../../src/core/ports';
 import type { Aspa } from '../../src/server/composition';
@@ -29,12 +29,14 @@ function edit(dir: string, file: string, change: (text: string) => string): void
   writeFileSync(full, change(readFileSync(full, 'utf8')));
 }
 
-async function startOn(dir: string, options: { stores?: Stores; watch?: boolean } = {}): Promise<{ aspa: Aspa; base: string }> {
+async function startOn(dir: string, options: { stores?: Stores; watch?: boolean; clock?: Clock } = {}): Promise<{ aspa: Aspa; base: string }> {
   return startTestServer({
+    ...(options.clock ? { clock: options.clock } : {}),
     env: { ASPA_FLOWS_DIR: path.join(dir, 'flows'), ASPA_LOCALES_DIR: path.join(dir, 'locales'), ASPA_WATCH_FLOWS: options.watch ? 'on' : 'off' },
     loaded: loadMiniBotFrom(dir),
     loadBot: () => loadMiniBotFrom(dir),
-    stores: options.stores ?? createMemoryStores(),
+    // Without shared stores, the test server's own memory stores (on its clock, which agent sessions expire by).
+    ...(options.stores ? { stores: options.stores } : {}),
   });
 }
 
@@ -202,8 +204,9 @@ describeRedis('hot reload on two instances sharing Redis', () => {
     const stores: Stores[] = [];
     const servers: { aspa: Aspa; base: string }[] = [];
     try {
-      for (let index = 0; index < 2; index += 1) stores.push(await createRedisStores({ url: redisUrl as string, keyPrefix: prefix }));
-      for (const store of stores) servers.push(await startOn(dir, { stores: store }));
+      // Both instances and their stores on the real clock: Redis expires agent sessions in real time.
+      for (let index = 0; index < 2; index += 1) stores.push(await createRedisStores({ url: redisUrl as string, keyPrefix: prefix, clock: systemClock }));
+      for (const store of stores) servers.push(await startOn(dir, { stores: store, clock: systemClock }));
       const first = await botVersion(servers[0].base);
       expect(await botVersion(servers[1].base)).toBe(first);
       const live = await say(servers[1].base, 'multi-pinned', 'tilaus');

@@ -78,14 +78,15 @@ describe('GET /metrics access', () => {
 });
 
 describe('start-up warning for agent sessions', () => {
-  it('warns once, saying what to set, when agents can log in but AGENT_SESSION_SECRET is unset', () => {
+  it('warns once, saying what to use, when agents can log in but sessions would live in the process (memory store)', () => {
     const events = (env: Record<string, string>) => configWarnings(loadConfig({ METRICS_TOKEN: 'metrics-token-0123456789abcdef', ...env }));
-    const [warning, ...rest] = events({ AGENT_TOKEN: 'agent-secret-token' });
+    const [warning, ...rest] = events({ AGENT_TOKEN: 'agent-secret-token', ASPA_STORE: 'memory' });
     expect(rest).toEqual([]);
-    expect(warning.event).toBe('config.agent_session_secret_unset');
-    expect(warning.message).toMatch(/restart logs agents out.*set AGENT_SESSION_SECRET/);
+    expect(warning.event).toBe('config.agent_sessions_in_memory');
+    expect(warning.message).toMatch(/restart logs agents out.*embedded store .*Redis/);
     expect(warning.message).not.toContain('\n');
-    expect(events({ AGENT_TOKEN: 'agent-secret-token', AGENT_SESSION_SECRET: 'session-secret-0123456789' })).toEqual([]);
+    // Sessions in the embedded store or Redis survive restarts, with or without AGENT_SESSION_SECRET.
+    expect(events({ AGENT_TOKEN: 'agent-secret-token' })).toEqual([]);
     // Without agent logins there are no sessions to lose.
     expect(events({})).toEqual([]);
   });
@@ -94,6 +95,6 @@ describe('start-up warning for agent sessions', () => {
     const logger = recordingLogger();
     const { aspa } = await startTestServer({ logger });
     await aspa.close();
-    expect(logger.warnings.filter((line) => line.event === 'config.agent_session_secret_unset')).toHaveLength(1);
+    expect(logger.warnings.filter((line) => line.event === 'config.agent_sessions_in_memory')).toHaveLength(1);
   });
 });

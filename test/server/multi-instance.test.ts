@@ -6,6 +6,7 @@ import type { ReplyMessage } from '../../src/core/reply';
 import { createHandoffService } from '../../src/handoff/create-handoff-service';
 import { createRedisStores } from '../../src/stores/redis/create-redis-stores';
 import { loadMiniBot } from '../support/mini-bot';
+import { startTestServer } from '../support/start-test-server';
 
 const redisUrl = process.env.REDIS_URL;
 const describeRedis = redisUrl ? describe : describe.skip;
@@ -66,5 +67,34 @@ describeRedis('two instances on one Redis', () => {
     while (received.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(received).toEqual(['agent_joined', 'agent_message']);
     await unsubscribe();
+  });
+
+  it('agent access holds across two servers: a logout on one refuses the cookie on the other, one of two claims wins', async () => {
+    const clock = { now: () => Date.now() };
+    const servers = await Promise.all(stores.map((s) => startTestServer({ stores: s, clock, loaded })));
+    try {
+      const [a, b] = servers.map((server) => server.base);
+      const login = async (base: string, name: string) => {
+        const res = await fetch(`${base}/api/agent/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name, password: 'agent-secret-token' }) });
+        expect(res.status).toBe(200);
+        return (res.headers.get('set-cookie') ?? '').split(';')[0];
+      };
+      const post = (base: string, path: string, cookie: string) => fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: cookie }, body: '{}' });
+      const me = async (base: string, cookie: string) => (await fetch(`${base}/api/agent/me`, { headers: { Cookie: cookie } })).status;
+
+      const liisa = await login(a, 'Liisa');
+      expect(await me(b, liisa)).toBe(200);
+      expect((await post(b, '/api/agent/logout', liisa)).status).toBe(200);
+      expect(await me(a, liisa)).toBe(401);
+
+      const handoff = await engines[0].handleTurn({ conversationId: `claim-${Date.now()}`, channel: 'test', input: { kind: 'text', text: 'ihminen' } });
+      const [maija, pekka] = [await login(a, 'Maija'), await login(b, 'Pekka')];
+      const answers = await Promise.all([post(a, `/api/agent/tickets/${handoff.ticketId}/claim`, maija), post(b, `/api/agent/tickets/${handoff.ticketId}/claim`, pekka)]);
+      expect(answers.map((res) => res.status).sort()).toEqual([200, 409]);
+      const lost = (await answers.find((res) => res.status === 409)!.json()) as { agent: string };
+      expect(lost.agent).toBe((await stores[1].tickets.get(handoff.ticketId!))?.agent);
+    } finally {
+      for (const server of servers) await server.aspa.close();
+    }
   });
 });

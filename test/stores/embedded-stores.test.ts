@@ -71,6 +71,29 @@ describe('embedded stores', () => {
     db.close();
   });
 
+  it('purges expired agent sessions, login counters and ticket keys from the file (bounded storage)', async () => {
+    const clock = createManualClock();
+    const dataDir = tempDir();
+    const stores = createEmbeddedStores({ dataDir, clock });
+    for (let index = 0; index < 50; index += 1) {
+      await stores.agentSessions.create({ id: `s${index}`, name: 'Liisa', roles: ['agent'], createdAt: clock.now(), expiresAt: clock.now() + 1000 });
+      await stores.attempts.add(`login:ip:${index}`, 1, 1000);
+      await stores.tickets.reserveId(`conv-${index}:1`, 1000);
+    }
+    await stores.agentSessions.create({ id: 'live', name: 'Pekka', roles: ['agent'], createdAt: clock.now(), expiresAt: clock.now() + 60_000 });
+    await stores.attempts.add('login:ip:live', 1, 60_000);
+    await stores.tickets.reserveId('conv-live:1', 60_000);
+    await stores.close();
+
+    clock.advance(1000);
+    await createEmbeddedStores({ dataDir, clock }).close();
+    const db = new Database(join(dataDir, 'aspa.db'), { readonly: true });
+    expect(db.prepare('SELECT id FROM agent_sessions').pluck().all()).toEqual(['live']);
+    expect(db.prepare('SELECT key FROM attempt_counters').pluck().all()).toEqual(['login:ip:live']);
+    expect(db.prepare('SELECT key FROM ticket_keys').pluck().all()).toEqual(['conv-live:1']);
+    db.close();
+  });
+
   it('migrates a database of the schema before transcript rows, keeping every conversation as it was', async () => {
     const clock = createManualClock();
     const dataDir = tempDir();

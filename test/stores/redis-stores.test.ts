@@ -69,6 +69,20 @@ if (!url) {
       expect(await raw.pTTL(`${prefix}conv:ttl:t`)).toBe(-1);
     });
 
+    it('lets Redis expire agent sessions, login counters and ticket keys (bounded storage)', async () => {
+      const now = Date.now();
+      await stores.agentSessions.create({ id: 'exp', name: 'Liisa', roles: ['agent'], createdAt: now, expiresAt: now + 60_000 });
+      await stores.attempts.add('login:ip:x', 1, 60_000);
+      await stores.attempts.add('login:ip:x', 1, 60_000);
+      await stores.tickets.reserveId('conv-x:1', 60_000);
+      for (const key of [`${prefix}agent-session:exp`, `${prefix}attempts:login:ip:x`, `${prefix}ticket-key:conv-x:1`]) {
+        const ttl = await raw.pTTL(key);
+        expect([key, ttl > 0 && ttl <= 60_000]).toEqual([key, true]);
+      }
+      await stores.attempts.add('login:ip:x', -5, 60_000);
+      expect(await raw.pTTL(`${prefix}attempts:login:ip:x`)).toBeGreaterThan(0);
+    });
+
     it('keeps the transcript in a list next to the hash, pushes only new lines, and deletes both', async () => {
       const clock = createManualClock();
       const line = (text: string) => ({ at: clock.now(), from: 'customer' as const, text });

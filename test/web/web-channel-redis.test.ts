@@ -53,5 +53,28 @@ if (!url) {
       expect(await customer.next((m) => m.type === 'agent')).toMatchObject({ event: 'agent_message', replies: [{ text: 'Hei toiselta palvelimelta!', from: 'agent' }] });
       customer.close();
     });
+
+    it('a logout on one instance refuses the cookie on the other at once, and login guesses are counted together', async () => {
+      const login = async (server: TestServer, name: string, password: string) => {
+        const res = await fetch(`${server.baseUrl}/api/agent/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name, password }) });
+        return { status: res.status, cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] };
+      };
+      const me = async (server: TestServer, cookie: string) => (await fetch(`${server.baseUrl}/api/agent/me`, { headers: { Cookie: cookie } })).status;
+      const { cookie } = await login(a, 'Liisa', AGENT_TOKEN);
+      expect(await me(a, cookie)).toBe(200);
+      expect(await me(b, cookie)).toBe(200);
+      const out = await fetch(`${a.baseUrl}/api/agent/logout`, { method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: cookie }, body: '{}' });
+      expect(out.status).toBe(200);
+      expect(await me(b, cookie)).toBe(401);
+      expect(await me(a, cookie)).toBe(401);
+
+      for (let i = 0; i < 5; i++) {
+        expect((await login(a, 'Ville', `wrong-a-${i}`)).status).toBe(401);
+        expect((await login(b, 'Ville', `wrong-b-${i}`)).status).toBe(401);
+      }
+      expect((await login(b, 'Ville', AGENT_TOKEN)).status).toBe(429);
+      expect((await login(a, 'Ville', AGENT_TOKEN)).status).toBe(429);
+      expect((await login(a, 'Kaisa', AGENT_TOKEN)).status).toBe(200);
+    });
   });
 }

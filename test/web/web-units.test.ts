@@ -9,6 +9,7 @@ import { resolveAssetsDir } from '../../src/channels/web/resolve-assets-dir';
 import { webConfigFromEnv } from '../../src/channels/web/web-config';
 import { newAccessToken, newConversationId } from '../../src/channels/web/web-conversations';
 import { toWidgetReplies } from '../../src/channels/web/widget-protocol';
+import { createMemoryStores } from '../../src/stores/memory/create-memory-stores';
 import { ROOT } from './support/start-web-server';
 
 describe('conversation ids and tokens', () => {
@@ -46,7 +47,8 @@ describe('agent passwords and users file', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aspa-users-'));
     const file = path.join(dir, 'users.json');
     fs.writeFileSync(file, JSON.stringify([{ name: 'Liisa', passwordHash: await hashPassword('revontulet') }]));
-    const sessions = createAgentSessions({ users: loadAgentUsers(file), clock: { now: () => 0 }, ttlMs: 1000 });
+    const clock = { now: () => 0 };
+    const sessions = createAgentSessions({ users: loadAgentUsers(file), clock, ttlMs: 1000, store: createMemoryStores({ clock }).agentSessions });
     expect(await sessions.login('liisa', 'revontulet')).toMatchObject({ ok: true, session: { name: 'Liisa' } });
     expect(await sessions.login('Liisa', 'väärä')).toMatchObject({ ok: false });
     expect(await sessions.login('Someone', 'revontulet')).toMatchObject({ ok: false });
@@ -63,7 +65,8 @@ describe('agent passwords and users file', () => {
     const file = path.join(dir, 'users.json');
     const passwordHash = await hashPassword('revontulet');
     fs.writeFileSync(file, JSON.stringify([{ name: 'Liisa', passwordHash }, { name: 'Pekka', passwordHash, roles: ['manager', 'designer'] }]));
-    const sessions = createAgentSessions({ users: loadAgentUsers(file), token: 'a-long-enough-token', clock: { now: () => 0 }, ttlMs: 1000 });
+    const clock = { now: () => 0 };
+    const sessions = createAgentSessions({ users: loadAgentUsers(file), token: 'a-long-enough-token', clock, ttlMs: 1000, store: createMemoryStores({ clock }).agentSessions });
     const liisa = await sessions.login('Liisa', 'revontulet');
     const pekka = await sessions.login('Pekka', 'revontulet');
     const operator = await sessions.login('Olli', 'a-long-enough-token');
@@ -72,18 +75,19 @@ describe('agent passwords and users file', () => {
     expect(hasRole(pekka.session, 'agent')).toBe(false);
     expect(operator.session.roles).toEqual(['agent', 'manager', 'designer']);
     const req = { headers: { cookie: `aspa_agent=${pekka.session.id}` } } as never;
-    expect(sessions.fromRequest(req)?.roles).toEqual(['manager', 'designer']);
+    expect((await sessions.fromRequest(req))?.roles).toEqual(['manager', 'designer']);
   });
 
   it('expires sessions by the injected clock', async () => {
     let now = 0;
-    const sessions = createAgentSessions({ token: 'a-long-enough-token', clock: { now: () => now }, ttlMs: 1000 });
+    const clock = { now: () => now };
+    const sessions = createAgentSessions({ token: 'a-long-enough-token', clock, ttlMs: 1000, store: createMemoryStores({ clock }).agentSessions });
     const result = await sessions.login('Maija', 'a-long-enough-token');
     if (!result.ok) throw new Error('login failed');
     const req = { headers: { cookie: `aspa_agent=${result.session.id}` } } as never;
-    expect(sessions.fromRequest(req)?.name).toBe('Maija');
+    expect((await sessions.fromRequest(req))?.name).toBe('Maija');
     now = 1000;
-    expect(sessions.fromRequest(req)).toBeUndefined();
+    expect(await sessions.fromRequest(req)).toBeUndefined();
   });
 });
 
@@ -133,24 +137,34 @@ describe('web config and assets', () => {
   });
 });
 
-describe('signed agent sessions', () => {
-  it('work on another instance with the same secret, survive a restart, and can be revoked', async () => {
+describe('agent sessions in the store', () => {
+  it('are valid on every instance sharing the store, also signed with a shared secret, until revoked or expired', async () => {
     const { createAgentSessions, SESSION_COOKIE } = await import('../../src/channels/web/agent-console/agent-sessions');
     const clock = { now: () => 1_000_000 };
-    const make = (secret?: string) => createAgentSessions({ token: 'agent-token-for-tests-123', clock, ttlMs: 60_000, secret });
+    const store = createMemoryStores({ clock }).agentSessions;
+    const make = (secret?: string) => createAgentSessions({ token: 'agent-token-for-tests-123', clock, ttlMs: 60_000, secret, store });
     const a = make('shared-secret-of-the-deployment');
     const login = await a.login('Maija', 'agent-token-for-tests-123');
     if (!login.ok) throw new Error(login.message);
     const request = (id: string) => ({ headers: { cookie: `${SESSION_COOKIE}=${id}` } }) as never;
-    expect(make('shared-secret-of-the-deployment').fromRequest(request(login.session.id))?.name).toBe('Maija');
-    expect(make('another-secret-entirely-here').fromRequest(request(login.session.id))).toBeUndefined();
-    const [payload, mac] = login.session.id.split('.');
-    const forged = Buffer.from(JSON.stringify({ n: 'Admin', e: 9e15, r: 'x' })).toString('base64url');
-    expect(a.fromRequest(request(`${forged}.${mac}`))).toBeUndefined();
-    expect(a.fromRequest(request(`${payload}.${mac}x`))).toBeUndefined();
-    a.logout(login.session.id);
-    expect(a.fromRequest(request(login.session.id))).toBeUndefined();
+    expect((await make('shared-secret-of-the-deployment').fromRequest(request(login.session.id)))?.name).toBe('Maija');
+    expect(await make('another-secret-entirely-here').fromRequest(request(login.session.id))).toBeUndefined();
+    expect(await make().fromRequest(request(login.session.id))).toBeUndefined();
+    const [value, mac] = login.session.id.split('.');
+    expect(await a.fromRequest(request(value))).toBeUndefined();
+    expect(await a.fromRequest(request(`${value}.${mac}x`))).toBeUndefined();
+    expect(await a.fromRequest(request(`${'A'.repeat(43)}.${mac}`))).toBeUndefined();
+    expect(await a.isLive(login.session)).toBe(true);
+    await make('shared-secret-of-the-deployment').logout(login.session.id);
+    expect(await a.fromRequest(request(login.session.id))).toBeUndefined();
+    expect(await a.isLive(login.session)).toBe(false);
+
+    const unsigned = make();
+    const second = await unsigned.login('Pekka', 'agent-token-for-tests-123');
+    if (!second.ok) throw new Error(second.message);
+    expect(second.session.id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await make().fromRequest(request(second.session.id)))?.roles).toEqual(['agent', 'manager', 'designer']);
     clock.now = () => 1_000_000 + 61_000;
-    expect(make('shared-secret-of-the-deployment').fromRequest(request(login.session.id))).toBeUndefined();
+    expect(await make().fromRequest(request(second.session.id))).toBeUndefined();
   });
 });

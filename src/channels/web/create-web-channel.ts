@@ -22,10 +22,10 @@ export interface WebChannel {
   router: express.Router;
   /** Call from the HTTP server's `upgrade` event; returns false for paths that are not `/ws` or `/agent/ws`. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
-  /** True when the request carries a valid agent console login (lets agents read any conversation). */
-  isAgentRequest(req: IncomingMessage): boolean;
-  /** The agent console login of a request, with its roles (the dashboard needs `manager`). */
-  agentSession(req: IncomingMessage): AgentSession | undefined;
+  /** True when the request carries a live agent console login (lets agents read any conversation); asks the store. */
+  isAgentRequest(req: IncomingMessage): Promise<boolean>;
+  /** The live agent console login of a request, with its roles; asks the store. */
+  agentSession(req: IncomingMessage): Promise<AgentSession | undefined>;
   /** The console's logins, for other pages behind the same login (the studio). */
   sessions: AgentSessions;
   close(): Promise<void>;
@@ -63,10 +63,11 @@ export function createWebChannel(deps: WebChannelDeps): WebChannel {
     users: config.agentUsersFile ? loadAgentUsers(config.agentUsersFile) : undefined,
     clock,
     ttlMs: config.agentSessionTtlMs,
+    store: stores.agentSessions,
   });
   const agentConsole = createAgentConsole({
     engine, stores, clock, logger, sessions, strings: consoleStrings, locale: config.defaultLocale,
-    secureCookies: config.secureCookies, sessionTtlMs: config.agentSessionTtlMs, intentLabel: deps.intentLabel,
+    secureCookies: config.secureCookies, sessionTtlMs: config.agentSessionTtlMs, intentLabel: deps.intentLabel, loginThrottle: config.loginThrottle,
   });
 
   function onCustomerTurn(conversationId: string, ticketCreated: boolean): void {

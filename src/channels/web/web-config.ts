@@ -1,3 +1,5 @@
+import type { LoginThrottleOptions } from './agent-console/login-throttle';
+
 /** Settings of the web channel and the agent console. Read once by the composition root. */
 export interface WebConfig {
   /**
@@ -11,12 +13,20 @@ export interface WebConfig {
   agentUsersFile?: string;
   /** Locale of the demo page and the widget when the page does not say. */
   defaultLocale: 'fi' | 'en' | 'sv';
-  /** Mark the session cookie `Secure` (behind HTTPS). */
+  /**
+   * Always mark the session cookie `Secure` (PUBLIC_URL is https). Without it the cookie is `Secure` when the login
+   * came over TLS (`req.secure`: HTTPS, or X-Forwarded-Proto from a proxy the app trusts, TRUST_PROXY).
+   */
   secureCookies: boolean;
   /** Agent session lifetime in ms (default 12 h). */
   agentSessionTtlMs: number;
-  /** Signs agent session cookies (`AGENT_SESSION_SECRET`); share it between instances. Unset: random per process. */
+  /**
+   * Adds an HMAC to agent session cookies (`AGENT_SESSION_SECRET`), checked before the session store is asked; share it
+   * between instances. Sessions live in the store either way, so they survive restarts without it.
+   */
   agentSessionSecret?: string;
+  /** Limits on login attempts per name and per client address (defaults: 10 and 100 per 15 minutes). */
+  loginThrottle?: Partial<LoginThrottleOptions>;
 }
 
 export const DEFAULT_WEB_CONFIG: WebConfig = {

@@ -6,6 +6,7 @@ import { createLocalBus } from '../shared/create-local-bus';
 import { createLocalVersionPointer } from '../shared/create-local-version-pointer';
 import { createLocalLock, type LocalLockOptions } from '../shared/create-local-lock';
 import { StoreError } from '../shared/store-errors';
+import { createEmbeddedAgentSessionStore, createEmbeddedAttemptCounters } from './embedded-agent-access';
 import { createEmbeddedConversationStore } from './embedded-conversation-store';
 import { createEmbeddedCustomerStore } from './embedded-customer-store';
 import { createEmbeddedEventLog } from './embedded-event-log';
@@ -22,7 +23,7 @@ export interface EmbeddedStoresOptions extends LocalLockOptions {
    * survives a power cut or kernel panic at the cost of an fsync per commit. See the note below.
    */
   synchronous?: 'NORMAL' | 'FULL';
-  /** How often expired conversations and old delivered outbox items are deleted. */
+  /** How often expired conversations, agent sessions, login counters and ticket keys and old delivered outbox items are deleted. */
   purgeIntervalMs?: number;
 }
 
@@ -66,11 +67,17 @@ export function createEmbeddedStores(options: EmbeddedStoresOptions): Stores {
 
   const conversations = createEmbeddedConversationStore(db, clock);
   const outbox = createEmbeddedOutbox(db, clock);
+  const tickets = createEmbeddedTicketStore(db, clock);
+  const agentSessions = createEmbeddedAgentSessionStore(db, clock);
+  const attempts = createEmbeddedAttemptCounters(db, clock);
   const bus = createLocalBus();
   const purge = (): void => {
     if (!db.open) return;
     conversations.purgeExpired();
     outbox.purgeDelivered();
+    tickets.purgeExpired();
+    agentSessions.purgeExpired();
+    attempts.purgeExpired();
   };
   purge();
   // unref: the purge timer alone must not keep a CLI or a test process alive.
@@ -80,10 +87,12 @@ export function createEmbeddedStores(options: EmbeddedStoresOptions): Stores {
   return {
     conversations,
     lock: createLocalLock(options),
-    tickets: createEmbeddedTicketStore(db),
+    tickets,
     customers: createEmbeddedCustomerStore(db),
     events: createEmbeddedEventLog(db),
     outbox,
+    agentSessions,
+    attempts,
     bus,
     botVersion: createLocalVersionPointer(),
     async close() {

@@ -82,6 +82,17 @@ export const EMBEDDED_MIGRATIONS: readonly string[] = [
     DELETE FROM conversation_transcript WHERE conversation_id = old.id;
   END;
   `,
+  // Agent access in the store (issue 11): console sessions (a hash of the cookie's secret, so a copy of the file
+  // logs nobody in), failed-login counters per account and address, and the ticket id reserved for a conversation's
+  // turn so a retried turn finds its ticket. Each expires; the purge deletes them through the expiry indexes.
+  `
+  CREATE TABLE agent_sessions (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;
+  CREATE INDEX agent_sessions_by_expiry ON agent_sessions (expires_at);
+  CREATE TABLE attempt_counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, reset_at INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE INDEX attempt_counters_by_reset ON attempt_counters (reset_at);
+  CREATE TABLE ticket_keys (key TEXT PRIMARY KEY, ticket_id TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE INDEX ticket_keys_by_expiry ON ticket_keys (expires_at);
+  `,
 ];
 
 /** Brings the database to the newest schema; each step and its version bump commit together. */

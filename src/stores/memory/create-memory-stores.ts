@@ -3,8 +3,8 @@ import type { ConversationRecord } from '../../core/conversation';
 import type { AnalyticsEvent } from '../../core/events';
 import {
   systemClock, VersionConflictError,
-  type Clock, type ConversationStore, type CustomerStore, type EventLog, type EventQuery, type Outbox, type OutboxItem,
-  type Stores, type TicketQuery, type TicketStore,
+  type AgentSessionRecord, type AgentSessionStore, type AttemptCounters, type Clock, type ConversationStore, type CustomerStore,
+  type EventLog, type EventQuery, type Outbox, type OutboxItem, type Stores, type TicketQuery, type TicketStore,
 } from '../../core/ports';
 import type { ContactRecord, Customer, Ticket } from '../../core/ticket';
 import type { CustomerHints } from '../../core/turn';
@@ -14,8 +14,9 @@ import { createLocalLock, type LocalLockOptions } from '../shared/create-local-l
 import { addHints, identityKeys, newCustomer, requireIdentityKeys, toCustomer, upsertContact } from '../shared/customer-identity';
 import { StoreError } from '../shared/store-errors';
 import {
-  assertClaim, assertContact, assertConversationRecord, assertEvent, assertEventQuery, assertId, assertLimit,
-  assertOutboxItem, assertTicket, assertTime, assertTtl, formatTicketId, parseStored, ticketStatuses, toStored,
+  assertAgentSession, assertAttempt, assertClaim, assertContact, assertConversationRecord, assertDuration, assertEvent,
+  assertEventQuery, assertId, assertLimit, assertOutboxItem, assertTicket, assertTicketExpectation, assertTime, assertTtl,
+  formatTicketId, parseStored, ticketMatches, ticketStatuses, toStored,
 } from '../shared/store-validation';
 import {
   copyLines, emptyLines, entryJson, headOf, pushLine, recordJsonWithoutTranscript, sharedPrefix, type StoredLines,
@@ -36,10 +37,12 @@ export function createMemoryStores(options: MemoryStoresOptions = {}): Stores {
   return {
     conversations: createMemoryConversationStore(clock),
     lock: createLocalLock(options),
-    tickets: createMemoryTicketStore(),
+    tickets: createMemoryTicketStore(clock),
     customers: createMemoryCustomerStore(),
     events: createMemoryEventLog(),
     outbox: createMemoryOutbox(),
+    agentSessions: createMemoryAgentSessionStore(clock),
+    attempts: createMemoryAttemptCounters(clock),
     bus,
     botVersion: createLocalVersionPointer(),
     async close() {
@@ -108,14 +111,39 @@ function createMemoryConversationStore(clock: Clock): ConversationStore {
   };
 }
 
-function createMemoryTicketStore(): TicketStore {
+function createMemoryTicketStore(clock: Clock): TicketStore {
   let sequence = 0;
   // Insertion order = creation order, which `list` reverses for newest first.
   const rows = new Map<string, string>();
+  const reserved = new Map<string, { id: string; expiresAt: number }>();
+  const sweepReserved = sweeper(reserved, (entry, now) => entry.expiresAt <= now, clock);
   return {
     async nextId() {
       sequence += 1;
       return formatTicketId(sequence);
+    },
+    async reserveId(key, ttlMs) {
+      assertId(key, 'ticket key');
+      const ttl = assertDuration(ttlMs, 'ticket key ttlMs');
+      const now = clock.now();
+      sweepReserved();
+      const entry = reserved.get(key);
+      if (entry && entry.expiresAt > now) return entry.id;
+      sequence += 1;
+      const id = formatTicketId(sequence);
+      reserved.set(key, { id, expiresAt: now + ttl });
+      return id;
+    },
+    async updateIf(ticket, expected) {
+      assertTicket(ticket);
+      assertTicketExpectation(expected);
+      const json = rows.get(ticket.id);
+      if (json === undefined) return undefined;
+      const current = parseStored<Ticket>(json, `ticket ${ticket.id}`);
+      if (!ticketMatches(current, expected)) return { applied: false, current };
+      const stored = toStored(ticket, `ticket ${ticket.id}`);
+      rows.set(ticket.id, stored);
+      return { applied: true, current: parseStored<Ticket>(stored, `ticket ${ticket.id}`) };
     },
     async create(ticket) {
       assertTicket(ticket);
@@ -140,6 +168,73 @@ function createMemoryTicketStore(): TicketStore {
         .filter((ticket) => !statuses || statuses.includes(ticket.status))
         .sort(newestTicketFirst)
         .slice(0, limit);
+    },
+  };
+}
+
+/**
+ * Deletes the expired entries of a map now and then (every 256 calls, or when it has doubled since the last
+ * sweep), so entries nobody asks for again do not pile up; never clears live ones.
+ */
+function sweeper<V>(map: Map<string, V>, expired: (value: V, now: number) => boolean, clock: Clock): () => void {
+  let calls = 0;
+  let sizeAfterSweep = 0;
+  return () => {
+    calls += 1;
+    if (calls % 256 !== 0 && map.size <= Math.max(1024, sizeAfterSweep * 2)) return;
+    const now = clock.now();
+    for (const [key, value] of map) if (expired(value, now)) map.delete(key);
+    sizeAfterSweep = map.size;
+  };
+}
+
+function createMemoryAgentSessionStore(clock: Clock): AgentSessionStore {
+  const sessions = new Map<string, { json: string; expiresAt: number }>();
+  const sweep = sweeper(sessions, (entry, now) => entry.expiresAt <= now, clock);
+  return {
+    async create(session) {
+      assertAgentSession(session);
+      sweep();
+      sessions.set(session.id, { json: toStored(session, 'agent session'), expiresAt: session.expiresAt });
+    },
+    async get(id) {
+      assertId(id, 'agent session id');
+      const entry = sessions.get(id);
+      if (entry === undefined) return undefined;
+      if (entry.expiresAt > clock.now()) return parseStored<AgentSessionRecord>(entry.json, 'agent session');
+      sessions.delete(id);
+      return undefined;
+    },
+    async revoke(id) {
+      assertId(id, 'agent session id');
+      sessions.delete(id);
+    },
+  };
+}
+
+function createMemoryAttemptCounters(clock: Clock): AttemptCounters {
+  const counts = new Map<string, { count: number; resetAt: number }>();
+  const sweep = sweeper(counts, (entry, now) => entry.resetAt <= now, clock);
+  return {
+    async add(key, by, windowMs) {
+      const window = assertAttempt(key, by, windowMs);
+      sweep();
+      const now = clock.now();
+      const entry = counts.get(key);
+      if (!entry || entry.resetAt <= now) {
+        if (by <= 0) {
+          counts.delete(key);
+          return { count: 0, resetInMs: 0 };
+        }
+        counts.set(key, { count: by, resetAt: now + window });
+        return { count: by, resetInMs: window };
+      }
+      entry.count = Math.max(0, entry.count + by);
+      return { count: entry.count, resetInMs: entry.resetAt - now };
+    },
+    async reset(key) {
+      assertId(key, 'attempt counter key');
+      counts.delete(key);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createClient } from 'redis';
-import type { Clock, Stores } from '../../core/ports';
+import { systemClock, type Clock, type Stores } from '../../core/ports';
 import { StoreError } from '../shared/store-errors';
+import { createRedisAgentSessionStore, createRedisAttemptCounters } from './redis-agent-access';
 import { createRedisBus } from './redis-bus';
 import { createRedisConversationStore } from './redis-conversation-store';
 import { createRedisCustomerStore } from './redis-customer-store';
@@ -16,7 +17,7 @@ export interface RedisStoresOptions extends RedisLockOptions {
   url: string;
   /** Prefix of every key and channel, so several deployments (or test runs) can share one Redis. */
   keyPrefix?: string;
-  /** Kept for symmetry with the other families; Redis expires keys by its own clock. */
+  /** Redis expires keys by its own clock; this one sets agent sessions' expiry from their end time. */
   clock?: Clock;
   /** How long the first connection may take before start-up fails. */
   connectTimeoutMs?: number;
@@ -30,7 +31,8 @@ export interface RedisStoresOptions extends RedisLockOptions {
  * Stores for production and several server instances, on node-redis 5. Every multi-key change is
  * one Lua script or MULTI, so instances never race each other; see the per-port files for the layout.
  * Keys (never scanned with KEYS): `<prefix>conv:<id>`, `conv:<id>:t`, `conv:recent`, `lock:<id>`, `ticket:*`,
- * `tickets:*`, `customer:*`, `customer-key:*`, `events`, `outbox:*`, `bot:version`, and the channels `<prefix>bus` and `<prefix>bot:version`.
+ * `ticket-key:*`, `tickets:*`, `customer:*`, `customer-key:*`, `events`, `outbox:*`, `agent-session:*`, `attempts:*`, `bot:version`,
+ * and the channels `<prefix>bus` and `<prefix>bot:version`.
  * Every script declares the keys it touches; a Redis Cluster would additionally need hash tags.
  */
 export async function createRedisStores(options: RedisStoresOptions): Promise<Stores> {
@@ -81,6 +83,8 @@ export async function createRedisStores(options: RedisStoresOptions): Promise<St
     customers: createRedisCustomerStore(client, prefix),
     events: createRedisEventLog(client, prefix, options.maxEvents ?? 1_000_000),
     outbox: createRedisOutbox(client, prefix),
+    agentSessions: createRedisAgentSessionStore(client, prefix, options.clock ?? systemClock),
+    attempts: createRedisAttemptCounters(client, prefix),
     bus,
     botVersion,
     async close() {

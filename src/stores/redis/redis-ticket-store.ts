@@ -2,7 +2,7 @@ import type { TicketStore } from '../../core/ports';
 import type { Ticket, TicketStatus } from '../../core/ticket';
 import { StoreError } from '../shared/store-errors';
 import {
-  assertId, assertLimit, assertTicket, formatTicketId, parseStored, ticketStatuses, toStored,
+  assertDuration, assertId, assertLimit, assertTicket, assertTicketExpectation, formatTicketId, parseStored, ticketStatuses, toStored,
 } from '../shared/store-validation';
 import { defineRedisScript, type RedisClient } from './redis-script';
 
@@ -18,6 +18,34 @@ redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 for i = 3, 5 do redis.call('ZREM', KEYS[i], ARGV[3]) end
 redis.call('ZADD', KEYS[2 + tonumber(ARGV[4])], ARGV[2], ARGV[3])
 return 1
+`);
+
+/**
+ * Compare-and-set of a ticket: writes only while the stored one has the expected status and agent ('' = none).
+ * KEYS: ticket, all-index, open, claimed, closed. ARGV: json, createdAt, id, status index, expected status, expected agent.
+ * Answers {1, json} when written, {0, stored json} when not, and nil when there is no such ticket.
+ */
+const WRITE_IF = defineRedisScript(`
+local stored = redis.call('GET', KEYS[1])
+if not stored then return nil end
+local ticket = cjson.decode(stored)
+local agent = ticket.agent
+if type(agent) ~= 'string' then agent = '' end
+if ticket.status ~= ARGV[5] or agent ~= ARGV[6] then return {0, stored} end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+for i = 3, 5 do redis.call('ZREM', KEYS[i], ARGV[3]) end
+redis.call('ZADD', KEYS[2 + tonumber(ARGV[4])], ARGV[2], ARGV[3])
+return {1, ARGV[1]}
+`);
+
+/** The ticket number reserved for a key, or a new one from the ticket sequence. KEYS: reservation, sequence. ARGV: ttlMs. */
+const RESERVE = defineRedisScript(`
+local existing = redis.call('GET', KEYS[1])
+if existing then return tonumber(existing) end
+local sequence = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], sequence, 'PX', ARGV[1])
+return sequence
 `);
 
 /**
@@ -38,6 +66,20 @@ export function createRedisTicketStore(client: RedisClient, prefix: string): Tic
   return {
     async nextId() {
       return formatTicketId(await client.incr(`${prefix}ticket:seq`));
+    },
+    async reserveId(reservation, ttlMs) {
+      assertId(reservation, 'ticket key');
+      const ttl = assertDuration(ttlMs, 'ticket key ttlMs');
+      return formatTicketId(Number(await RESERVE.run(client, [`${prefix}ticket-key:${reservation}`, `${prefix}ticket:seq`], [ttl])));
+    },
+    async updateIf(ticket, expected) {
+      assertTicket(ticket);
+      assertTicketExpectation(expected);
+      const keys = [key(ticket.id), allKey, ...STATUSES.map(statusKey)];
+      const args = [toStored(ticket, `ticket ${ticket.id}`), ticket.createdAt, ticket.id, STATUSES.indexOf(ticket.status) + 1, expected.status, expected.agent ?? ''];
+      const answer = (await WRITE_IF.run(client, keys, args)) as [number, string] | null;
+      if (answer == null) return undefined;
+      return { applied: Number(answer[0]) === 1, current: parseStored<Ticket>(String(answer[1]), `ticket ${ticket.id}`) };
     },
     async create(ticket) {
       assertTicket(ticket);

@@ -1,6 +1,6 @@
 import type { ConversationRecord } from '../../core/conversation';
 import type { AnalyticsEvent } from '../../core/events';
-import type { EventQuery, OutboxItem, TicketQuery } from '../../core/ports';
+import type { AgentSessionRecord, EventQuery, OutboxItem, TicketExpectation, TicketQuery } from '../../core/ports';
 import type { ContactRecord, Ticket, TicketStatus } from '../../core/ticket';
 import { StoreError } from './store-errors';
 
@@ -110,6 +110,41 @@ export function assertClaim(now: unknown, limit: unknown, leaseMs: unknown): voi
 }
 
 export { assertTime };
+
+/** A positive duration in ms, rounded up to whole milliseconds. */
+export function assertDuration(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) invalid(`${what} must be a positive number of milliseconds (got ${describe(value)})`);
+  return Math.ceil(value);
+}
+
+export function assertTicketExpectation(expected: unknown): asserts expected is TicketExpectation {
+  if (!isRecord(expected)) invalid('the expected ticket state must be an object { status, agent? }');
+  if (!TICKET_STATUSES.includes(expected.status as TicketStatus)) {
+    invalid(`expected ticket status must be one of ${TICKET_STATUSES.join(', ')} (got ${describe(expected.status)})`);
+  }
+  if (expected.agent !== undefined && (typeof expected.agent !== 'string' || expected.agent === '')) invalid('expected ticket agent must be a non-empty string or absent');
+}
+
+/** Whether a stored ticket is in the expected state (no agent and an absent agent are the same). */
+export function ticketMatches(ticket: Ticket, expected: TicketExpectation): boolean {
+  return ticket.status === expected.status && (ticket.agent || undefined) === (expected.agent || undefined);
+}
+
+export function assertAgentSession(session: unknown): asserts session is AgentSessionRecord {
+  if (!isRecord(session)) invalid('an agent session must be an object');
+  assertId(session.id, 'agent session id');
+  if (typeof session.name !== 'string' || session.name === '') invalid(`name of agent session must be a non-empty string (got ${describe(session.name)})`);
+  if (!Array.isArray(session.roles) || !session.roles.every((role) => typeof role === 'string')) invalid('roles of agent session must be a list of strings');
+  assertTime(session.createdAt, 'createdAt of agent session');
+  assertTime(session.expiresAt, 'expiresAt of agent session');
+}
+
+/** The arguments of `AttemptCounters.add`. */
+export function assertAttempt(key: unknown, by: unknown, windowMs: unknown): number {
+  assertId(key, 'attempt counter key');
+  if (typeof by !== 'number' || !Number.isInteger(by)) invalid(`attempt count change must be an integer (got ${describe(by)})`);
+  return assertDuration(windowMs, 'attempt window');
+}
 
 /** JSON text → value, or a `StoreError` that names what was corrupt (never a bare SyntaxError). */
 export function parseStored<T>(text: string, what: string): T {

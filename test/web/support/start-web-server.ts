@@ -24,7 +24,13 @@ export interface TestServer {
 }
 
 /** The web channel on an ephemeral loopback port, with memory stores and (by default) the fake engine. */
-export async function startWebServer(options: { config?: Partial<WebConfig>; clock?: Clock; engine?: (stores: Stores, clock: Clock) => ConversationEngine; stores?: Stores } = {}): Promise<TestServer> {
+export async function startWebServer(options: {
+  config?: Partial<WebConfig>; clock?: Clock; engine?: (stores: Stores, clock: Clock) => ConversationEngine; stores?: Stores;
+  /** Express `trust proxy` of the app (TRUST_PROXY), so tests can come from other addresses through X-Forwarded-For. */
+  trustProxy?: boolean | number | string[];
+  /** Leave the stores open on close (another server shares them). */
+  keepStores?: boolean;
+} = {}): Promise<TestServer> {
   const clock = options.clock ?? { now: () => Date.now() };
   const stores = options.stores ?? createMemoryStores({ clock });
   const engine = (options.engine ?? createFakeEngine)(stores, clock);
@@ -33,6 +39,7 @@ export async function startWebServer(options: { config?: Partial<WebConfig>; clo
     config: { ...DEFAULT_WEB_CONFIG, agentToken: AGENT_TOKEN, ...options.config },
   });
   const app = express();
+  if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
   app.use(channel.router);
   const server = http.createServer(app);
   server.on('upgrade', (req, socket, head) => {
@@ -48,7 +55,7 @@ export async function startWebServer(options: { config?: Partial<WebConfig>; clo
       await channel.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await stores.close();
+      if (!options.keepStores) await stores.close();
     },
   };
 }

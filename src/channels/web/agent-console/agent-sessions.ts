@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import type { Clock } from '../../../core/ports';
+import type { AgentSessionStore, Clock } from '../../../core/ports';
 import { tokensEqual } from '../web-conversations';
 import { verifyPassword } from './hash-password';
 
@@ -40,9 +40,12 @@ export type LoginResult = { ok: true; session: AgentSession } | { ok: false; mes
 /** Agent logins and their sessions. */
 export interface AgentSessions {
   login(name: string, secret: string): Promise<LoginResult>;
-  logout(sessionId: string): void;
-  /** The live session a request's cookie points to. */
-  fromRequest(req: IncomingMessage): AgentSession | undefined;
+  /** Revokes the session of this cookie value in the store: every instance refuses it from now on. */
+  logout(cookieValue: string): Promise<void>;
+  /** The live session a request's cookie points to (asks the store). */
+  fromRequest(req: IncomingMessage): Promise<AgentSession | undefined>;
+  /** Whether a session is still live (not logged out, not expired), e.g. for a console socket opened earlier. */
+  isLive(session: AgentSession): Promise<boolean>;
   /** True when agents can log in at all (a token or a users file is configured). */
   configured(): boolean;
 }
@@ -91,35 +94,46 @@ export function cleanAgentName(name: string): string | undefined {
   return trimmed.length >= 1 && trimmed.length <= 60 && !hasControl && !/[<>]/.test(trimmed) ? trimmed : undefined;
 }
 
-/**
- * Sessions are signed, not stored: the cookie carries the agent's name and expiry with an HMAC, so any instance
- * that shares `secret` (AGENT_SESSION_SECRET) accepts it and a restart does not log agents out. Without a secret
- * a random one is made per process (one instance; a restart logs agents out). Logging out revokes the session on
- * this instance until it expires; the cookie is cleared in the browser as well.
- */
-export function createAgentSessions(options: { token?: string; users?: AgentUser[]; clock: Clock; ttlMs: number; secret?: string }): AgentSessions {
-  const { clock } = options;
-  const key = options.secret ? crypto.createHash('sha256').update(`aspa-agent-session:${options.secret}`).digest() : crypto.randomBytes(32);
-  const revoked = new Map<string, number>();
-  const sign = (payload: string) => crypto.createHmac('sha256', key).update(payload).digest('base64url');
+/** The cookie's secret: 32 random bytes, base64url. */
+const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-  function newSession(name: string, roles: AgentRole[]): AgentSession {
-    const expiresAt = clock.now() + options.ttlMs;
-    const payload = Buffer.from(JSON.stringify({ n: name, g: roles, e: expiresAt, r: crypto.randomBytes(12).toString('base64url') })).toString('base64url');
-    return { id: `${payload}.${sign(payload)}`, name, roles, expiresAt };
+/**
+ * Sessions live in the store (`AgentSessionStore`): the cookie carries a random secret, the store keeps its SHA-256
+ * under the agent's name, roles and expiry, and decides validity. So every instance sharing the store (Redis) sees
+ * a login and a logout at once, sessions survive restarts (embedded, Redis), and a copy of the store logs nobody in.
+ * With `secret` (AGENT_SESSION_SECRET) the cookie also carries an HMAC of its secret (`<secret>.<mac>`), checked
+ * before the store is asked: defence in depth, never a substitute for the store. Changing it logs agents out.
+ */
+export function createAgentSessions(options: {
+  token?: string; users?: AgentUser[]; clock: Clock; ttlMs: number; secret?: string; store: AgentSessionStore;
+}): AgentSessions {
+  const { clock, store } = options;
+  const key = options.secret ? crypto.createHash('sha256').update(`aspa-agent-session:${options.secret}`).digest() : undefined;
+  const sign = (value: string) => crypto.createHmac('sha256', key as Buffer).update(value).digest('base64url');
+  const storeId = (value: string) => crypto.createHash('sha256').update(value).digest('base64url');
+
+  /** The store id a cookie value stands for, when it is well formed (and signed, with a secret). */
+  function idOf(cookieValue: string): string | undefined {
+    const [value, mac, extra] = cookieValue.split('.');
+    if (!value || !SECRET_PATTERN.test(value) || extra !== undefined) return undefined;
+    if (key ? !mac || !tokensEqual(sign(value), mac) : mac !== undefined) return undefined;
+    return storeId(value);
   }
 
-  function verify(id: string): AgentSession | undefined {
-    const [payload, mac, extra] = id.split('.');
-    if (!payload || !mac || extra !== undefined || !tokensEqual(sign(payload), mac)) return undefined;
-    try {
-      const data = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { n?: unknown; g?: unknown; e?: unknown };
-      if (typeof data.n !== 'string' || typeof data.e !== 'number' || data.e <= clock.now() || !isRoleList(data.g)) return undefined;
-      if (revoked.has(id)) return undefined;
-      return { id, name: data.n, roles: data.g, expiresAt: data.e };
-    } catch {
-      return undefined;
-    }
+  async function newSession(name: string, roles: AgentRole[]): Promise<AgentSession> {
+    const value = crypto.randomBytes(32).toString('base64url');
+    const createdAt = clock.now();
+    const expiresAt = createdAt + options.ttlMs;
+    await store.create({ id: storeId(value), name, roles, createdAt, expiresAt });
+    return { id: key ? `${value}.${sign(value)}` : value, name, roles, expiresAt };
+  }
+
+  async function lookup(cookieValue: string): Promise<AgentSession | undefined> {
+    const id = idOf(cookieValue);
+    if (!id) return undefined;
+    const record = await store.get(id);
+    if (!record || record.expiresAt <= clock.now() || !isRoleList(record.roles)) return undefined;
+    return { id: cookieValue, name: record.name, roles: record.roles, expiresAt: record.expiresAt };
   }
 
   return {
@@ -132,25 +146,25 @@ export function createAgentSessions(options: { token?: string; users?: AgentUser
       const user = options.users?.find((u) => u.name.toLowerCase() === name.toLowerCase());
       if (user) {
         return (await verifyPassword(secret, user.passwordHash))
-          ? { ok: true, session: newSession(user.name, user.roles) }
+          ? { ok: true, session: await newSession(user.name, user.roles) }
           : { ok: false, message: 'Wrong name or password.' };
       }
-      if (options.token && tokensEqual(options.token, secret)) return { ok: true, session: newSession(name, [...AGENT_ROLES]) };
+      if (options.token && tokensEqual(options.token, secret)) return { ok: true, session: await newSession(name, [...AGENT_ROLES]) };
       return { ok: false, message: 'Wrong name or password.' };
     },
 
-    logout(sessionId) {
-      const session = verify(sessionId);
-      if (!session) return;
-      // Forget revocations that have expired anyway, so the map stays small.
-      const now = clock.now();
-      for (const [id, expiresAt] of revoked) if (expiresAt <= now) revoked.delete(id);
-      revoked.set(sessionId, session.expiresAt);
+    async logout(cookieValue) {
+      const id = idOf(cookieValue);
+      if (id) await store.revoke(id);
     },
 
-    fromRequest(req) {
-      const id = parseCookies(req.headers.cookie)[SESSION_COOKIE];
-      return id ? verify(id) : undefined;
+    async fromRequest(req) {
+      const value = parseCookies(req.headers.cookie)[SESSION_COOKIE];
+      return value ? lookup(value) : undefined;
+    },
+
+    async isLive(session) {
+      return (await lookup(session.id)) !== undefined;
     },
   };
 }

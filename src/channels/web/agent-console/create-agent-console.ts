@@ -14,7 +14,8 @@ import type { Logger } from '../../../core/logger';
 import { describeIssues } from '../widget-protocol';
 import type { WidgetStrings } from '../widget-strings';
 import { renderAgentPage } from './agent-pages';
-import { SESSION_COOKIE, hasRole, type AgentSession, type AgentSessions } from './agent-sessions';
+import { SESSION_COOKIE, cleanAgentName, hasRole, type AgentSession, type AgentSessions } from './agent-sessions';
+import { createLoginThrottle, DEFAULT_LOGIN_THROTTLE, type LoginThrottleOptions } from './login-throttle';
 
 /** The agent console: pages under `/agent`, JSON under `/api/agent/*`, live hints on `/agent/ws`. */
 export interface AgentConsole {
@@ -22,7 +23,8 @@ export interface AgentConsole {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Tell connected consoles that something changed (they re-fetch what they show). */
   notify(change: { type: 'tickets_changed' } | { type: 'conversation_changed'; conversationId: string }): void;
-  isAgentRequest(req: IncomingMessage): boolean;
+  /** True when the request carries a live agent login (asks the session store). */
+  isAgentRequest(req: IncomingMessage): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -33,9 +35,8 @@ const ticketIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 type AgentRequest = Request & { agent?: AgentSession };
 
-/** Failed logins allowed per client address in one window, before answering 429. */
-const MAX_FAILED_LOGINS = 10;
-const FAILED_LOGIN_WINDOW_MS = 15 * 60_000;
+/** How often live console sockets are checked against the session store (a logout elsewhere, expiry). */
+const SOCKET_CHECK_MS = 60_000;
 
 /** Who the ticket is about, for a list: the name, else the phone or e-mail masked (the ticket page shows them whole). */
 export function customerLabel(contact: CustomerContact | undefined): string | null {
@@ -53,7 +54,11 @@ export function compareTickets(a: Ticket, b: Ticket): number {
 
 export function createAgentConsole(deps: {
   engine: ConversationEngine; stores: Stores; clock: Clock; logger: Logger;
-  sessions: AgentSessions; strings: WidgetStrings; locale: Locale; secureCookies: boolean; sessionTtlMs: number;
+  sessions: AgentSessions; strings: WidgetStrings; locale: Locale;
+  /** Always mark the cookie `Secure` (PUBLIC_URL is https); otherwise it is when the request came over TLS. */
+  secureCookies: boolean;
+  sessionTtlMs: number;
+  loginThrottle?: Partial<LoginThrottleOptions>;
   /** Readable topic names (`intents.<intent>` of the console's language), for the customer history. */
   intentLabel?: (intent: string, locale: Locale) => string | undefined;
 }): AgentConsole {
@@ -67,9 +72,10 @@ export function createAgentConsole(deps: {
     return verdict === 'none' || verdict === 'same';
   }
 
-  function setSessionCookie(res: Response, value: string, maxAgeMs: number): void {
+  // `req.secure` is true over TLS, and behind a proxy trusted by TRUST_PROXY when it says X-Forwarded-Proto: https.
+  function setSessionCookie(req: Request, res: Response, value: string, maxAgeMs: number): void {
     const parts = [`${SESSION_COOKIE}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${Math.floor(maxAgeMs / 1000)}`];
-    if (deps.secureCookies) parts.push('Secure');
+    if (deps.secureCookies || req.secure) parts.push('Secure');
     res.setHeader('Set-Cookie', parts.join('; '));
   }
 
@@ -88,8 +94,8 @@ export function createAgentConsole(deps: {
     next();
   }
 
-  function requireAgent(req: AgentRequest, res: Response, next: NextFunction): void {
-    const session = sessions.fromRequest(req);
+  async function requireAgent(req: AgentRequest, res: Response, next: NextFunction): Promise<void> {
+    const session = await sessions.fromRequest(req);
     if (!session) {
       res.status(401).json({ error: 'login_required', message: 'Log in at /agent first.' });
       return;
@@ -140,20 +146,20 @@ export function createAgentConsole(deps: {
 
   // ---- pages ----
   const dashboardLink = (session: AgentSession) => (hasRole(session, 'manager') ? { dashboardLink: strings.dashboard_link ?? 'Dashboard' } : {});
-  router.get('/agent', (req, res) => {
-    const session = sessions.fromRequest(req);
+  router.get('/agent', async (req, res) => {
+    const session = await sessions.fromRequest(req);
     if (session) { res.redirect(303, !hasRole(session, 'agent') && hasRole(session, 'manager') ? '/agent/dashboard' : '/agent/queue'); return; }
     res.type('html').setHeader('Cache-Control', 'no-store');
     res.send(renderAgentPage('login', { lang: deps.locale, strings }));
   });
-  router.get('/agent/queue', (req, res) => {
-    const session = sessions.fromRequest(req);
+  router.get('/agent/queue', async (req, res) => {
+    const session = await sessions.fromRequest(req);
     if (!session) { res.redirect(303, '/agent'); return; }
     res.type('html').setHeader('Cache-Control', 'no-store');
     res.send(renderAgentPage('queue', { lang: deps.locale, strings, agentName: session.name, ...dashboardLink(session) }));
   });
-  router.get('/agent/tickets/:id', (req, res) => {
-    const session = sessions.fromRequest(req);
+  router.get('/agent/tickets/:id', async (req, res) => {
+    const session = await sessions.fromRequest(req);
     if (!session) { res.redirect(303, '/agent'); return; }
     const id = ticketIdSchema.safeParse(req.params.id);
     if (!id.success) { res.status(404).type('text').send('No such ticket.'); return; }
@@ -164,45 +170,60 @@ export function createAgentConsole(deps: {
   // ---- API ----
   router.use('/api/agent', express.json({ limit: '16kb' }), guardWrites);
 
-  // Guessing the token or a password is slowed down per client address (kept in memory, like the sessions).
-  const failedLogins = new Map<string, { count: number; since: number }>();
+  // Guessing is limited per login name and per client address, in the store (shared by every worker and instance):
+  // wrong guesses at one name lock only that name, an address guessing at many names is held back on its own.
+  const throttle = createLoginThrottle(stores.attempts, { ...DEFAULT_LOGIN_THROTTLE, ...deps.loginThrottle });
+  let warnedAboutProxy = false;
   router.post('/api/agent/login', async (req, res) => {
-    const client = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-    const now = clock.now();
-    const failures = failedLogins.get(client);
-    if (failures && now - failures.since >= FAILED_LOGIN_WINDOW_MS) failedLogins.delete(client);
-    else if (failures && failures.count >= MAX_FAILED_LOGINS) {
-      res.setHeader('Retry-After', String(Math.ceil((failures.since + FAILED_LOGIN_WINDOW_MS - now) / 1000)));
-      res.status(429).json({ error: 'too_many_attempts', message: 'Too many failed logins; wait a while and try again.' });
-      return;
-    }
     if (!sessions.configured()) {
       res.status(503).json({ error: 'login_not_configured', message: 'Set AGENT_TOKEN or AGENT_USERS_FILE to enable the agent console.' });
       return;
     }
     const body = parseBody(loginSchema, req, res);
     if (!body) return;
-    const result = await sessions.login(body.name, body.password);
+    const name = cleanAgentName(body.name);
+    if (!name || !body.password) {
+      const message = !name ? 'Give your name (1–60 characters, no < or >).' : 'Give your password or the agent token.';
+      res.status(401).json({ error: 'login_failed', message });
+      return;
+    }
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    if (!warnedAboutProxy && req.headers['x-forwarded-for'] !== undefined && !req.app.get('trust proxy')) {
+      warnedAboutProxy = true;
+      logger.warn('web.agent.proxy_not_trusted', { hint: 'requests carry X-Forwarded-For but TRUST_PROXY is off: logins are limited per proxy address; set TRUST_PROXY to the number of proxies in front (e.g. 1) or their addresses' });
+    }
+    const verdict = await throttle.attempt(name, address);
+    if (!verdict.ok) {
+      res.setHeader('Retry-After', String(Math.max(1, Math.ceil(verdict.retryAfterMs / 1000))));
+      logger.warn('web.agent.login_throttled', { scope: verdict.scope });
+      res.status(429).json({
+        error: 'too_many_attempts',
+        message: verdict.scope === 'account'
+          ? 'Too many failed logins for this name; wait a while and try again.'
+          : 'Too many failed logins from your address; wait a while and try again.',
+      });
+      return;
+    }
+    const result = await sessions.login(name, body.password);
     if (!result.ok) {
-      const current = failedLogins.get(client);
-      if (current) current.count += 1;
-      else failedLogins.set(client, { count: 1, since: now });
-      if (failedLogins.size > 10_000) failedLogins.clear(); // a flood of addresses must not grow memory without bound
       logger.warn('web.agent.login_failed', {});
       res.status(401).json({ error: 'login_failed', message: result.message });
       return;
     }
-    failedLogins.delete(client);
-    setSessionCookie(res, result.session.id, deps.sessionTtlMs);
+    await throttle.succeeded(name, address);
+    setSessionCookie(req, res, result.session.id, deps.sessionTtlMs);
     logger.info('web.agent.logged_in', {});
     res.json({ name: result.session.name, roles: result.session.roles });
   });
 
   router.use('/api/agent', requireAgent);
 
-  router.post('/api/agent/logout', (req, res) => {
-    sessions.logout(agentOf(req).id);
-    setSessionCookie(res, '', 0);
+  router.post('/api/agent/logout', async (req, res) => {
+    const agent = agentOf(req);
+    await sessions.logout(agent.id);
+    // This instance's consoles of the session close now; other instances' at their next check.
+    for (const [ws, session] of liveSessions) if (session.id === agent.id) ws.close(4001, 'logged out');
+    setSessionCookie(req, res, '', 0);
     res.json({ ok: true });
   });
 
@@ -245,16 +266,24 @@ export function createAgentConsole(deps: {
     });
   });
 
+  /** 409 naming who has the ticket (or that it is closed), from the ticket as it is stored now. */
+  function refuseTaken(res: Response, current: Ticket): void {
+    if (current.status === 'closed') { res.status(409).json({ error: 'ticket_closed', message: 'The ticket is already closed.' }); return; }
+    res.status(409).json({ error: 'claimed_by_other', agent: current.agent ?? null, message: `${current.agent ?? 'Another agent'} has already claimed this ticket.` });
+  }
+
+  // A claim is a compare-and-set in the store: the ticket must still be open (or already ours) when it is written,
+  // so of two agents claiming at once exactly one wins and the other is told who has it.
   router.post('/api/agent/tickets/:id/claim', async (req, res) => {
     const agent = agentOf(req);
     const ticket = await loadTicket(req, res);
     if (!ticket) return;
-    if (ticket.status === 'closed') { res.status(409).json({ error: 'ticket_closed', message: 'The ticket is already closed.' }); return; }
-    if (ticket.status === 'claimed' && ticket.agent && ticket.agent !== agent.name) {
-      res.status(409).json({ error: 'claimed_by_other', message: `${ticket.agent} has already claimed this ticket.` });
-      return;
+    if (ticket.status === 'closed' || (ticket.status === 'claimed' && ticket.agent && ticket.agent !== agent.name)) { refuseTaken(res, ticket); return; }
+    if (ticket.status !== 'claimed' || ticket.agent !== agent.name) {
+      const written = await stores.tickets.updateIf({ ...ticket, status: 'claimed', agent: agent.name }, { status: ticket.status, agent: ticket.agent });
+      if (!written) { res.status(404).json({ error: 'ticket_not_found', message: `No ticket ${ticket.id}.` }); return; }
+      if (!written.applied && !(written.current.status === 'claimed' && written.current.agent === agent.name)) { refuseTaken(res, written.current); return; }
     }
-    await stores.tickets.update({ ...ticket, status: 'claimed', agent: agent.name });
     const conversation = await engine.getConversation(ticket.conversationId);
     if (conversation && conversation.status !== 'ended') await engine.agentJoin(ticket.conversationId, agent.name);
     logger.info('web.agent.ticket_claimed', { ticketId: ticket.id, conversationId: ticket.conversationId });
@@ -297,12 +326,14 @@ export function createAgentConsole(deps: {
     const agent = agentOf(req);
     const ticket = await loadTicket(req, res);
     if (!ticket) return;
-    if (ticket.status === 'closed') { res.status(409).json({ error: 'ticket_closed', message: 'The ticket is already closed.' }); return; }
-    if (ticket.status === 'claimed' && ticket.agent && ticket.agent !== agent.name) {
-      res.status(409).json({ error: 'claimed_by_other', message: `${ticket.agent} has claimed this ticket.` });
-      return;
-    }
-    await stores.tickets.update({ ...ticket, status: 'closed', agent: agent.name, resolution: body.resolution, closedAt: clock.now() });
+    if (ticket.status === 'closed' || (ticket.status === 'claimed' && ticket.agent && ticket.agent !== agent.name)) { refuseTaken(res, ticket); return; }
+    // Closed only from the state read here: a claim by someone else in between wins.
+    const written = await stores.tickets.updateIf(
+      { ...ticket, status: 'closed', agent: agent.name, resolution: body.resolution, closedAt: clock.now() },
+      { status: ticket.status, agent: ticket.agent },
+    );
+    if (!written) { res.status(404).json({ error: 'ticket_not_found', message: `No ticket ${ticket.id}.` }); return; }
+    if (!written.applied) { refuseTaken(res, written.current); return; }
     const conversation = await engine.getConversation(ticket.conversationId);
     // A conversation the agent already handed back to the bot goes on without them.
     if (conversation && conversation.status === 'agent' && conversation.agentName === agent.name) {
@@ -327,31 +358,35 @@ export function createAgentConsole(deps: {
   }
 
   const liveSessions = new Map<WebSocket, AgentSession>();
-  // Logged-out or expired sessions lose their socket on the next check.
+  // Sessions logged out on any instance, or expired, lose their socket at the next check against the store.
+  let checking = false;
   const sweeper = setInterval(() => {
-    for (const [ws, session] of liveSessions) if (session.expiresAt <= clock.now()) ws.close(4001, 'session expired');
-  }, 60_000);
+    if (checking) return;
+    checking = true;
+    void (async () => {
+      for (const [ws, session] of liveSessions) {
+        const live = session.expiresAt > clock.now() && await sessions.isLive(session).catch(() => true);
+        if (!live) ws.close(4001, 'session ended');
+      }
+    })().finally(() => { checking = false; });
+  }, SOCKET_CHECK_MS);
   sweeper.unref();
 
   return {
     router,
     notify: notifyAll,
-    isAgentRequest: (req) => sessions.fromRequest(req) !== undefined,
+    isAgentRequest: async (req) => (await sessions.fromRequest(req)) !== undefined,
 
     handleUpgrade(req, socket, head) {
-      const session = sessions.fromRequest(req);
-      if (!session || !sameOriginOrNone(req)) {
+      const refuse = () => {
         socket.write('HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":"login_required"}');
         socket.destroy();
-        return;
-      }
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        liveSessions.set(ws, session);
-        ws.on('close', () => liveSessions.delete(ws));
-        ws.on('error', () => ws.terminate());
-        // The console only listens; anything it sends is ignored.
-        ws.send(JSON.stringify({ type: 'hello', name: session.name }));
-      });
+      };
+      if (!sameOriginOrNone(req)) { refuse(); return; }
+      void sessions.fromRequest(req).then((session) => {
+        if (!session || socket.destroyed) { refuse(); return; }
+        upgrade(req, socket, head, session);
+      }, () => refuse());
     },
 
     async close() {
@@ -360,4 +395,14 @@ export function createAgentConsole(deps: {
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, session: AgentSession): void {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      liveSessions.set(ws, session);
+      ws.on('close', () => liveSessions.delete(ws));
+      ws.on('error', () => ws.terminate());
+      // The console only listens; anything it sends is ignored.
+      ws.send(JSON.stringify({ type: 'hello', name: session.name }));
+    });
+  }
 }

@@ -14,7 +14,7 @@ export interface DashboardDeps {
   sources: ReportSources;
   clock: Clock;
   /** The agent-console login of a request (the dashboard needs the manager role). */
-  sessionOf(req: IncomingMessage): AgentSession | undefined;
+  sessionOf(req: IncomingMessage): Promise<AgentSession | undefined>;
   strings: WidgetStrings;
   locale: Locale;
   timeZone: string;
@@ -36,8 +36,8 @@ export function createDashboard(deps: DashboardDeps): express.Router {
   const reportOptions = () => ({ now: deps.clock.now(), idleTimeoutMs: deps.idleTimeoutMs, timeZone: deps.timeZone });
 
   /** The manager's session, or an answer (redirect for the page, 401/403 JSON for the API) and undefined. */
-  function manager(req: Request, res: Response, page: boolean): AgentSession | undefined {
-    const session = deps.sessionOf(req);
+  async function manager(req: Request, res: Response, page: boolean): Promise<AgentSession | undefined> {
+    const session = await deps.sessionOf(req);
     if (!session) {
       if (page) res.redirect(303, '/agent');
       else res.status(401).json({ error: { code: 'login_required', message: 'Log in to the agent console first.' } });
@@ -55,7 +55,7 @@ export function createDashboard(deps: DashboardDeps): express.Router {
 
   router.get('/agent/dashboard', async (req, res, next) => {
     try {
-      const session = manager(req, res, true);
+      const session = await manager(req, res, true);
       if (!session) return;
       const now = deps.clock.now();
       const parsed = parseReportQuery(req.query as Record<string, unknown>, now, deps.timeZone);
@@ -77,7 +77,7 @@ export function createDashboard(deps: DashboardDeps): express.Router {
   const withReport = (send: (res: Response, computed: Awaited<ReturnType<typeof loadServiceReport>>, days: number | undefined) => void) =>
     async (req: Request, res: Response, next: (error: unknown) => void) => {
       try {
-        if (!manager(req, res, false)) return;
+        if (!(await manager(req, res, false))) return;
         const parsed = parseReportQuery(req.query as Record<string, unknown>, deps.clock.now(), deps.timeZone);
         if (!parsed.ok) {
           res.status(400).json({ error: { code: 'bad_query', message: parsed.message } });

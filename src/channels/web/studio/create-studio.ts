@@ -100,8 +100,8 @@ export function createStudio(deps: StudioDeps): Studio {
     return { flow, source, problems: problemsByState(flow.flow, source, own) };
   };
 
-  router.get('/studio', (req, res) => {
-    const session = sessions.fromRequest(req);
+  router.get('/studio', async (req, res) => {
+    const session = await sessions.fromRequest(req);
     if (!session) { res.redirect(303, '/agent?next=studio'); return; }
     res.setHeader('Content-Security-Policy', PAGE_CSP);
     res.setHeader('Cache-Control', 'no-store');
@@ -117,8 +117,8 @@ export function createStudio(deps: StudioDeps): Studio {
     return verdict === 'none' || verdict === 'same';
   };
 
-  router.use('/api/studio', express.json({ limit: '256kb' }), (req: Request, res: Response, next: NextFunction) => {
-    const session = sessions.fromRequest(req);
+  router.use('/api/studio', express.json({ limit: '256kb' }), async (req: Request, res: Response, next: NextFunction) => {
+    const session = await sessions.fromRequest(req);
     if (!session) {
       res.status(401).json({ error: 'login_required', message: 'Log in at /agent first.' });
       return;
@@ -217,7 +217,7 @@ export function createStudio(deps: StudioDeps): Studio {
     if (!edit.content) { res.status(400).json({ error: 'preview_first', message: 'Preview the change first and send its content.' }); return; }
     try {
       const saved = await serialEdits(() => editor.save(edit, edit.content as string));
-      logger.info('studio.message.saved', { by: sessions.fromRequest(req)?.name, locale: edit.locale, key: edit.key });
+      logger.info('studio.message.saved', { by: (await sessions.fromRequest(req))?.name, locale: edit.locale, key: edit.key });
       const reload = await reloader.reload('studio_edit');
       res.json({ saved: true, file: saved.file, reload });
     } catch (error) {
@@ -269,7 +269,7 @@ export function createStudio(deps: StudioDeps): Studio {
   router.post('/api/studio/reload', async (req, res, next) => {
     try {
       const outcome = await reloader.reload('studio');
-      logger.info('studio.reload', { by: sessions.fromRequest(req)?.name, status: outcome.status, version: outcome.current });
+      logger.info('studio.reload', { by: (await sessions.fromRequest(req))?.name, status: outcome.status, version: outcome.current });
       res.status(outcome.status === 'rejected' ? 422 : 200).json(outcome);
     } catch (error) {
       next(error);
