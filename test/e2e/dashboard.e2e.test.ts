@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { hashPassword } from '../../src/channels/web/agent-console/hash-password';
 import { E2E_AGENT_TOKEN, ROOT, startE2eServer, steppedClock, type E2eServer } from './support/start-e2e-server';
 import { login, PUBLIC_URL, scriptedDay, TWILIO_TOKEN } from './support/scripted-day';
+import { launchChromium } from './support/launch-chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const IMAGES = path.join(ROOT, 'docs', 'images');
 /** 08:00 in Helsinki on Tuesday 24 November 2026. */
 const DAY_START = Date.UTC(2026, 10, 24, 6, 0, 0);
@@ -21,15 +21,11 @@ describe('service dashboard in Chromium', () => {
   const clock = steppedClock(DAY_START);
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
     fs.mkdirSync(IMAGES, { recursive: true });
     const usersFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aspa-e2e-users-')), 'users.json');
     fs.writeFileSync(usersFile, JSON.stringify([{ name: 'Minna Manager', passwordHash: await hashPassword('manager-pass-1'), roles: ['manager'] }]));
     server = await startE2eServer({ clock, env: { AGENT_USERS_FILE: usersFile, TWILIO_AUTH_TOKEN: TWILIO_TOKEN, PUBLIC_URL, ASPA_IDLE_TIMEOUT_MINUTES: '30' } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -2,8 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import fs from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { ROOT, startE2eServer, type E2eServer } from './support/start-e2e-server';
+import { launchChromium } from './support/launch-chromium';
 
 const OUT = path.join(ROOT, 'test-output', 'e2e');
 
@@ -35,10 +36,7 @@ describe('embedding the widget on another site', () => {
     allowed = await startHostSite('127.0.0.2', widgetSrc);
     other = await startHostSite('127.0.0.3', widgetSrc);
     aspa = await startE2eServer({ allowedOrigins: [allowed.origin] });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/config/load-config';
 import { silentLogger } from '../../src/core/logger';
 import { createAspa, type Aspa } from '../../src/server/composition';
 import { createMemoryStores } from '../../src/stores/memory/create-memory-stores';
 import { E2E_AGENT_TOKEN, openingHoursClock, ROOT } from './support/start-e2e-server';
+import { launchChromium } from './support/launch-chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const IMAGES = path.join(ROOT, 'docs', 'images');
 const OLD_TEXT = 'Kerrotko tilausnumerosi? Löydät sen tilausvahvistuksesta, esimerkiksi 12345.';
 const NEW_TEXT = 'Mikä on tilausnumerosi? Se on tilausvahvistuksessa, esimerkiksi 12345.';
@@ -26,7 +26,6 @@ describe('flow studio in Chromium', () => {
   let page: Page;
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
     fs.mkdirSync(IMAGES, { recursive: true });
     dir = fs.mkdtempSync(path.join(tmpdir(), 'aspa-studio-'));
     fs.cpSync(path.join(ROOT, 'flows'), path.join(dir, 'flows'), { recursive: true });
@@ -38,10 +37,7 @@ describe('flow studio in Chromium', () => {
     }, ROOT);
     aspa = await createAspa(config, { clock, stores: createMemoryStores({ clock }), logger: silentLogger });
     base = `http://127.0.0.1:${await aspa.listen(0, '127.0.0.1')}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'fi-FI' });
     // Nothing may leave loopback.
     await context.route(/^(?!http:\/\/127\.0\.0\.1[:/]|data:)/, (route) => route.abort());

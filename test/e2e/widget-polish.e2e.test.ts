@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT, startE2eServer, type E2eServer } from './support/start-e2e-server';
+import { launchChromium } from './support/launch-chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const IMAGES = path.join(ROOT, 'docs', 'images');
 
 /**
@@ -16,13 +16,9 @@ describe('widget polish in Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
     fs.mkdirSync(IMAGES, { recursive: true });
     server = await startE2eServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { E2E_AGENT_TOKEN, ROOT, startE2eServer, type E2eServer } from './support/start-e2e-server';
+import { launchChromium } from './support/launch-chromium';
 
 const OUT = path.join(ROOT, 'test-output', 'e2e');
-const CHROMIUM = '/usr/bin/chromium';
 const CUSTOMER_INJECTION = 'Kiitos, odotan tässä. <img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> Sähkölaskuni on liian suuri.';
 const AGENT_REPLY = 'Hei, olen Maija! <b>Tarkistan</b> asian <script>window.__pwned=3</script> heti.';
 
@@ -18,13 +18,9 @@ describe('web widget and agent console in Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
     fs.mkdirSync(OUT, { recursive: true });
     server = await startE2eServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,5 +1,6 @@
 import type { MessageBus, OutboundMessage } from '../../core/services';
 import { toStored } from '../shared/store-validation';
+import { listenOnRedisChannel } from './redis-channel';
 import type { RedisClient } from './redis-script';
 
 function isOutboundMessage(value: unknown): value is OutboundMessage {
@@ -8,59 +9,27 @@ function isOutboundMessage(value: unknown): value is OutboundMessage {
     Array.isArray(message.replies) && typeof message.event === 'string';
 }
 
+function parseOutboundMessage(text: string): OutboundMessage | undefined {
+  try {
+    const message: unknown = JSON.parse(text);
+    return isOutboundMessage(message) ? message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Pub/sub between server instances on one Redis channel. Subscribing needs its own connection (a
- * subscribed connection cannot run other commands), duplicated from the main client on first use.
- * Malformed messages on the channel are dropped; a throwing handler does not affect the others.
+ * Pub/sub between server instances on one Redis channel (its own subscriber connection, see redis-channel.ts).
+ * Malformed messages on the channel are dropped.
  */
 export function createRedisBus(client: RedisClient, prefix: string, onError: (error: Error) => void): MessageBus {
   const channel = `${prefix}bus`;
-  const handlers = new Set<(message: OutboundMessage) => void>();
-  let subscriber: RedisClient | undefined;
-  let subscribing: Promise<void> | undefined;
-
-  const dispatch = (text: string): void => {
-    let message: unknown;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      return;
-    }
-    if (!isOutboundMessage(message)) return;
-    for (const handler of [...handlers]) {
-      try {
-        handler(message);
-      } catch {
-        // A subscriber's own failure is its business.
-      }
-    }
-  };
-
-  const ensureSubscribed = (): Promise<void> => {
-    subscribing ??= (async () => {
-      subscriber = client.duplicate();
-      subscriber.on('error', onError);
-      await subscriber.connect();
-      await subscriber.subscribe(channel, dispatch);
-    })();
-    return subscribing;
-  };
-
+  const listeners = listenOnRedisChannel(client, channel, parseOutboundMessage, onError);
   return {
     async publish(message) {
       await client.publish(channel, toStored(message, 'outbound message'));
     },
-    async subscribe(handler) {
-      handlers.add(handler);
-      await ensureSubscribed();
-      return async () => {
-        handlers.delete(handler);
-      };
-    },
-    async close() {
-      handlers.clear();
-      if (subscribing) await subscribing.catch(() => undefined);
-      if (subscriber?.isOpen) await subscriber.close();
-    },
+    subscribe: (handler) => listeners.subscribe(handler),
+    close: () => listeners.close(),
   };
 }

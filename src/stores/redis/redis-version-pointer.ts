@@ -1,5 +1,6 @@
 import type { BotVersionPointer } from '../../core/ports';
 import { assertBotVersionId, BOT_VERSION_ID } from '../shared/create-local-version-pointer';
+import { listenOnRedisChannel } from './redis-channel';
 import type { RedisClient } from './redis-script';
 
 export interface RedisVersionPointer extends BotVersionPointer {
@@ -13,20 +14,7 @@ export interface RedisVersionPointer extends BotVersionPointer {
  */
 export function createRedisVersionPointer(client: RedisClient, prefix: string, onError: (error: Error) => void): RedisVersionPointer {
   const key = `${prefix}bot:version`;
-  const handlers = new Set<(id: string) => void>();
-  let subscriber: RedisClient | undefined;
-  let subscribing: Promise<void> | undefined;
-
-  const dispatch = (id: string): void => {
-    if (!BOT_VERSION_ID.test(id)) return;
-    for (const handler of [...handlers]) {
-      try {
-        handler(id);
-      } catch {
-        // A subscriber's own failure is its business.
-      }
-    }
-  };
+  const listeners = listenOnRedisChannel(client, key, (id) => (BOT_VERSION_ID.test(id) ? id : undefined), onError);
 
   return {
     async get() {
@@ -37,23 +25,7 @@ export function createRedisVersionPointer(client: RedisClient, prefix: string, o
       assertBotVersionId(id);
       await client.multi().set(key, id).publish(key, id).exec();
     },
-    async subscribe(handler) {
-      handlers.add(handler);
-      subscribing ??= (async () => {
-        subscriber = client.duplicate();
-        subscriber.on('error', onError);
-        await subscriber.connect();
-        await subscriber.subscribe(key, dispatch);
-      })();
-      await subscribing;
-      return async () => {
-        handlers.delete(handler);
-      };
-    },
-    async close() {
-      handlers.clear();
-      if (subscribing) await subscribing.catch(() => undefined);
-      if (subscriber?.isOpen) await subscriber.close();
-    },
+    subscribe: (handler) => listeners.subscribe(handler),
+    close: () => listeners.close(),
   };
 }
