@@ -137,7 +137,17 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
   }
 
   /** A short reply's categories and the words in it that are neither a reply phrase nor filler. */
+  // The NLU asks for a line's categories and then its unexplained words: the last line's scan is kept for the second.
+  let lastText: string | undefined;
+  let lastScan: { categories: ShortReplyCategory[]; leftover: string[] } | undefined;
   function scan(text: string): { categories: ShortReplyCategory[]; leftover: string[] } | undefined {
+    if (text !== lastText) {
+      lastText = text;
+      lastScan = scanLine(text);
+    }
+    return lastScan;
+  }
+  function scanLine(text: string): { categories: ShortReplyCategory[]; leftover: string[] } | undefined {
     const tokens = replyTokens(text);
     if (tokens.length === 0 || tokens.length > MAX_TOKENS) return undefined;
     const found = new Set<ShortReplyCategory>();
