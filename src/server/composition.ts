@@ -19,6 +19,8 @@ import { createEmbeddedStores } from '../stores/embedded/create-embedded-stores'
 import { createMemoryStores } from '../stores/memory/create-memory-stores';
 import { createBufferedEventLog } from '../stores/shared/buffered-event-log';
 import { createApiRouter, createErrorHandler } from './create-api-router';
+import { isRedisConnectionError } from '../stores/redis/redis-errors';
+import { isStoreUnavailable } from '../stores/shared/store-errors';
 import { createLogger } from './create-logger';
 import { createMetrics } from './create-metrics';
 import { createDashboard } from '../channels/web/dashboard/create-dashboard';
@@ -296,7 +298,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'No such endpoint.' } });
   });
-  app.use(createErrorHandler(logger));
+  app.use(createErrorHandler(logger, (error) => isStoreUnavailable(error, isRedisConnectionError)));
 
   const server = http.createServer(app);
   server.on('upgrade', (req, socket, head) => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Engine } from '../core/engine';
 import { isValidConversationId } from '../core/engine';
 import { AccessDeniedError, AppError, InvalidTurnError } from '../core/errors';
+import { isStoreUnavailable } from '../stores/shared/store-errors';
 import type { Logger } from '../core/logger';
 import type { Turn } from '../core/turn';
 import { SUPPORTED_LOCALES, type Locale } from '../core/turn';
@@ -112,7 +113,8 @@ export function createApiRouter(deps: ApiDeps): express.Router {
 }
 
 /** Maps every error to a JSON answer; nothing leaks a stack trace. */
-export function createErrorHandler(logger: Logger) {
+/** `storeUnavailable`: whether an error means the store cannot be reached now (the composition root knows the adapter). */
+export function createErrorHandler(logger: Logger, storeUnavailable: (error: unknown) => boolean = (error) => isStoreUnavailable(error)) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const send = (status: number, code: string, message: string) => {
       if (!res.headersSent) res.status(status).json({ error: { code, message } });
@@ -132,6 +134,12 @@ export function createErrorHandler(logger: Logger) {
     if (error instanceof AppError && error.code === 'conversation_not_found') return send(404, 'conversation_not_found', error.message);
     const name = (error as Error)?.name;
     if (name === 'LockTimeoutError') return send(503, 'busy', 'The conversation is busy; try again.');
+    if (storeUnavailable(error)) {
+      // Nothing was changed; the store client reconnects by itself, so the client's retry a moment later works.
+      logger.warn('http.request.store_unavailable', { path: req.path, error: String((error as Error)?.message ?? error) });
+      if (!res.headersSent) res.setHeader('Retry-After', '2');
+      return send(503, 'store_unavailable', 'The conversation store cannot be reached right now; nothing was changed. Try again in a moment.');
+    }
     logger.error('http.request.failed', { path: req.path, error: String((error as Error)?.stack ?? error) });
     send(500, 'internal_error', 'Something went wrong on our side. The conversation was not changed.');
   };

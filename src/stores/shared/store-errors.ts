@@ -21,3 +21,19 @@ export class LockTimeoutError extends StoreError {
     this.name = 'LockTimeoutError';
   }
 }
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+/**
+ * True when an error (or one it wraps) means the store cannot be reached right now: a retry later may succeed,
+ * nothing was changed. `isAdapterConnectionError` recognises an adapter client's own errors (Redis). The HTTP layer
+ * answers these with 503 and Retry-After instead of 500.
+ */
+export function isStoreUnavailable(error: unknown, isAdapterConnectionError: (error: unknown) => boolean = () => false): boolean {
+  for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    if (current instanceof StoreError && current.code === 'STORE_UNAVAILABLE') return true;
+    const { code } = current as { code?: unknown };
+    if ((typeof code === 'string' && CONNECTION_CODES.has(code)) || isAdapterConnectionError(current)) return true;
+  }
+  return false;
+}
