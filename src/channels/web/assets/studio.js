@@ -101,6 +101,7 @@
       body.intentsLeadingHere.length ? el('p', { textContent: `Intents leading here: ${body.intentsLeadingHere.map((i) => `${i.intent} (from ${i.from})`).join(', ')}` }) : '',
     );
     details.hidden = false;
+    $('nlu-panel').hidden = true;
   }
 
   /** Edit a message: variants one per line, a diff and the bot's validation before anything is written. */
@@ -142,6 +143,84 @@
     ));
     text.focus();
   }
+
+  /** Shows a previewed change (diff and the bot's problems) with a Save button that stays off while it would not validate. */
+  async function previewAndSave(box, kind, edit, label, after) {
+    const { status, body } = await api(`/api/studio/${kind}/preview`, edit);
+    if (status !== 200) { box.replaceChildren(el('p', { className: 'problem', textContent: body.message })); return; }
+    const save = el('button', { type: 'button', className: 'nlu-save', textContent: 'Save', disabled: body.problems.length > 0 });
+    save.addEventListener('click', async () => {
+      save.disabled = true;
+      const saved = await api(`/api/studio/${kind}/save`, { ...edit, content: body.content });
+      if (saved.status !== 200) { box.append(el('p', { className: 'problem', textContent: saved.body.message })); return; }
+      $('reload-status').textContent = `saved ${label} · ${saved.body.reload.status}`;
+      await loadFlows();
+      await after();
+    });
+    box.replaceChildren(
+      el('pre', { className: 'diff' }, ...body.diff.map((line) => el('div', { className: line.kind, textContent: `${line.kind === 'added' ? '+' : line.kind === 'removed' ? '-' : ' '} ${line.line} ${line.text}` }))),
+      ...body.problems.map((p) => el('p', { className: 'problem', textContent: `⚠ ${p.file}:${p.line} ${p.message} Fix: ${p.hint}` })),
+      save,
+    );
+    box.scrollIntoView({ block: 'nearest' });
+  }
+
+  /** The NLU examples of every intent and the FAQ entries of one language: add or remove an example, edit an answer. */
+  async function showNlu(locale) {
+    const panel = $('nlu-panel');
+    const { status, body } = await api(`/api/studio/nlu/${encodeURIComponent(locale)}`);
+    $('state-details').hidden = true;
+    if (status !== 200) { panel.replaceChildren(el('p', { className: 'problem', textContent: body.message })); panel.hidden = false; return; }
+    const again = () => showNlu(locale);
+    const result = el('div', { id: 'nlu-result' });
+    const chooser = el('select', { id: 'nlu-locale' }, ...[...$('try-locale').options].map((option) => el('option', { value: option.value, textContent: option.value, selected: option.value === locale })));
+    chooser.addEventListener('change', () => showNlu(chooser.value));
+    const exampleList = (intent, examples) => {
+      const input = el('input', { className: 'nlu-add', placeholder: 'new example', ariaLabel: `New example for ${intent}` });
+      const add = el('form', { className: 'nlu-add-form' }, input, el('button', { type: 'submit', textContent: 'Add' }));
+      add.addEventListener('submit', (event) => {
+        event.preventDefault();
+        if (input.value.trim()) previewAndSave(result, 'examples', { locale, intent, add: [input.value.trim()], remove: [] }, `${intent} (${locale})`, again);
+      });
+      return el('details', { className: 'nlu-intent' },
+        el('summary', { textContent: `${intent} (${examples.length})` }),
+        el('ul', {}, ...examples.map((example) => el('li', {}, example, ' ', el('button', {
+          type: 'button', className: 'nlu-remove', title: 'Remove this example', textContent: '×', ariaLabel: `Remove ${example}`,
+          onclick: () => previewAndSave(result, 'examples', { locale, intent, add: [], remove: [example] }, `${intent} (${locale})`, again),
+        })))),
+        add,
+      );
+    };
+    const answerEditor = (entry) => {
+      const answer = entry.answer && typeof entry.answer === 'object' && !Array.isArray(entry.answer) ? entry.answer : { text: entry.answer };
+      const lines = (value) => [value || []].flat().map(String).join('\n');
+      const text = el('textarea', { className: 'faq-text', rows: 3, value: lines(answer.text) });
+      const voice = el('textarea', { className: 'faq-voice', rows: 2, value: lines(answer.voice) });
+      const split = (area) => area.value.split('\n').map((v) => v.trim()).filter(Boolean);
+      return el('div', { className: 'faq-answer' },
+        el('label', {}, 'Answer, one variant per line', text),
+        el('label', {}, 'Phone variants (☎), one per line', voice),
+        el('button', { type: 'button', className: 'faq-preview', textContent: 'Preview answer', onclick: () => previewAndSave(result, 'faq', { locale, id: entry.id, text: split(text), voice: split(voice) }, `faq ${entry.id} (${locale})`, again) }));
+    };
+    for (const element of [body.intents, body.faq]) element.sort((a, b) => String(a.intent || a.id).localeCompare(String(b.intent || b.id)));
+    panel.replaceChildren(
+      el('h3', { textContent: 'NLU examples and FAQ ' }, chooser),
+      result,
+      el('h4', { textContent: 'Intents (nlu.yaml)' }),
+      ...body.intents.map((intent) => exampleList(intent.intent, intent.examples)),
+      el('h4', { textContent: 'FAQ (faq.yaml)' }),
+      ...body.faq.map((entry) => { const item = exampleList(`faq.${entry.id}`, entry.questions); item.append(answerEditor(entry)); return item; }),
+    );
+    // Keep the intent that was being edited open after a save.
+    for (const item of panel.querySelectorAll('details.nlu-intent')) {
+      const name = item.querySelector('summary').textContent.replace(/ \(\d+\)$/, '');
+      item.dataset.intent = name;
+      item.open = openIntents.has(name);
+      item.addEventListener('toggle', () => { if (item.open) openIntents.add(name); else openIntents.delete(name); });
+    }
+    panel.hidden = false;
+  }
+  const openIntents = new Set();
 
   // Try it: one conversation at a time, as a web customer or a phone caller.
   let conversationId;
@@ -200,6 +279,7 @@
       const digits = $('try-dtmf').value.trim();
       if (/^[0-9*#]{1,32}$/.test(digits)) turn({ kind: 'dtmf', digits }, `(keys ${digits})`);
     });
+    $('edit-nlu').addEventListener('click', () => showNlu($('try-locale').value));
     $('run-tests').addEventListener('click', async () => {
       $('test-status').textContent = 'running tests…';
       const { status, body } = await api('/api/studio/tests', {});

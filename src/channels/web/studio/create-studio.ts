@@ -18,6 +18,7 @@ import type { FlowCoverage } from '../../../testing/flow-coverage';
 import type { Diagnostic } from '../../../flows/diagnostic';
 import { problemsByState, renderFlowDiagram } from './flow-diagram';
 import { createMessageEditor, MessageEditError } from './message-editor';
+import { createNluEditor } from './nlu-editor';
 import { renderStudioPage } from './studio-page';
 
 export interface StudioDeps {
@@ -47,6 +48,22 @@ const MESSAGE_KEY = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/;
 const messageEditSchema = z.strictObject({
   locale: z.enum(['fi', 'en', 'sv']),
   key: z.string().max(200),
+  text: z.array(z.string()).min(1).max(20),
+  voice: z.array(z.string()).max(20).default([]),
+  content: z.string().max(2_000_000).optional(),
+});
+
+const exampleEditSchema = z.strictObject({
+  locale: z.enum(['fi', 'en', 'sv']),
+  intent: z.string().max(100),
+  add: z.array(z.string().max(1000)).max(50).default([]),
+  remove: z.array(z.string().max(1000)).max(50).default([]),
+  content: z.string().max(2_000_000).optional(),
+});
+
+const faqAnswerEditSchema = z.strictObject({
+  locale: z.enum(['fi', 'en', 'sv']),
+  id: z.string().max(100),
   text: z.array(z.string()).min(1).max(20),
   voice: z.array(z.string()).max(20).default([]),
   content: z.string().max(2_000_000).optional(),
@@ -189,17 +206,57 @@ export function createStudio(deps: StudioDeps): Studio {
   });
 
   const editor = createMessageEditor({ localesDir: deps.localesDir, validate: deps.validateLocales });
-  const editOf = (req: Request, res: Response) => {
-    const parsed = messageEditSchema.safeParse(req.body);
+  const nluEditor = createNluEditor({ localesDir: deps.localesDir, validate: deps.validateLocales });
+  const parsedBody = <T extends { locale: Locale }>(schema: z.ZodType<T>, req: Request, res: Response): T | undefined => {
+    const parsed = schema.safeParse(req.body);
     if (!parsed.success) res.status(400).json({ error: 'invalid_request', message: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') });
     else if (!deps.locales.includes(parsed.data.locale)) res.status(400).json({ error: 'invalid_request', message: `locale: use one of ${deps.locales.join(', ')}` });
     else return parsed.data;
     return undefined;
   };
+  const editOf = (req: Request, res: Response) => parsedBody(messageEditSchema, req, res);
   const editFailed = (error: unknown, res: Response, next: NextFunction): void => {
-    if (error instanceof MessageEditError) res.status(error.code === 'unknown_key' ? 404 : 422).json({ error: error.code, message: error.message });
+    if (error instanceof MessageEditError) res.status(['unknown_key', 'unknown_intent', 'unknown_faq'].includes(error.code) ? 404 : 422).json({ error: error.code, message: error.message });
     else next(error);
   };
+  /** Preview and save routes of one kind of locale edit; a save reloads the bot (which retrains the NLU in the background). */
+  const editRoutes = <T extends { locale: Locale; content?: string }>(kind: string, schema: z.ZodType<T>, preview: (edit: T) => Promise<unknown>, save: (edit: T, content: string) => Promise<{ file: string }>, describe: (edit: T) => Record<string, unknown>) => {
+    router.post(`/api/studio/${kind}/preview`, async (req, res, next) => {
+      const edit = parsedBody(schema, req, res);
+      if (!edit) return;
+      try {
+        res.json(await preview(edit));
+      } catch (error) {
+        editFailed(error, res, next);
+      }
+    });
+    router.post(`/api/studio/${kind}/save`, async (req, res, next) => {
+      const edit = parsedBody(schema, req, res);
+      if (!edit) return;
+      const content = edit.content;
+      if (content === undefined) { res.status(400).json({ error: 'preview_first', message: 'Preview the change first and send its content.' }); return; }
+      try {
+        const saved = await serialEdits(() => save(edit, content));
+        logger.info(`studio.${kind}.saved`, { by: (await sessions.fromRequest(req))?.name, locale: edit.locale, ...describe(edit) });
+        const reload = await reloader.reload('studio_edit');
+        res.json({ saved: true, file: saved.file, reload });
+      } catch (error) {
+        editFailed(error, res, next);
+      }
+    });
+  };
+  editRoutes('examples', exampleEditSchema, nluEditor.previewExamples, nluEditor.saveExamples, (edit) => ({ intent: edit.intent, added: edit.add.length, removed: edit.remove.length }));
+  editRoutes('faq', faqAnswerEditSchema, nluEditor.previewAnswer, nluEditor.saveAnswer, (edit) => ({ id: edit.id }));
+
+  router.get('/api/studio/nlu/:locale', (req, res, next) => {
+    const locale = String(req.params.locale) as Locale;
+    if (!deps.locales.includes(locale)) { res.status(404).json({ error: 'unknown_locale', message: `Use one of ${deps.locales.join(', ')}.` }); return; }
+    try {
+      res.json({ locale, ...nluEditor.view(locale) });
+    } catch (error) {
+      editFailed(error, res, next);
+    }
+  });
 
   router.post('/api/studio/messages/preview', async (req, res, next) => {
     const edit = editOf(req, res);
