@@ -99,9 +99,30 @@
           message.locales[locale] && message.locales[locale].voice ? el('div', { className: 'voice', textContent: `☎ ${variants(message.locales[locale], 'voice')}` }) : '',
           message.locales[locale] ? el('button', { type: 'button', className: 'edit-message', textContent: 'Edit', onclick: () => editMessage(flow, state, node, message.key, locale, message.locales[locale]) }) : ''))))) : '',
       body.intentsLeadingHere.length ? el('p', { textContent: `Intents leading here: ${body.intentsLeadingHere.map((i) => `${i.intent} (from ${i.from})`).join(', ')}` }) : '',
+      tryFromHere(flow, state),
     );
     details.hidden = false;
     $('nlu-panel').hidden = true;
+  }
+
+  /** Try it from this state: slot values as name=value lines (numbers and true/false as such). */
+  function tryFromHere(flow, state) {
+    const slots = el('textarea', { id: 'try-at-slots', rows: 2, placeholder: 'order_number=12345' });
+    const problem = el('p', { className: 'problem', hidden: true });
+    const go = el('button', { type: 'button', id: 'try-at-start', textContent: 'Try from here' });
+    go.addEventListener('click', async () => {
+      const values = {};
+      for (const line of slots.value.split('\n').map((l) => l.trim()).filter(Boolean)) {
+        const at = line.indexOf('=');
+        if (at < 1) { problem.textContent = `"${line}": write name=value`; problem.hidden = false; return; }
+        const raw = line.slice(at + 1).trim();
+        values[line.slice(0, at).trim()] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && !Number.isNaN(Number(raw)) && !/^0\d/.test(raw) ? Number(raw) : raw;
+      }
+      problem.hidden = true;
+      const ok = await startAt(`${flow}.${state}`, values);
+      if (!ok.ok) { problem.textContent = ok.message; problem.hidden = false; }
+    });
+    return el('section', { className: 'try-at' }, el('h4', { textContent: 'Try from here' }), el('label', {}, 'Slot values, name=value per line', slots), go, problem);
   }
 
   /** Edit a message: variants one per line, a diff and the bot's validation before anything is written. */
@@ -252,6 +273,19 @@
       else if (reply.kind === 'end') log('system', `conversation ended: ${reply.outcome}`);
     }
     $('try-state').textContent = body.state;
+  }
+  /** A new try-it conversation at `flow.state` with the slot values; the state's question is shown as the bot's line. */
+  async function startAt(state, slots) {
+    const channel = $('try-channel').value;
+    const { status, body } = await api('/api/studio/try/start', { locale: $('try-locale').value, channel, state, slots });
+    if (status !== 200) return { ok: false, message: body.message || body.error };
+    conversationId = body.conversationId;
+    $('try-log').replaceChildren();
+    document.querySelector('.try').classList.toggle('phone', channel === 'voice');
+    log('system', `started at ${body.state}${Object.keys(body.slots).length ? ` with ${Object.entries(body.slots).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}`);
+    for (const reply of body.replies) log('bot', (channel === 'voice' ? '☎ ' : '') + (channel === 'voice' && reply.voice ? reply.voice : reply.text), [el('span', { className: 'key', textContent: reply.key })]);
+    $('try-state').textContent = body.state;
+    return { ok: true };
   }
   async function start() {
     conversationId = undefined;

@@ -6,6 +6,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { z } from 'zod';
 import type { BotVersionRegistry } from '../../../core/bot-versions';
 import type { Logger } from '../../../core/logger';
+import type { ConversationLock, ConversationStore } from '../../../core/ports';
 import type { ReplyMessage } from '../../../core/reply';
 import type { ConversationEngine } from '../../../core/services';
 import type { Locale } from '../../../core/turn';
@@ -20,6 +21,7 @@ import { problemsByState, renderFlowDiagram } from './flow-diagram';
 import { createMessageEditor, MessageEditError } from './message-editor';
 import { createNluEditor } from './nlu-editor';
 import { renderStudioPage } from './studio-page';
+import { startConversationAt } from './start-at-state';
 
 export interface StudioDeps {
   sessions: AgentSessions;
@@ -34,6 +36,11 @@ export interface StudioDeps {
   localesDir: string;
   /** Every problem the bot would have with this locale folder (the reload's validation), for message edits. */
   validateLocales: (localesDir: string) => Diagnostic[] | Promise<Diagnostic[]>;
+  /** For try-it from a chosen state: the conversations of the engine, their lock, and how long they are kept. */
+  conversations: ConversationStore;
+  lock: ConversationLock;
+  idleTimeoutMs: number;
+  now: () => number;
 }
 
 export interface StudioTestRun {
@@ -80,6 +87,16 @@ const tryTurnSchema = z.strictObject({
     z.strictObject({ kind: z.literal('dtmf'), digits: z.string().regex(/^[0-9*#]{1,32}$/) }),
     z.strictObject({ kind: z.literal('no_input') }),
   ]),
+});
+
+const slotValue = z.union([z.string().max(500), z.number().finite(), z.boolean(), z.null()]);
+const tryStartAtSchema = z.strictObject({
+  conversationId: z.string().regex(/^studio-[A-Za-z0-9-]{1,64}$/).optional(),
+  locale: z.enum(['fi', 'en', 'sv']),
+  channel: z.enum(['web', 'voice']),
+  state: z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/, 'give flow.state, e.g. order.ask_number'),
+  slots: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'slot names are lower-case letters, digits and _'), slotValue)
+    .refine((slots) => Object.keys(slots).length <= 30, 'at most 30 slots').default({}),
 });
 
 export interface Studio {
@@ -320,6 +337,25 @@ export function createStudio(deps: StudioDeps): Studio {
       });
     } catch (error) {
       next(error);
+    }
+  });
+
+  // Try-it from any state: a new studio conversation placed at the state with the given slots (designers only, like all of /api/studio).
+  router.post('/api/studio/try/start', async (req, res, next) => {
+    const parsed = tryStartAtSchema.safeParse(req.body);
+    if (!parsed.success) { res.status(400).json({ error: 'invalid_request', message: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') }); return; }
+    if (!deps.locales.includes(parsed.data.locale)) { res.status(400).json({ error: 'invalid_request', message: `locale: use one of ${deps.locales.join(', ')}` }); return; }
+    try {
+      const conversationId = parsed.data.conversationId ?? `studio-${randomUUID()}`;
+      const started = await startConversationAt(
+        { engine: deps.engine, conversations: deps.conversations, lock: deps.lock, versions: deps.versions, flows: loadFlows(deps.flowsDir).flows.map((loaded) => loaded.flow), ttlMs: deps.idleTimeoutMs, now: deps.now },
+        { ...parsed.data, conversationId },
+      );
+      logger.info('studio.try.started_at', { by: (await sessions.fromRequest(req))?.name, state: started.state, slots: Object.keys(started.slots).length });
+      res.json({ conversationId, ...started, locale: parsed.data.locale, ended: false });
+    } catch (error) {
+      if (error instanceof MessageEditError) res.status(error.code === 'unknown_state' ? 404 : error.code === 'not_a_waiting_state' ? 422 : 409).json({ error: error.code, message: error.message });
+      else next(error);
     }
   });
 
