@@ -99,10 +99,19 @@
           message.locales[locale] && message.locales[locale].voice ? el('div', { className: 'voice', textContent: `☎ ${variants(message.locales[locale], 'voice')}` }) : '',
           message.locales[locale] ? el('button', { type: 'button', className: 'edit-message', textContent: 'Edit', onclick: () => editMessage(flow, state, node, message.key, locale, message.locales[locale]) }) : ''))))) : '',
       body.intentsLeadingHere.length ? el('p', { textContent: `Intents leading here: ${body.intentsLeadingHere.map((i) => `${i.intent} (from ${i.from})`).join(', ')}` }) : '',
+      testsHere(body.testsPassingThrough),
       tryFromHere(flow, state),
     );
     details.hidden = false;
     $('nlu-panel').hidden = true;
+  }
+
+  /** The conversation tests that passed through the state in the last run. */
+  function testsHere(tests) {
+    if (tests === null) return el('p', { className: 'tests-here', textContent: 'Tests passing through: run the tests to see them.' });
+    if (tests.length === 0) return el('p', { className: 'tests-here untested', textContent: 'No test passes through this state.' });
+    return el('div', { className: 'tests-here' }, el('strong', { textContent: `Tests passing through (${tests.length})` }),
+      el('ul', {}, ...tests.map((test) => el('li', { textContent: `${test.passed === false ? '✗ ' : ''}${test.name} — ${test.file}` }))));
   }
 
   /** Try it from this state: slot values as name=value lines (numbers and true/false as such). */
@@ -321,6 +330,8 @@
       coverage = body.coverage;
       $('test-status').textContent = `${body.passed} passed, ${body.failed} failed · states ${coverage.states.covered}/${coverage.states.total} · transitions ${coverage.transitions.covered}/${coverage.transitions.total}`;
       showCoverage();
+      const selected = document.querySelector('#diagram .node.selected[data-state]');
+      if (selected && !$('state-details').hidden) await showState(currentFlow, selected.getAttribute('data-state'), selected);
     });
     $('reload').addEventListener('click', async () => {
       $('reload-status').textContent = 'reloading…';

@@ -119,6 +119,9 @@ export function createStudio(deps: StudioDeps): Studio {
     return next;
   };
 
+  /** The last test run, for the tests that pass through a state (none until a designer runs them). */
+  let lastTestRun: StudioTestRun | undefined;
+
   /** The flow files as they are on disk now (a refused change is what the designer needs to see), with their problems. */
   const readFlows = (): { flows: LoadedFlow[]; diagnostics: Diagnostic[] } => {
     const loaded = loadFlows(deps.flowsDir);
@@ -219,6 +222,9 @@ export function createStudio(deps: StudioDeps): Studio {
       messages: [...keys].map((key) => ({ key, locales: Object.fromEntries(deps.locales.map((locale) => [locale, catalog.get(locale, key) ?? null])) })),
       intentsLeadingHere: leadingHere,
       problems: found.problems.filter((problem) => problem.state === stateId),
+      // null: the tests have not been run since the server started.
+      testsPassingThrough: lastTestRun ? (lastTestRun.coverage.testsByState[`${found.flow.flow.id}.${stateId}`] ?? [])
+        .map((test) => ({ name: test.name, file: path.relative(process.cwd(), test.file) || test.file, passed: lastTestRun?.results.find((result) => result.name === test.name && result.file === test.file)?.passed ?? null })) : null,
     });
   });
 
@@ -305,6 +311,7 @@ export function createStudio(deps: StudioDeps): Studio {
     try {
       testRun ??= deps.runTests().finally(() => { testRun = undefined; });
       const run = await testRun;
+      lastTestRun = run;
       const failed = run.results.filter((result) => !result.passed);
       res.json({
         passed: run.results.length - failed.length, failed: failed.length + run.problems.length, problems: run.problems,
