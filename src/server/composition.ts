@@ -266,6 +266,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   const voice = config.twilio && config.publicUrl ? await createVoice(config, engine, stores, versions, clock, logger) : undefined;
   const studio = createStudio({
     sessions: web.sessions, reloader, versions, engine, flowsDir: config.flowsDir, locales: config.locales, logger,
+    conversations: stores.conversations, lock: stores.lock, idleTimeoutMs: config.idleTimeoutMs, now: () => clock.now(),
     runTests: () => runStudioTests(config, versions, overrides.integrations ?? createIntegrations(config)),
     localesDir: config.localesDir,
     validateLocales: overrides.validateLocales ?? ((localesDir) => checkBot({

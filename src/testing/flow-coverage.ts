@@ -11,6 +11,19 @@ export interface FlowCoverage {
   coveredStates: string[];
   coveredTransitions: string[];
   byFlow: Record<string, { states: number; coveredStates: number; transitions: number; coveredTransitions: number }>;
+  /** The tests that passed through each covered `flow.state`, in the order they first reached it. */
+  testsByState: Record<string, CoveringTest[]>;
+}
+
+/** A conversation test, as the script runner names it in the conversation ids it records (`file#name:id`). */
+export interface CoveringTest { file: string; name: string }
+
+/** The test a recorded conversation id belongs to; an id without the runner's `file#name:` scope is its own test. */
+function testOf(conversationId: string): CoveringTest {
+  // Conversation ids have no ':' or '#', so the scope ends at the last ':' and the file at the first '#'.
+  const scope = conversationId.lastIndexOf(':') > 0 ? conversationId.slice(0, conversationId.lastIndexOf(':')) : conversationId;
+  const hash = scope.indexOf('#');
+  return hash > 0 ? { file: scope.slice(0, hash), name: scope.slice(hash + 1) } : { file: '', name: scope };
 }
 
 export interface CoverageRecorder {
@@ -42,10 +55,15 @@ export function createCoverageRecorder(flows: FlowFile[]): CoverageRecorder {
   const visited = new Set<string>();
   const taken = new Set<string>();
   const pendingCalls = new Map<string, Set<string>>();
+  const testsByState = new Map<string, Map<string, CoveringTest>>();
 
   return {
     record(change) {
       visited.add(change.to);
+      const test = testOf(change.conversationId);
+      const tests = testsByState.get(change.to) ?? new Map<string, CoveringTest>();
+      tests.set(`${test.file}#${test.name}`, test);
+      testsByState.set(change.to, tests);
       if (change.from) taken.add(key({ from: change.from, to: change.to }));
       const pending = pendingCalls.get(change.conversationId) ?? new Set<string>();
       for (const call of pending) {
@@ -78,6 +96,7 @@ export function createCoverageRecorder(flows: FlowFile[]): CoverageRecorder {
         coveredStates: coveredStates.filter((state) => known.has(state)),
         coveredTransitions: coveredTransitions.map(key),
         byFlow,
+        testsByState: Object.fromEntries(allStates.filter((state) => testsByState.has(state)).map((state) => [state, [...(testsByState.get(state)?.values() ?? [])]])),
       };
     },
   };

@@ -156,4 +156,49 @@ describe('flow studio in Chromium', () => {
       fs.writeFileSync(file, good);
     }
   });
+
+  it('lists the tests through a state, tries it from there with a slot, and edits an NLU example that the reloaded bot has', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${base}/studio`);
+    await page.locator('#flow-list button', { hasText: 'order_status' }).click();
+    await page.locator('svg.flow-diagram[data-flow="order_status"] .node[data-state="ask_number"]').click();
+    // The first test ran the conversation tests on this server: the state names those that pass through it.
+    await page.locator('#state-details .tests-here li').first().waitFor();
+    expect(await page.locator('#state-details .tests-here strong').textContent()).toMatch(/^Tests passing through \(\d+\)$/);
+
+    // Try it from here, with a slot value: the question is the bot's first line, and the conversation goes on from it.
+    await page.fill('#try-at-slots', 'customer_name=Testi');
+    await page.click('#try-at-start');
+    await page.waitForFunction(() => document.querySelector('#try-log li.system')?.textContent?.startsWith('started at order_status.ask_number with customer_name=Testi'));
+    expect(await page.locator('#try-state').textContent()).toBe('order_status.ask_number');
+    await page.fill('#try-text', '12345');
+    await page.press('#try-text', 'Enter');
+    await page.waitForFunction(() => document.querySelector('#try-state')?.textContent !== 'order_status.ask_number');
+
+    // An NLU example added in the browser: a diff, the whole bot validated, saved to nlu.yaml, reloaded (retrained).
+    const example = 'mun tilaus on jumissa jossain';
+    const before = await page.locator('#version').textContent();
+    await page.click('#edit-nlu');
+    await page.locator('#nlu-panel details[data-intent="order_status"] summary').click();
+    await page.locator('#nlu-panel details[data-intent="order_status"] input.nlu-add').fill(example);
+    await page.locator('#nlu-panel details[data-intent="order_status"] .nlu-add-form button').click();
+    await page.locator('#nlu-result pre.diff .added').first().waitFor({ timeout: 60_000 });
+    expect(await page.locator('#nlu-result pre.diff .added').first().textContent()).toContain(`- ${example}`);
+    await shot('studio-edit-nlu');
+    await page.click('#nlu-result button.nlu-save');
+    await page.waitForFunction((old) => document.querySelector('#version')?.textContent !== old, before, { timeout: 90_000 });
+    expect(await page.locator('#reload-status').textContent()).toBe('saved order_status (fi) · activated');
+    expect(fs.readFileSync(path.join(dir, 'locales', 'fi', 'nlu.yaml'), 'utf8')).toContain(`    - ${example}\n`);
+    // The panel shows the files again, with the example under its intent (still open).
+    await page.waitForFunction((text) => Array.from(document.querySelectorAll('#nlu-panel details[data-intent="order_status"][open] li')).some((li) => li.textContent?.startsWith(text)), example);
+    // The reloaded bot knows it: the try-it chat understands the new example as order_status.
+    await page.click('#try-start');
+    await page.locator('#try-log li.bot').first().waitFor();
+    await page.fill('#try-text', example);
+    await page.press('#try-text', 'Enter');
+    await page.locator('#try-log li.customer .nlu').first().waitFor();
+    expect(await page.locator('#try-log li.customer .nlu').first().textContent()).toMatch(/^order_status /);
+    expect(errors).toEqual([]);
+  });
 });

@@ -99,8 +99,39 @@
           message.locales[locale] && message.locales[locale].voice ? el('div', { className: 'voice', textContent: `☎ ${variants(message.locales[locale], 'voice')}` }) : '',
           message.locales[locale] ? el('button', { type: 'button', className: 'edit-message', textContent: 'Edit', onclick: () => editMessage(flow, state, node, message.key, locale, message.locales[locale]) }) : ''))))) : '',
       body.intentsLeadingHere.length ? el('p', { textContent: `Intents leading here: ${body.intentsLeadingHere.map((i) => `${i.intent} (from ${i.from})`).join(', ')}` }) : '',
+      testsHere(body.testsPassingThrough),
+      tryFromHere(flow, state),
     );
     details.hidden = false;
+    $('nlu-panel').hidden = true;
+  }
+
+  /** The conversation tests that passed through the state in the last run. */
+  function testsHere(tests) {
+    if (tests === null) return el('p', { className: 'tests-here', textContent: 'Tests passing through: run the tests to see them.' });
+    if (tests.length === 0) return el('p', { className: 'tests-here untested', textContent: 'No test passes through this state.' });
+    return el('div', { className: 'tests-here' }, el('strong', { textContent: `Tests passing through (${tests.length})` }),
+      el('ul', {}, ...tests.map((test) => el('li', { textContent: `${test.passed === false ? '✗ ' : ''}${test.name} — ${test.file}` }))));
+  }
+
+  /** Try it from this state: slot values as name=value lines (numbers and true/false as such). */
+  function tryFromHere(flow, state) {
+    const slots = el('textarea', { id: 'try-at-slots', rows: 2, placeholder: 'order_number=12345' });
+    const problem = el('p', { className: 'problem', hidden: true });
+    const go = el('button', { type: 'button', id: 'try-at-start', textContent: 'Try from here' });
+    go.addEventListener('click', async () => {
+      const values = {};
+      for (const line of slots.value.split('\n').map((l) => l.trim()).filter(Boolean)) {
+        const at = line.indexOf('=');
+        if (at < 1) { problem.textContent = `"${line}": write name=value`; problem.hidden = false; return; }
+        const raw = line.slice(at + 1).trim();
+        values[line.slice(0, at).trim()] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && !Number.isNaN(Number(raw)) && !/^0\d/.test(raw) ? Number(raw) : raw;
+      }
+      problem.hidden = true;
+      const ok = await startAt(`${flow}.${state}`, values);
+      if (!ok.ok) { problem.textContent = ok.message; problem.hidden = false; }
+    });
+    return el('section', { className: 'try-at' }, el('h4', { textContent: 'Try from here' }), el('label', {}, 'Slot values, name=value per line', slots), go, problem);
   }
 
   /** Edit a message: variants one per line, a diff and the bot's validation before anything is written. */
@@ -143,6 +174,84 @@
     text.focus();
   }
 
+  /** Shows a previewed change (diff and the bot's problems) with a Save button that stays off while it would not validate. */
+  async function previewAndSave(box, kind, edit, label, after) {
+    const { status, body } = await api(`/api/studio/${kind}/preview`, edit);
+    if (status !== 200) { box.replaceChildren(el('p', { className: 'problem', textContent: body.message })); return; }
+    const save = el('button', { type: 'button', className: 'nlu-save', textContent: 'Save', disabled: body.problems.length > 0 });
+    save.addEventListener('click', async () => {
+      save.disabled = true;
+      const saved = await api(`/api/studio/${kind}/save`, { ...edit, content: body.content });
+      if (saved.status !== 200) { box.append(el('p', { className: 'problem', textContent: saved.body.message })); return; }
+      $('reload-status').textContent = `saved ${label} · ${saved.body.reload.status}`;
+      await loadFlows();
+      await after();
+    });
+    box.replaceChildren(
+      el('pre', { className: 'diff' }, ...body.diff.map((line) => el('div', { className: line.kind, textContent: `${line.kind === 'added' ? '+' : line.kind === 'removed' ? '-' : ' '} ${line.line} ${line.text}` }))),
+      ...body.problems.map((p) => el('p', { className: 'problem', textContent: `⚠ ${p.file}:${p.line} ${p.message} Fix: ${p.hint}` })),
+      save,
+    );
+    box.scrollIntoView({ block: 'nearest' });
+  }
+
+  /** The NLU examples of every intent and the FAQ entries of one language: add or remove an example, edit an answer. */
+  async function showNlu(locale) {
+    const panel = $('nlu-panel');
+    const { status, body } = await api(`/api/studio/nlu/${encodeURIComponent(locale)}`);
+    $('state-details').hidden = true;
+    if (status !== 200) { panel.replaceChildren(el('p', { className: 'problem', textContent: body.message })); panel.hidden = false; return; }
+    const again = () => showNlu(locale);
+    const result = el('div', { id: 'nlu-result' });
+    const chooser = el('select', { id: 'nlu-locale' }, ...[...$('try-locale').options].map((option) => el('option', { value: option.value, textContent: option.value, selected: option.value === locale })));
+    chooser.addEventListener('change', () => showNlu(chooser.value));
+    const exampleList = (intent, examples) => {
+      const input = el('input', { className: 'nlu-add', placeholder: 'new example', ariaLabel: `New example for ${intent}` });
+      const add = el('form', { className: 'nlu-add-form' }, input, el('button', { type: 'submit', textContent: 'Add' }));
+      add.addEventListener('submit', (event) => {
+        event.preventDefault();
+        if (input.value.trim()) previewAndSave(result, 'examples', { locale, intent, add: [input.value.trim()], remove: [] }, `${intent} (${locale})`, again);
+      });
+      return el('details', { className: 'nlu-intent' },
+        el('summary', { textContent: `${intent} (${examples.length})` }),
+        el('ul', {}, ...examples.map((example) => el('li', {}, example, ' ', el('button', {
+          type: 'button', className: 'nlu-remove', title: 'Remove this example', textContent: '×', ariaLabel: `Remove ${example}`,
+          onclick: () => previewAndSave(result, 'examples', { locale, intent, add: [], remove: [example] }, `${intent} (${locale})`, again),
+        })))),
+        add,
+      );
+    };
+    const answerEditor = (entry) => {
+      const answer = entry.answer && typeof entry.answer === 'object' && !Array.isArray(entry.answer) ? entry.answer : { text: entry.answer };
+      const lines = (value) => [value || []].flat().map(String).join('\n');
+      const text = el('textarea', { className: 'faq-text', rows: 3, value: lines(answer.text) });
+      const voice = el('textarea', { className: 'faq-voice', rows: 2, value: lines(answer.voice) });
+      const split = (area) => area.value.split('\n').map((v) => v.trim()).filter(Boolean);
+      return el('div', { className: 'faq-answer' },
+        el('label', {}, 'Answer, one variant per line', text),
+        el('label', {}, 'Phone variants (☎), one per line', voice),
+        el('button', { type: 'button', className: 'faq-preview', textContent: 'Preview answer', onclick: () => previewAndSave(result, 'faq', { locale, id: entry.id, text: split(text), voice: split(voice) }, `faq ${entry.id} (${locale})`, again) }));
+    };
+    for (const element of [body.intents, body.faq]) element.sort((a, b) => String(a.intent || a.id).localeCompare(String(b.intent || b.id)));
+    panel.replaceChildren(
+      el('h3', { textContent: 'NLU examples and FAQ ' }, chooser),
+      result,
+      el('h4', { textContent: 'Intents (nlu.yaml)' }),
+      ...body.intents.map((intent) => exampleList(intent.intent, intent.examples)),
+      el('h4', { textContent: 'FAQ (faq.yaml)' }),
+      ...body.faq.map((entry) => { const item = exampleList(`faq.${entry.id}`, entry.questions); item.append(answerEditor(entry)); return item; }),
+    );
+    // Keep the intent that was being edited open after a save.
+    for (const item of panel.querySelectorAll('details.nlu-intent')) {
+      const name = item.querySelector('summary').textContent.replace(/ \(\d+\)$/, '');
+      item.dataset.intent = name;
+      item.open = openIntents.has(name);
+      item.addEventListener('toggle', () => { if (item.open) openIntents.add(name); else openIntents.delete(name); });
+    }
+    panel.hidden = false;
+  }
+  const openIntents = new Set();
+
   // Try it: one conversation at a time, as a web customer or a phone caller.
   let conversationId;
   const log = (className, text, extra) => {
@@ -174,6 +283,19 @@
     }
     $('try-state').textContent = body.state;
   }
+  /** A new try-it conversation at `flow.state` with the slot values; the state's question is shown as the bot's line. */
+  async function startAt(state, slots) {
+    const channel = $('try-channel').value;
+    const { status, body } = await api('/api/studio/try/start', { locale: $('try-locale').value, channel, state, slots });
+    if (status !== 200) return { ok: false, message: body.message || body.error };
+    conversationId = body.conversationId;
+    $('try-log').replaceChildren();
+    document.querySelector('.try').classList.toggle('phone', channel === 'voice');
+    log('system', `started at ${body.state}${Object.keys(body.slots).length ? ` with ${Object.entries(body.slots).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}`);
+    for (const reply of body.replies) log('bot', (channel === 'voice' ? '☎ ' : '') + (channel === 'voice' && reply.voice ? reply.voice : reply.text), [el('span', { className: 'key', textContent: reply.key })]);
+    $('try-state').textContent = body.state;
+    return { ok: true };
+  }
   async function start() {
     conversationId = undefined;
     $('try-log').replaceChildren();
@@ -200,6 +322,7 @@
       const digits = $('try-dtmf').value.trim();
       if (/^[0-9*#]{1,32}$/.test(digits)) turn({ kind: 'dtmf', digits }, `(keys ${digits})`);
     });
+    $('edit-nlu').addEventListener('click', () => showNlu($('try-locale').value));
     $('run-tests').addEventListener('click', async () => {
       $('test-status').textContent = 'running tests…';
       const { status, body } = await api('/api/studio/tests', {});
@@ -207,6 +330,8 @@
       coverage = body.coverage;
       $('test-status').textContent = `${body.passed} passed, ${body.failed} failed · states ${coverage.states.covered}/${coverage.states.total} · transitions ${coverage.transitions.covered}/${coverage.transitions.total}`;
       showCoverage();
+      const selected = document.querySelector('#diagram .node.selected[data-state]');
+      if (selected && !$('state-details').hidden) await showState(currentFlow, selected.getAttribute('data-state'), selected);
     });
     $('reload').addEventListener('click', async () => {
       $('reload-status').textContent = 'reloading…';

@@ -6,6 +6,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { z } from 'zod';
 import type { BotVersionRegistry } from '../../../core/bot-versions';
 import type { Logger } from '../../../core/logger';
+import type { ConversationLock, ConversationStore } from '../../../core/ports';
 import type { ReplyMessage } from '../../../core/reply';
 import type { ConversationEngine } from '../../../core/services';
 import type { Locale } from '../../../core/turn';
@@ -18,7 +19,9 @@ import type { FlowCoverage } from '../../../testing/flow-coverage';
 import type { Diagnostic } from '../../../flows/diagnostic';
 import { problemsByState, renderFlowDiagram } from './flow-diagram';
 import { createMessageEditor, MessageEditError } from './message-editor';
+import { createNluEditor } from './nlu-editor';
 import { renderStudioPage } from './studio-page';
+import { startConversationAt } from './start-at-state';
 
 export interface StudioDeps {
   sessions: AgentSessions;
@@ -33,6 +36,11 @@ export interface StudioDeps {
   localesDir: string;
   /** Every problem the bot would have with this locale folder (the reload's validation), for message edits. */
   validateLocales: (localesDir: string) => Diagnostic[] | Promise<Diagnostic[]>;
+  /** For try-it from a chosen state: the conversations of the engine, their lock, and how long they are kept. */
+  conversations: ConversationStore;
+  lock: ConversationLock;
+  idleTimeoutMs: number;
+  now: () => number;
 }
 
 export interface StudioTestRun {
@@ -52,6 +60,22 @@ const messageEditSchema = z.strictObject({
   content: z.string().max(2_000_000).optional(),
 });
 
+const exampleEditSchema = z.strictObject({
+  locale: z.enum(['fi', 'en', 'sv']),
+  intent: z.string().max(100),
+  add: z.array(z.string().max(1000)).max(50).default([]),
+  remove: z.array(z.string().max(1000)).max(50).default([]),
+  content: z.string().max(2_000_000).optional(),
+});
+
+const faqAnswerEditSchema = z.strictObject({
+  locale: z.enum(['fi', 'en', 'sv']),
+  id: z.string().max(100),
+  text: z.array(z.string()).min(1).max(20),
+  voice: z.array(z.string()).max(20).default([]),
+  content: z.string().max(2_000_000).optional(),
+});
+
 const tryTurnSchema = z.strictObject({
   conversationId: z.string().regex(/^studio-[A-Za-z0-9-]{1,64}$/).optional(),
   locale: z.enum(['fi', 'en', 'sv']),
@@ -63,6 +87,16 @@ const tryTurnSchema = z.strictObject({
     z.strictObject({ kind: z.literal('dtmf'), digits: z.string().regex(/^[0-9*#]{1,32}$/) }),
     z.strictObject({ kind: z.literal('no_input') }),
   ]),
+});
+
+const slotValue = z.union([z.string().max(500), z.number().finite(), z.boolean(), z.null()]);
+const tryStartAtSchema = z.strictObject({
+  conversationId: z.string().regex(/^studio-[A-Za-z0-9-]{1,64}$/).optional(),
+  locale: z.enum(['fi', 'en', 'sv']),
+  channel: z.enum(['web', 'voice']),
+  state: z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/, 'give flow.state, e.g. order.ask_number'),
+  slots: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'slot names are lower-case letters, digits and _'), slotValue)
+    .refine((slots) => Object.keys(slots).length <= 30, 'at most 30 slots').default({}),
 });
 
 export interface Studio {
@@ -84,6 +118,9 @@ export function createStudio(deps: StudioDeps): Studio {
     editing = next.catch(() => undefined);
     return next;
   };
+
+  /** The last test run, for the tests that pass through a state (none until a designer runs them). */
+  let lastTestRun: StudioTestRun | undefined;
 
   /** The flow files as they are on disk now (a refused change is what the designer needs to see), with their problems. */
   const readFlows = (): { flows: LoadedFlow[]; diagnostics: Diagnostic[] } => {
@@ -185,21 +222,64 @@ export function createStudio(deps: StudioDeps): Studio {
       messages: [...keys].map((key) => ({ key, locales: Object.fromEntries(deps.locales.map((locale) => [locale, catalog.get(locale, key) ?? null])) })),
       intentsLeadingHere: leadingHere,
       problems: found.problems.filter((problem) => problem.state === stateId),
+      // null: the tests have not been run since the server started.
+      testsPassingThrough: lastTestRun ? (lastTestRun.coverage.testsByState[`${found.flow.flow.id}.${stateId}`] ?? [])
+        .map((test) => ({ name: test.name, file: path.relative(process.cwd(), test.file) || test.file, passed: lastTestRun?.results.find((result) => result.name === test.name && result.file === test.file)?.passed ?? null })) : null,
     });
   });
 
   const editor = createMessageEditor({ localesDir: deps.localesDir, validate: deps.validateLocales });
-  const editOf = (req: Request, res: Response) => {
-    const parsed = messageEditSchema.safeParse(req.body);
+  const nluEditor = createNluEditor({ localesDir: deps.localesDir, validate: deps.validateLocales });
+  const parsedBody = <T extends { locale: Locale }>(schema: z.ZodType<T>, req: Request, res: Response): T | undefined => {
+    const parsed = schema.safeParse(req.body);
     if (!parsed.success) res.status(400).json({ error: 'invalid_request', message: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') });
     else if (!deps.locales.includes(parsed.data.locale)) res.status(400).json({ error: 'invalid_request', message: `locale: use one of ${deps.locales.join(', ')}` });
     else return parsed.data;
     return undefined;
   };
+  const editOf = (req: Request, res: Response) => parsedBody(messageEditSchema, req, res);
   const editFailed = (error: unknown, res: Response, next: NextFunction): void => {
-    if (error instanceof MessageEditError) res.status(error.code === 'unknown_key' ? 404 : 422).json({ error: error.code, message: error.message });
+    if (error instanceof MessageEditError) res.status(['unknown_key', 'unknown_intent', 'unknown_faq'].includes(error.code) ? 404 : 422).json({ error: error.code, message: error.message });
     else next(error);
   };
+  /** Preview and save routes of one kind of locale edit; a save reloads the bot (which retrains the NLU in the background). */
+  const editRoutes = <T extends { locale: Locale; content?: string }>(kind: string, schema: z.ZodType<T>, preview: (edit: T) => Promise<unknown>, save: (edit: T, content: string) => Promise<{ file: string }>, describe: (edit: T) => Record<string, unknown>) => {
+    router.post(`/api/studio/${kind}/preview`, async (req, res, next) => {
+      const edit = parsedBody(schema, req, res);
+      if (!edit) return;
+      try {
+        res.json(await preview(edit));
+      } catch (error) {
+        editFailed(error, res, next);
+      }
+    });
+    router.post(`/api/studio/${kind}/save`, async (req, res, next) => {
+      const edit = parsedBody(schema, req, res);
+      if (!edit) return;
+      const content = edit.content;
+      if (content === undefined) { res.status(400).json({ error: 'preview_first', message: 'Preview the change first and send its content.' }); return; }
+      try {
+        const saved = await serialEdits(() => save(edit, content));
+        logger.info(`studio.${kind}.saved`, { by: (await sessions.fromRequest(req))?.name, locale: edit.locale, ...describe(edit) });
+        const reload = await reloader.reload('studio_edit');
+        res.json({ saved: true, file: saved.file, reload });
+      } catch (error) {
+        editFailed(error, res, next);
+      }
+    });
+  };
+  editRoutes('examples', exampleEditSchema, nluEditor.previewExamples, nluEditor.saveExamples, (edit) => ({ intent: edit.intent, added: edit.add.length, removed: edit.remove.length }));
+  editRoutes('faq', faqAnswerEditSchema, nluEditor.previewAnswer, nluEditor.saveAnswer, (edit) => ({ id: edit.id }));
+
+  router.get('/api/studio/nlu/:locale', (req, res, next) => {
+    const locale = String(req.params.locale) as Locale;
+    if (!deps.locales.includes(locale)) { res.status(404).json({ error: 'unknown_locale', message: `Use one of ${deps.locales.join(', ')}.` }); return; }
+    try {
+      res.json({ locale, ...nluEditor.view(locale) });
+    } catch (error) {
+      editFailed(error, res, next);
+    }
+  });
 
   router.post('/api/studio/messages/preview', async (req, res, next) => {
     const edit = editOf(req, res);
@@ -231,6 +311,7 @@ export function createStudio(deps: StudioDeps): Studio {
     try {
       testRun ??= deps.runTests().finally(() => { testRun = undefined; });
       const run = await testRun;
+      lastTestRun = run;
       const failed = run.results.filter((result) => !result.passed);
       res.json({
         passed: run.results.length - failed.length, failed: failed.length + run.problems.length, problems: run.problems,
@@ -263,6 +344,25 @@ export function createStudio(deps: StudioDeps): Studio {
       });
     } catch (error) {
       next(error);
+    }
+  });
+
+  // Try-it from any state: a new studio conversation placed at the state with the given slots (designers only, like all of /api/studio).
+  router.post('/api/studio/try/start', async (req, res, next) => {
+    const parsed = tryStartAtSchema.safeParse(req.body);
+    if (!parsed.success) { res.status(400).json({ error: 'invalid_request', message: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') }); return; }
+    if (!deps.locales.includes(parsed.data.locale)) { res.status(400).json({ error: 'invalid_request', message: `locale: use one of ${deps.locales.join(', ')}` }); return; }
+    try {
+      const conversationId = parsed.data.conversationId ?? `studio-${randomUUID()}`;
+      const started = await startConversationAt(
+        { engine: deps.engine, conversations: deps.conversations, lock: deps.lock, versions: deps.versions, flows: loadFlows(deps.flowsDir).flows.map((loaded) => loaded.flow), ttlMs: deps.idleTimeoutMs, now: deps.now },
+        { ...parsed.data, conversationId },
+      );
+      logger.info('studio.try.started_at', { by: (await sessions.fromRequest(req))?.name, state: started.state, slots: Object.keys(started.slots).length });
+      res.json({ conversationId, ...started, locale: parsed.data.locale, ended: false });
+    } catch (error) {
+      if (error instanceof MessageEditError) res.status(error.code === 'unknown_state' ? 404 : error.code === 'not_a_waiting_state' ? 422 : 409).json({ error: error.code, message: error.message });
+      else next(error);
     }
   });
 

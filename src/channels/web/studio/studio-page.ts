@@ -23,6 +23,7 @@ export function renderStudioPage(options: { designer: string; locales: Locale[] 
   <button type="button" id="reload">Reload from files</button>
   <span id="reload-status" role="status"></span>
   <button type="button" id="run-tests">Run tests</button>
+  <button type="button" id="edit-nlu">NLU &amp; FAQ</button>
   <span id="test-status" role="status"></span>
   <span class="who">${escapeHtml(options.designer)}</span>
 </header>
@@ -33,6 +34,7 @@ export function renderStudioPage(options: { designer: string; locales: Locale[] 
     <div id="coverage" class="coverage" hidden></div>
     <div id="diagram" class="diagram"></div>
     <section id="state-details" class="details" hidden aria-label="State details"></section>
+    <section id="nlu-panel" class="details" hidden aria-label="NLU examples and FAQ"></section>
   </section>
   <aside class="try" aria-label="Try it">
     <h2>Try it</h2>
