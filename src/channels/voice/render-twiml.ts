@@ -70,6 +70,7 @@ export function renderTwiml(plan: VoicePlan, context: RenderContext): string {
       profanityFilter: false,
       action: publicUrl(config, '/voice/gather', query),
       method: 'POST',
+      ...(config.partialResults ? { partialResultCallback: publicUrl(config, '/voice/partial', query), partialResultCallbackMethod: 'POST' } : {}),
     });
     speak(gather, plan.spoken.slice(lastFixed + 1));
   } else if (next.kind === 'listen') {

@@ -217,6 +217,26 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
     return { kind: 'speech', text, ...(Number.isFinite(confidence) && confidence > 0 && confidence <= 1 ? { confidence } : {}) };
   };
 
+  /**
+   * Gather's partial results (`partialResultCallback`), while the caller is still talking. Checked (signature,
+   * call id, fields) and acknowledged, but nothing starts early: the NLU of a whole turn takes a fraction of a
+   * millisecond (bench:voice), and the reply must wait for the final result anyway, so there is nothing to win.
+   */
+  router.post('/partial', async (req, res) => {
+    const callSid = callSidOf(req, res);
+    if (!callSid) return;
+    const sequence = Number.parseInt(field(req, 'SequenceNumber') ?? '', 10);
+    const stability = Number.parseFloat(field(req, 'Stability') ?? '');
+    const text = field(req, 'UnstableSpeechResult') ?? field(req, 'StableSpeechResult');
+    if (!Number.isInteger(sequence) || sequence < 0 || typeof text !== 'string' || text.length > 1000) {
+      res.status(400).type('text/plain').send('A partial result needs SequenceNumber and UnstableSpeechResult (at most 1000 characters).');
+      return;
+    }
+    // Ids and sizes only: what the caller says is personal data.
+    logger.debug('voice.gather.partial_ignored', { callSid, sequence, ...(Number.isFinite(stability) ? { stability } : {}), chars: text.length });
+    res.status(204).end();
+  });
+
   router.post('/status', async (req, res) => {
     const callSid = callSidOf(req, res);
     if (!callSid) return;
