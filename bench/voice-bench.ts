@@ -10,6 +10,9 @@
  * reaction time is measured in the server from the interim speech result arriving to Twilio's `clear` sent
  * (target < 300 ms), and on the Twilio side from the caller's audio sent to `clear` received (includes the recogniser round trip).
  *
+ * And the NLU alone on the same utterances: the most that pre-warming it on a partial result (Gather's
+ * `partialResultCallback`, interim results in streams) could take off final transcript → TwiML.
+ *
  *   npm run bench:voice            (TURNS=5000 BARGE_INS=500 npm run bench:voice for a longer run)
  */
 import http from 'node:http';
@@ -45,7 +48,8 @@ async function main(): Promise<void> {
   process.env.METADATA_SERVER_DETECTION = 'none'; // the Google clients must never look for the cloud
   const root = path.resolve(__dirname, '..');
   const config = loadConfig({ ASPA_FLOWS_DIR: path.join(root, 'flows'), ASPA_LOCALES_DIR: path.join(root, 'locales'), ASPA_DATA_DIR: path.join(root, 'data'), LOG_LEVEL: 'silent' }, root);
-  const harness = createScriptHarness(loadBotFor(config), createIntegrations(config), Date.parse('2026-12-01T10:00:00+02:00'));
+  const loaded = loadBotFor(config);
+  const harness = createScriptHarness(loaded, createIntegrations(config), Date.parse('2026-12-01T10:00:00+02:00'));
   const channel = createVoiceChannel({
     engine: harness.engine,
     clock: harness.clock,
@@ -112,6 +116,16 @@ async function main(): Promise<void> {
   console.log(line('final transcript → TwiML (server side)', serverSide));
   console.log(line('loopback round trip (client side)     ', samples));
   console.log(`throughput: ${(samples.length / seconds).toFixed(0)} turns/s, one caller at a time; target p99 < 50 ms (server side): ${p99 < 50 ? 'met' : 'NOT met'}`);
+  const nluTimes: number[] = [];
+  for (let run = 0; run < serverSide.length; run++) {
+    const before = process.hrtime.bigint();
+    loaded.nlu.understand(UTTERANCES[run % UTTERANCES.length], { locale: 'fi', now: harness.clock.now() });
+    nluTimes.push(Number(process.hrtime.bigint() - before) / 1e6);
+  }
+  const serverMedian = percentile([...serverSide].sort((a, b) => a - b), 50);
+  const nluMedian = percentile([...nluTimes].sort((a, b) => a - b), 50);
+  console.log(line('NLU alone, same utterances (the most a partial-result pre-warm could skip)', nluTimes));
+  console.log(`partial results: pre-warming the NLU could save at most ${nluMedian.toFixed(3)} ms of the ${serverMedian.toFixed(2)} ms median turn (${((nluMedian / serverMedian) * 100).toFixed(1)} %)`);
   await channel.close();
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));

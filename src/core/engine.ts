@@ -16,7 +16,7 @@ import type { Logger } from './logger';
 import { OUT_OF_SCOPE, type EntityMatch, type Nlu, type NluResult } from './nlu';
 import type { Clock, Stores } from './ports';
 import type { QuickReply, Reply, ReplyMessage, TurnResult } from './reply';
-import type { ConversationEngine, HandoffService } from './services';
+import type { ChannelSpeech, ConversationEngine, HandoffService } from './services';
 import type { Customer, Slots } from './ticket';
 import type { TranscriptEntry } from './transcript';
 import type { ChannelKind, Locale, Turn } from './turn';
@@ -861,6 +861,21 @@ export function createEngine(deps: EngineDeps): Engine {
     return message;
   };
 
+  /** Marks the latest bot lines (back to the customer's last line) that were not heard to the end, matching keys from the end. */
+  const markUnheard = (record: ConversationRecord, unheard: NonNullable<ChannelSpeech['unheard']>): void => {
+    const left = new Map<string, number>();
+    for (const key of unheard.keys) if (typeof key === 'string') left.set(key, (left.get(key) ?? 0) + 1);
+    for (let line = record.transcript.length - 1; line >= 0 && left.size > 0; line--) {
+      const entry = record.transcript[line];
+      if (entry.from === 'customer' || entry.from === 'agent') break;
+      const count = entry.from === 'bot' && entry.key && !entry.interrupted ? left.get(entry.key) : undefined;
+      if (!count || !entry.key) continue;
+      record.transcript[line] = { ...entry, interrupted: unheard.why };
+      if (count === 1) left.delete(entry.key);
+      else left.set(entry.key, count - 1);
+    }
+  };
+
   return {
     async handleTurn(turn) {
       validateTurn(turn);
@@ -935,6 +950,19 @@ export function createEngine(deps: EngineDeps): Engine {
       return result;
     },
 
+    async recordChannelSpeech(conversationId, speech) {
+      const said = (speech.said ?? []).filter((line) => typeof line.text === 'string' && line.text.trim() !== '' && CHANNEL_LINE_KEY.test(line.key)).slice(0, MAX_CHANNEL_LINES);
+      const why = speech.unheard?.why;
+      if (said.length === 0 && !(why === 'barge_in' || why === 'not_played')) return;
+      await withConversation(conversationId, async (record, now) => {
+        if (speech.unheard && (why === 'barge_in' || why === 'not_played')) markUnheard(record, { keys: speech.unheard.keys.slice(0, MAX_CHANNEL_LINES), why });
+        for (const line of said) {
+          record.transcript.push({ at: now, from: 'bot', text: maskPersonalData(line.text.slice(0, options.maxTextLength)), key: line.key, channel: speech.channel, locale: record.locale, state: record.state });
+        }
+        await save(record, now);
+      });
+    },
+
     async agentClose(conversationId, agentName) {
       await withConversation(conversationId, async (record, now) => {
         record.status = 'ended';
@@ -947,6 +975,11 @@ export function createEngine(deps: EngineDeps): Engine {
     },
   };
 }
+
+/** A channel's own message key, e.g. `voice.reprompt`; anything else is not recorded. */
+const CHANNEL_LINE_KEY = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/;
+/** More lines than any prompt has: a bound on what one call may append. */
+const MAX_CHANNEL_LINES = 20;
 
 /** Below this an intent is no better than the conversation's own topic for a question that points back at it. */
 const FOLLOW_UP_CONFIDENCE = 0.5;

@@ -1,8 +1,9 @@
 import type { ConversationRecord } from './conversation';
+import type { TranscriptEntry } from './transcript';
 import type { HandoffReason, Priority, Reply, TurnResult } from './reply';
 import type { Customer, Ticket } from './ticket';
 import type { CustomerHints } from './turn';
-import type { Locale, Turn } from './turn';
+import type { ChannelKind, Locale, Turn } from './turn';
 
 /**
  * What channels see of the engine. Implemented by `createEngine` in `src/core/engine.ts`.
@@ -19,6 +20,26 @@ export interface ConversationEngine {
   releaseToBot(conversationId: string, agentName: string): Promise<TurnResult>;
   /** The agent ends the conversation. */
   agentClose(conversationId: string, agentName: string): Promise<void>;
+  /**
+   * What a channel said itself or did not get to say, so the transcript holds what the customer heard: the
+   * phone's own prompts (reprompts, "did I hear right?", keypad menu, transfer notices) are added as bot lines,
+   * masked; lines cut by barge-in or never played are marked `interrupted`. Optional: only speaking channels need it.
+   */
+  recordChannelSpeech?(conversationId: string, speech: ChannelSpeech): Promise<void>;
+}
+
+/** A line a channel spoke itself: its message key (`voice.reprompt`) and the text as the customer heard it. */
+export interface ChannelLine {
+  key: string;
+  text: string;
+}
+
+export interface ChannelSpeech {
+  channel: ChannelKind;
+  /** The channel's own lines, in the order they were spoken. */
+  said?: ChannelLine[];
+  /** Keys of the latest bot lines (since the customer last spoke) that were not heard to the end, and why. */
+  unheard?: { keys: string[]; why: NonNullable<TranscriptEntry['interrupted']> };
 }
 
 /** Messages pushed to a conversation outside of a request/response turn (agent replies, takeover notices). */

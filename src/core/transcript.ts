@@ -23,4 +23,9 @@ export interface TranscriptEntry {
   agentName?: string;
   /** The flow state the bot was in after this line (`flow.state`). */
   state?: string;
+  /**
+   * Bot lines the customer did not hear to the end: `barge_in` = they talked over it (the rest was dropped),
+   * `not_played` = the channel never played it (a transfer, a hang-up or its own question came first).
+   */
+  interrupted?: 'barge_in' | 'not_played';
 }

@@ -204,6 +204,31 @@ describe('voice channel: Twilio Gather webhooks', () => {
     expect(spokenText(response.twiml!)).toContain('Soitatko äskeisen chat-keskustelun tilauksesta 1 2 3 4 5?');
   });
 
+  it('asks for partial results when configured, and acknowledges a signed partial without acting on it', async () => {
+    await start();
+    const plain = await harness.post('incoming', { CallSid: callSid(40), From: CALLER });
+    expect(find(plain.twiml!, 'Gather').attributes.partialResultCallback).toBeUndefined();
+    await harness.close();
+
+    await start({ partialResults: true });
+    const sid = callSid(41);
+    const greeting = await harness.post('incoming', { CallSid: sid, From: CALLER });
+    const gather = find(greeting.twiml!, 'Gather');
+    expect(gather.attributes).toMatchObject({ partialResultCallback: `https://bot.example.com/voice/partial?c=${sid}&t=1`, partialResultCallbackMethod: 'POST' });
+    const partialPath = `partial?c=${sid}&t=1`;
+    const partial = { CallSid: sid, SequenceNumber: '1', UnstableSpeechResult: 'missä tilauk', Stability: '0.6' };
+    expect((await harness.post(partialPath, partial)).status).toBe(204);
+    expect((await harness.post(partialPath, partial, { signature: 'bm90IGEgc2lnbmF0dXJl' })).status).toBe(403);
+    expect((await harness.post(partialPath, { CallSid: sid, UnstableSpeechResult: 'x' })).status).toBe(400);
+    expect((await harness.post(partialPath, { CallSid: 'CA-not-a-call', SequenceNumber: '2', UnstableSpeechResult: 'x' })).status).toBe(400);
+    expect((await harness.post(partialPath, { CallSid: sid, SequenceNumber: '3', UnstableSpeechResult: 'x'.repeat(1001) })).status).toBe(400);
+    // Nothing ran early: the final result is the turn, answered as without partials.
+    expect(engine.turns).toHaveLength(1);
+    const answer = await harness.post(actionPath(greeting.twiml), { CallSid: sid, SpeechResult: 'Missä tilaukseni on?', Confidence: '0.91' });
+    expect(engine.turns).toHaveLength(2);
+    expect(spokenText(answer.twiml!)).toContain('Kerrotko tilausnumerosi?');
+  });
+
   it('rejects bad input with clear errors and never crashes', async () => {
     await start();
     const bad = await harness.post('gather', { CallSid: 'not-a-call' });

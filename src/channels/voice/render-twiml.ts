@@ -70,6 +70,7 @@ export function renderTwiml(plan: VoicePlan, context: RenderContext): string {
       profanityFilter: false,
       action: publicUrl(config, '/voice/gather', query),
       method: 'POST',
+      ...(config.partialResults ? { partialResultCallback: publicUrl(config, '/voice/partial', query), partialResultCallbackMethod: 'POST' } : {}),
     });
     speak(gather, plan.spoken.slice(lastFixed + 1));
   } else if (next.kind === 'listen') {
@@ -161,15 +162,17 @@ export function renderWhisper(text: string, context: RenderContext): string {
   return response.toString();
 }
 
+/** The callback goodbye after a transfer nobody answered, as the caller hears it. */
+export function transferFailedLine(context: RenderContext): string {
+  return context.messages('voice.transfer_failed', context.state.locale, { ticketId: spell(context.state.ticketId ?? '') });
+}
+
 /** TwiML after a transfer attempt: hang up when the agent talked, otherwise a callback goodbye. */
 export function renderAfterDial(connected: boolean, context: RenderContext): string {
   const response = new twilio.twiml.VoiceResponse();
   if (!connected) {
     const locale = context.state.locale;
-    response.say(
-      { language: toLanguageCode(locale), voice: context.config.voices[locale] as SayVoice },
-      context.messages('voice.transfer_failed', locale, { ticketId: spell(context.state.ticketId ?? '') }),
-    );
+    response.say({ language: toLanguageCode(locale), voice: context.config.voices[locale] as SayVoice }, transferFailedLine(context));
   }
   response.hangup();
   return response.toString();

@@ -137,6 +137,7 @@ export async function runVoiceConversationScript(
     agentSay: (id, name, text) => engine.agentSay(id, name, text),
     releaseToBot: (id, name) => engine.releaseToBot(id, name),
     agentClose: (id, name) => engine.agentClose(id, name),
+    recordChannelSpeech: async (id, speech) => engine.recordChannelSpeech?.(id, speech),
   };
   const config: VoiceConfig = {
     ...defaultVoiceConfig, authToken: SCRIPT_TOKEN, publicUrl: SCRIPT_URL, defaultLocale: script.locale,

@@ -5,12 +5,12 @@ import twilio from 'twilio';
 import { WebSocketServer } from 'ws';
 import type { Clock, CustomerStore, TicketStore } from '../../core/ports';
 import { systemClock } from '../../core/ports';
-import type { ConversationEngine } from '../../core/services';
+import type { ChannelSpeech, ConversationEngine } from '../../core/services';
 import type { SpeechToText } from '../../speech/speech-to-text';
 import type { TextToSpeech } from '../../speech/text-to-speech';
 import { createMemoryCallStateStore, type CallOutcome, type CallState, type CallStateStore } from './call-state';
 import { attachMediaStream, synthesisRequest, type BargeInEvent } from './media-stream';
-import { publicUrl, renderAfterDial, renderRedirect, renderTwiml, renderWhisper, streamUrl, type RenderContext } from './render-twiml';
+import { publicUrl, renderAfterDial, renderRedirect, renderTwiml, renderWhisper, streamUrl, transferFailedLine, type RenderContext } from './render-twiml';
 import type { TwilioCallUpdater } from './twilio-call-updater';
 import { toLanguageCode, validateVoiceConfig, type VoiceConfig } from './voice-config';
 import { createVoiceDialog, type VoiceInput, type VoicePlan } from './voice-dialog';
@@ -94,7 +94,25 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
     return next;
   }
 
+  /** The transcript holds what the caller heard; a failed write costs the agent a line, never the call. */
+  async function recordSpeech(state: CallState, speech: Omit<ChannelSpeech, 'channel'>): Promise<void> {
+    if (!deps.engine.recordChannelSpeech || !state.conversationId) return;
+    try {
+      await deps.engine.recordChannelSpeech(state.conversationId, { channel: 'voice', ...speech });
+    } catch (error) {
+      logger.warn('voice.transcript.record_failed', { callSid: state.callSid, err: (error as Error).message });
+    }
+  }
+
+  /** The channel's own lines of a plan (its `voice.*` prompts, as spoken) and the engine's lines it does not play. */
+  function heardIn(plan: VoicePlan): Omit<ChannelSpeech, 'channel'> {
+    const said = plan.spoken.flatMap((item) => ('say' in item && item.key?.startsWith('voice.') ? [{ key: item.key, text: item.say }] : []));
+    return { said, ...(plan.unplayed?.length ? { unheard: { keys: plan.unplayed, why: 'not_played' as const } } : {}) };
+  }
+
   async function serve(state: CallState, plan: VoicePlan): Promise<string> {
+    const heard = heardIn(plan);
+    if (heard.said?.length || heard.unheard) await recordSpeech(state, heard);
     state.step += 1;
     state.updatedAt = clock.now();
     if (plan.next.kind === 'listen') state.hints = plan.next.hints;
@@ -199,6 +217,26 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
     return { kind: 'speech', text, ...(Number.isFinite(confidence) && confidence > 0 && confidence <= 1 ? { confidence } : {}) };
   };
 
+  /**
+   * Gather's partial results (`partialResultCallback`), while the caller is still talking. Checked (signature,
+   * call id, fields) and acknowledged, but nothing starts early: the NLU of a whole turn takes a fraction of a
+   * millisecond (bench:voice), and the reply must wait for the final result anyway, so there is nothing to win.
+   */
+  router.post('/partial', async (req, res) => {
+    const callSid = callSidOf(req, res);
+    if (!callSid) return;
+    const sequence = Number.parseInt(field(req, 'SequenceNumber') ?? '', 10);
+    const stability = Number.parseFloat(field(req, 'Stability') ?? '');
+    const text = field(req, 'UnstableSpeechResult') ?? field(req, 'StableSpeechResult');
+    if (!Number.isInteger(sequence) || sequence < 0 || typeof text !== 'string' || text.length > 1000) {
+      res.status(400).type('text/plain').send('A partial result needs SequenceNumber and UnstableSpeechResult (at most 1000 characters).');
+      return;
+    }
+    // Ids and sizes only: what the caller says is personal data.
+    logger.debug('voice.gather.partial_ignored', { callSid, sequence, ...(Number.isFinite(stability) ? { stability } : {}), chars: text.length });
+    res.status(204).end();
+  });
+
   router.post('/status', async (req, res) => {
     const callSid = callSidOf(req, res);
     if (!callSid) return;
@@ -243,6 +281,7 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
         state.phase = 'ended';
         await calls.set(state);
         logger.info(connected ? 'voice.transfer.completed' : 'voice.transfer.failed', { callSid, dialStatus, ticketId: state.ticketId });
+        if (!connected) await recordSpeech(state, { said: [{ key: 'voice.transfer_failed', text: transferFailedLine(renderContext(state)) }] });
         return renderAfterDial(connected, renderContext(state));
       });
       sendTwiml(res, twiml);
@@ -331,9 +370,12 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
         attachMediaStream(ws, {
           config, speech, tts: streamPrompts ? deps.tts : undefined, logger, loadCall: (sid) => calls.get(sid), onInput: onStreamInput,
           onBargeIn: (event) => {
+            // In the call's queue, so the mark lands before the caller's next turn is recorded.
             void serial(event.callSid, async () => {
               const state = await calls.get(event.callSid);
-              if (state) await calls.set({ ...state, bargeIns: (state.bargeIns ?? 0) + 1 });
+              if (!state) return;
+              await calls.set({ ...state, bargeIns: (state.bargeIns ?? 0) + 1 });
+              if (event.cutKeys.length > 0) await recordSpeech(state, { unheard: { keys: event.cutKeys, why: 'barge_in' } });
             });
             deps.onBargeIn?.(event);
           },
@@ -347,3 +389,4 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
     },
   };
 }
+

@@ -66,6 +66,11 @@ export interface VoiceConfig {
   ttsVoices: Partial<Record<Locale, string>>;
   /** Stream mode: the text-to-speech voices read SSML (pauses between messages, digits as characters). */
   ttsSsml: boolean;
+  /**
+   * Gather mode: ask Twilio for partial results (`partialResultCallback` → `/voice/partial`). They are checked and
+   * acknowledged, never acted on: `npm run bench:voice` found nothing worth starting early (docs/voice.md).
+   */
+  partialResults: boolean;
 }
 
 /** Defaults that work for a Finnish deployment; `authToken` and `publicUrl` must be set. */
@@ -90,6 +95,7 @@ export const defaultVoiceConfig: VoiceConfig = {
   bargeIn: { enabled: true, minStability: 0.3, onVoiceActivity: false },
   ttsVoices: { fi: 'fi-FI-Wavenet-A', sv: 'sv-SE-Wavenet-A', en: 'en-US-Wavenet-F' },
   ttsSsml: true,
+  partialResults: false,
 };
 
 const LANGUAGE_CODES: Record<Locale, 'fi-FI' | 'sv-SE' | 'en-US'> = { fi: 'fi-FI', sv: 'sv-SE', en: 'en-US' };

@@ -38,6 +38,8 @@ export interface VoicePlan {
   locale: Locale;
   spoken: Spoken[];
   next: ListenPlan | TransferPlan | { kind: 'hangup' };
+  /** Keys of the engine's messages of this turn that are not played (a transfer or the channel's own line comes first): the transcript marks them. */
+  unplayed?: string[];
 }
 
 export interface VoiceDialogDeps {
@@ -127,6 +129,7 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
         locale,
         spoken: [...before, { say: messages('voice.no_agent_callback', locale, { ticketId: toSpeechSafeText(handoff.ticketId, locale) }), key: 'voice.no_agent_callback' }],
         next: { kind: 'hangup' },
+        unplayed: keysOf(result.replies.slice(handoffIndex + 1)),
       };
     }
     if (handoff && canTransfer(handoff)) {
@@ -138,7 +141,10 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
       const spoken = [...before, ...after].map((message) => spokenFor(message, locale));
       if (after.length === 0 && handoff.reason !== 'emergency') spoken.push({ say: messages('voice.transferring', locale), key: 'voice.transferring' });
       state.phase = 'transferring';
-      return { locale, spoken, next: { kind: 'transfer', ticketId: handoff.ticketId, queue: handoff.queue, emergency: handoff.reason === 'emergency' } };
+      return {
+        locale, spoken, next: { kind: 'transfer', ticketId: handoff.ticketId, queue: handoff.queue, emergency: handoff.reason === 'emergency' },
+        unplayed: keysOf(result.replies.slice(handoffIndex + 1).filter(isMessage).slice(1)),
+      };
     }
     const messagesSaid = result.replies.filter(isMessage);
     const spoken = messagesSaid.map((message) => spokenFor(message, locale));
@@ -195,7 +201,7 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
       const spoken: Spoken[] = state.ticketId
         ? [{ say: messages('voice.goodbye_ticket', locale, { ticketId: toSpeechSafeText(state.ticketId, locale) }), key: 'voice.goodbye_ticket' }]
         : [{ say: messages('voice.goodbye_no_input', locale), key: 'voice.goodbye_no_input' }];
-      return { locale: plan.locale, spoken, next: { kind: 'hangup' } };
+      return { locale: plan.locale, spoken, next: { kind: 'hangup' }, unplayed: [...(plan.unplayed ?? []), ...keysOf(plan.spoken)] };
     }
     if (state.noInputs === 1 || state.pendingConfirm) {
       const prompt = state.pendingConfirm
@@ -302,7 +308,11 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
     // Keep the greeting, replace the open question with the offer; greet only once ("Hei!" is in the greeting already).
     const greeting = plan.spoken.slice(0, Math.max(1, plan.spoken.length - 1)).filter((item) => item.key !== undefined && item.key.endsWith('greeting'));
     const hello: Spoken[] = greeting.length > 0 ? [] : [{ say: messages('voice.continue_hello', locale, { name: name ? ` ${name}` : '' }), key: 'voice.continue_hello' }];
-    return { locale, spoken: [...greeting, ...hello, { say: offer, key: 'voice.continue_offer' }], next: { kind: 'listen', hints: yesNoHints(locale), maxDigits: 1 } };
+    const dropped = plan.spoken.filter((item) => !greeting.includes(item));
+    return {
+      locale, spoken: [...greeting, ...hello, { say: offer, key: 'voice.continue_offer' }], next: { kind: 'listen', hints: yesNoHints(locale), maxDigits: 1 },
+      unplayed: [...(plan.unplayed ?? []), ...keysOf(dropped)],
+    };
   }
 
   async function answerContinue(state: CallState, answer: 'yes' | 'no'): Promise<VoicePlan> {
@@ -362,4 +372,12 @@ export type VoiceDialog = ReturnType<typeof createVoiceDialog>;
 
 function isMessage(reply: Reply): reply is ReplyMessage {
   return reply.kind === 'message';
+}
+
+/** The message keys of engine replies or spoken lines (the channel's own `voice.*` lines are not the engine's). */
+function keysOf(items: ReadonlyArray<Reply | Spoken>): string[] {
+  return items.flatMap((item) => {
+    const key = 'kind' in item ? (item.kind === 'message' ? item.key : undefined) : item.key;
+    return key && !key.startsWith('voice.') ? [key] : [];
+  });
 }
