@@ -63,6 +63,8 @@ run('Redis going away and coming back', () => {
   });
   afterAll(async () => {
     await server?.aspa.close();
+    // The stores were handed in, so they are ours to close (their client would otherwise keep reconnecting).
+    await stores?.close().catch(() => undefined);
     redis?.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
   });
