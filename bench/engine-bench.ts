@@ -7,7 +7,6 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../src/config/load-config';
@@ -20,7 +19,7 @@ import { createEmbeddedStores } from '../src/stores/embedded/create-embedded-sto
 import { createMemoryStores } from '../src/stores/memory/create-memory-stores';
 import { createBufferedEventLog } from '../src/stores/shared/buffered-event-log';
 import * as http from 'node:http';
-import { machineLine, percentile, REPO_ROOT, writeSection } from './bench-report';
+import { REPO_ROOT, freePort, machineLine, percentile, writeSection } from './bench-report';
 
 const ROOT = REPO_ROOT;
 const SCRIPT = ['missä tilaukseni on', '12345', 'milloin asiakaspalvelu on auki', 'kyllä kiitos', 'miten palautan tuotteen'];
@@ -83,17 +82,6 @@ async function dropKeys(url: string, prefix: string): Promise<void> {
   await client.connect();
   for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) if (keys.length) await client.del(keys);
   await client.quit();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 async function startServer(dataDir: string, env: Record<string, string> = { REDIS_URL: '', ASPA_STORE: 'embedded' }): Promise<{ port: number; startMs: number; stop: () => Promise<void> }> {

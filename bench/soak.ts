@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createClient } from 'redis';
 import { createWebhookReceiver } from '../src/handoff/webhook-receiver';
+import { freePort } from './bench-report';
 
 const ROOT = path.resolve(__dirname, '..');
 const REDIS_SERVER = process.env.SOAK_REDIS_SERVER ?? '/usr/bin/redis-server';
@@ -30,17 +31,6 @@ const SCRIPTS: readonly (readonly string[])[] = [
 ];
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 async function until(what: string, check: () => Promise<boolean> | boolean, deadlineMs: number): Promise<void> {
   const end = Date.now() + deadlineMs;
