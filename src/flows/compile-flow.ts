@@ -89,6 +89,7 @@ export function evaluateCondition(condition: Condition, context: DialogContext):
   if ('sentiment_below' in condition) return env.sentiment < condition.sentiment_below;
   if ('sentiment_above' in condition) return env.sentiment > condition.sentiment_above;
   if ('contact_known' in condition) return contactKnown(context) === condition.contact_known;
+  if ('given' in condition) return prefilledSlotValue({ name: condition.given, entity: condition.given, retries: 0, skip_if_filled: false, prefill: 'topic' }, context) !== undefined;
   if ('queue_waiting_above' in condition) return (context.queueWaiting ?? 0) > condition.queue_waiting_above;
   const value = slots[condition.slot];
   const present = value !== undefined && value !== null && value !== '';
@@ -391,6 +392,16 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
     const replyTransitions: Transition[] = Object.entries(state.on_reply ?? {}).map(([reply, target]) => ({
       guard: { type: 'replyIs', params: { replies: [reply] } }, ...go(target as string), actions: ['resetMisunderstood', 'resetRetries'],
     }));
+    /**
+     * The main flow's defaults for short replies this question does not map ("antaa olla", "never mind": the topic is
+     * dropped). Not in the target state itself, which maps its own replies.
+     */
+    const globalReplies: Transition[] = Object.entries(global.on_reply ?? {})
+      .filter(([reply, target]) => target !== undefined && !(reply in (state.on_reply ?? {})) && globalRef(target) !== ref(flow.id, stateId))
+      .map(([reply, target]) => ({
+        guard: { type: 'replyIs', params: { replies: [reply] } }, target: globalRef(target as string),
+        actions: ['resetMisunderstood', 'resetRetries', 'clearStack', 'dropTopic'],
+      }));
     /** Interruptions: an FAQ answered in place, then this question again; a new topic started at once. */
     const digressionTransitions = (handled: Set<string>, askKey: string, min: number, needsQuestion?: 'asked' | 'asked_or_sure'): Transition[] => {
       const list: Transition[] = [];
@@ -433,8 +444,11 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
           ...digressionTransitions(handled, state.ask, NEW_REQUEST)]
         : [];
       const user = slot.entity === 'any_text'
-        ? [...replyTransitions, ...intents, ...globals, ...answerTransitions(state.ask, replies, FREE_TEXT_INTERRUPT, 'asked'), ...digressionTransitions(handled, state.ask, FREE_TEXT_INTERRUPT, 'asked'), fill, ...retry]
-        : [...replyTransitions, ...newRequests, fill, ...intents, ...globals, ...answerTransitions(state.ask, replies, 0, 'asked'), ...digressionTransitions(handled, state.ask, 0, 'asked'), ...retry];
+        ? [...replyTransitions, ...globalReplies, ...intents, ...globals, ...answerTransitions(state.ask, replies, FREE_TEXT_INTERRUPT, 'asked'), ...digressionTransitions(handled, state.ask, FREE_TEXT_INTERRUPT, 'asked'), fill, ...retry]
+        // A yes/no question takes "ei sittenkään" as its no; the global reading only when no yes or no is in the line.
+        : slot.entity === 'yes_no'
+          ? [...replyTransitions, ...newRequests, fill, ...globalReplies, ...intents, ...globals, ...answerTransitions(state.ask, replies, 0, 'asked'), ...digressionTransitions(handled, state.ask, 0, 'asked'), ...retry]
+          : [...replyTransitions, ...globalReplies, fill, ...intents, ...globals, ...answerTransitions(state.ask, replies, 0, 'asked'), ...digressionTransitions(handled, state.ask, 0, 'asked'), ...retry];
       // `confirm`: a value taken from what was said before is checked with a yes/no question before it is used.
       const confirming: Record<string, StateConfig> = {};
       if (slot.confirm) {
@@ -456,6 +470,7 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
               { ...fill, actions: ['dropConfirming', ...(fill.actions as unknown[])] },
               { guard: { type: 'answerIs', params: { value: 'yes' } }, target: nextTarget, actions: ['acceptConfirming', 'resetMisunderstood', 'resetRetries'] },
               { guard: { type: 'answerIs', params: { value: 'no' } }, target: 'asking', actions: ['dropConfirming', 'resetMisunderstood', 'resetRetries'] },
+              ...globalReplies.map((transition) => ({ ...transition, actions: ['dropConfirming', ...(transition.actions as unknown[])] })),
               ...intents, ...globals, ...answerTransitions(slot.confirm, buttons, 0, 'asked'),
               ...askAgain,
             ],
@@ -510,7 +525,7 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
           routes: [...handled], askKey: state.ask, ...(state.resume_topics ? { resumeTopics: true } : {}),
         },
         on: {
-          USER: [...replyTransitions, ...intents, ...globalTransitions(flow.id, stateId, handled), ...answerTransitions(state.ask, replies), ...topicSwitches, ...sentimentTransition(), ...fallbackTransition(), ...otherwise],
+          USER: [...replyTransitions, ...globalReplies, ...intents, ...globalTransitions(flow.id, stateId, handled), ...answerTransitions(state.ask, replies), ...topicSwitches, ...sentimentTransition(), ...fallbackTransition(), ...otherwise],
           NO_INPUT: { actions: sayActions([state.ask], replies) },
         },
       };
@@ -617,6 +632,8 @@ const baseActions = {
     topicIntent: params?.intent ? context.topicIntent ?? params.intent : userEvent(event)?.intent ?? context.topicIntent,
   })),
   clearStack: assign({ stack: [] as string[] }),
+  /** The customer let the topic go: what it was about no longer fills later questions. */
+  dropTopic: assign({ topicIntent: undefined, topicLine: undefined, pendingEntities: [] as EntityMatch[] }),
   pushStack: assign(({ context }: Args, params: { caller: string }) => ({ stack: [...context.stack, params.caller] })),
   popStack: assign(({ context }: Args) => ({ stack: context.stack.slice(0, -1) })),
   resetRetries: assign({ retries: 0 }),
@@ -685,7 +702,7 @@ const baseGuards = {
     const user = userEvent(event);
     if (!user || user.entities.some((entity) => entity.type === 'number' || entity.type === 'rating') || /\d/.test(user.text)) return false;
     const parts = user.replyParts ?? (user.reply ? [user.reply] : []);
-    return user.reply === 'done' || (parts.includes('deny') && (parts.includes('thanks') || parts.length === 1 && wordCount(user.text) <= 2)) || (user.intent === 'goodbye' && (!user.reply || user.reply === 'thanks'));
+    return user.reply === 'done' || user.reply === 'withdraw' || (parts.includes('deny') && (parts.includes('thanks') || parts.length === 1 && wordCount(user.text) <= 2)) || (user.intent === 'goodbye' && (!user.reply || user.reply === 'thanks'));
   },
   replyIs: ({ context, event }: Args, params: { replies: string[] }) => {
     const user = userEvent(event);

@@ -24,6 +24,7 @@ export type Condition =
   | { sentiment_below: number }
   | { sentiment_above: number }
   | { contact_known: boolean }
+  | { given: string }
   | { queue_waiting_above: number }
   | { slot: string; equals?: string | number | boolean; not_equals?: string | number | boolean; gt?: number; gte?: number; lt?: number; lte?: number; in?: (string | number)[]; present?: boolean }
   | { all: Condition[] }
@@ -39,6 +40,8 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
     z.strictObject({ sentiment_below: z.number().min(-1).max(1) }),
     z.strictObject({ sentiment_above: z.number().min(-1).max(1) }),
     z.strictObject({ contact_known: z.boolean() }),
+    // "Haluun puhua ihmiselle, soittakaa numeroon 044…": the line that opened the topic already holds a value of this entity.
+    z.strictObject({ given: identifier.describe('An entity type (phone, email, order_number, …): true when the line that opened the topic holds such a value, one a slot of that entity would take without asking.') }),
     z.strictObject({ queue_waiting_above: z.number().int().min(0) }),
     z.strictObject({
       slot: identifier,
@@ -107,8 +110,10 @@ export const slotSchema = z.strictObject({
 });
 
 /** Short replies the NLU recognises in every locale (`locales/<lang>/replies.yaml`). */
-export const SHORT_REPLIES = ['affirm', 'deny', 'thanks', 'done', 'dont_know'] as const;
+export const SHORT_REPLIES = ['affirm', 'deny', 'thanks', 'done', 'dont_know', 'withdraw'] as const;
 export type ShortReply = (typeof SHORT_REPLIES)[number];
+/** Short reply → target state. */
+const onReplySchema = z.strictObject(Object.fromEntries(SHORT_REPLIES.map((reply) => [reply, target.optional()])) as Record<ShortReply, z.ZodOptional<typeof target>>);
 
 /** Which interruptions a question allows: an FAQ question answered in place, a new topic started at once. */
 export const digressionsSchema = z.union([
@@ -144,8 +149,8 @@ const stateSchema = z.strictObject({
   ask: messageKey.optional().describe('The question; the state waits for the customer.'),
   /** With `ask`: where each intent leads. `faq.*` matches every FAQ intent. */
   on_intent: z.record(z.string().regex(/^([a-z][a-z0-9_]*|faq\.\*|faq\.[a-z0-9_]+)$/), target).optional().describe('With `ask`: where each intent leads. `faq.*` matches every FAQ intent.'),
-  /** With `ask`: where a short reply leads, read against this question (affirm, deny, thanks, done, dont_know). */
-  on_reply: z.strictObject(Object.fromEntries(SHORT_REPLIES.map((reply) => [reply, target.optional()])) as Record<ShortReply, z.ZodOptional<typeof target>>).optional().describe('With `ask`: where a short reply leads, read against this question: affirm, deny, thanks, done ("that\'s all"), dont_know.'),
+  /** With `ask`: where a short reply leads, read against this question (affirm, deny, thanks, done, dont_know, withdraw). */
+  on_reply: onReplySchema.optional().describe('With `ask`: where a short reply leads, read against this question: affirm, deny, thanks, done ("that\'s all"), dont_know, withdraw ("never mind").'),
   /** With `ask`: may the customer interrupt this question (default: yes, unless the state has `otherwise`). */
   digressions: digressionsSchema.optional().describe('With `ask`: may the customer interrupt this question with an FAQ question (answered, then asked again) or a new topic (started at once). Default true, false for states with `otherwise`.'),
   /** With `ask`: before asking, take up a topic the customer mentioned earlier in the same message (several requests at once). */
@@ -204,6 +209,8 @@ export const globalSchema = z.strictObject({
   sentiment: z.strictObject({ below: z.number().min(-1).max(1), goto: target }).optional().describe('When an utterance\'s sentiment is below `below`, go to `goto` (an angry customer goes to a human).'),
   /** Intents answered in place from any question (small talk, off-topic questions): the message, then the pending question again. */
   answers: z.record(identifier, messageKey).default({}).describe('Intents answered in place from any question (small talk, off-topic): intent → message key; the pending question is asked again after it.'),
+  /** Short replies read the same way at every question that does not map them itself ("antaa olla" → drop the topic). */
+  on_reply: onReplySchema.optional().describe('Short replies read the same way at every question that does not map them in its own `on_reply`: reply → `flow.state`. Typical: `withdraw: main.dropped` ("never mind", "antaa olla") leaves the topic and asks whether there is anything else.'),
   /** The default for every question's `digressions`. */
   digressions: digressionsSchema.optional().describe('The default for every question\'s `digressions` (FAQ answered in place, new topics started at once).'),
   /** Where the bot continues when a human agent hands the conversation back (e.g. main.rate); default: the main flow's start. */

@@ -72,6 +72,10 @@ export function flowToMermaid(flow: FlowFile): string {
       }),
       ...(global.fallback && local(global.fallback.goto) ? [[local(global.fallback.goto) as string, `not understood ×${global.fallback.after}`] as [string, string]] : []),
       ...(global.sentiment && local(global.sentiment.goto) ? [[local(global.sentiment.goto) as string, `sentiment below ${global.sentiment.below}`] as [string, string]] : []),
+      ...Object.entries(global.on_reply ?? {}).flatMap(([reply, target]): [string, string][] => {
+        const to = target ? local(target) : undefined;
+        return to ? [[to, `reply ${reply}`]] : [];
+      }),
     ];
     if (globalEdges.length > 0) {
       lines.push('  state "any state" as any_state');

@@ -88,6 +88,7 @@ export function globalTargets(context: RuleContext): { target: string; path: Flo
   if (global.fallback) targets.push({ target: global.fallback.goto, path: ['global', 'fallback', 'goto'], label: 'global fallback' });
   if (global.sentiment) targets.push({ target: global.sentiment.goto, path: ['global', 'sentiment', 'goto'], label: 'global sentiment' });
   if (global.after_agent) targets.push({ target: global.after_agent, path: ['global', 'after_agent'], label: 'back from an agent' });
+  for (const [reply, target] of Object.entries(global.on_reply ?? {})) if (target) targets.push({ target, path: ['global', 'on_reply', reply], label: `global reply ${reply}` });
   return targets;
 }
 

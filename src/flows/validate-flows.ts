@@ -103,6 +103,7 @@ export const checkGlobalSection: Rule = (context) => context.flows.flatMap((load
     ...(global.fallback ? [{ target: global.fallback.goto, path: ['global', 'fallback', 'goto'], label: 'The global fallback' }] : []),
     ...(global.sentiment ? [{ target: global.sentiment.goto, path: ['global', 'sentiment', 'goto'], label: 'The global sentiment rule' }] : []),
     ...(global.after_agent ? [{ target: global.after_agent, path: ['global', 'after_agent'], label: 'The return point after an agent' }] : []),
+    ...Object.entries(global.on_reply ?? {}).flatMap(([reply, target]) => (target ? [{ target, path: ['global', 'on_reply', reply] as FlowPath, label: `The global reading of the short reply "${reply}"` }] : [])),
   ];
   return checks.flatMap(({ target, path: at, label }) => {
     const { flowId, stateId } = resolveGlobalTarget(target);

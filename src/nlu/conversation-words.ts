@@ -4,8 +4,11 @@
  * They come from `locales/<lang>/conversation.yaml`, so a designer can extend them without code.
  */
 
-/** Short-reply categories, strongest first: "kiitos, ei muuta" is done, "ei kiitos" is deny, "joo kiitos" affirm. */
-export const SHORT_REPLY_ORDER = ['dont_know', 'done', 'deny', 'affirm', 'thanks'] as const;
+/**
+ * Short-reply categories, strongest first: "antaa olla, ei se mitään" withdraws the request, "kiitos, ei muuta" is
+ * done, "ei kiitos" is deny, "joo kiitos" affirm.
+ */
+export const SHORT_REPLY_ORDER = ['withdraw', 'dont_know', 'done', 'deny', 'affirm', 'thanks'] as const;
 export type ShortReplyCategory = (typeof SHORT_REPLY_ORDER)[number];
 
 export interface ConversationWords {
@@ -29,7 +32,7 @@ export interface ConversationWords {
 }
 
 export function emptyConversationWords(): ConversationWords {
-  return { replies: { dont_know: [], done: [], deny: [], affirm: [], thanks: [] }, filler: [], ratings: {}, joiners: [], questionWords: [], another: [], refersBack: [], corrections: [], storyWords: [] };
+  return { replies: { withdraw: [], dont_know: [], done: [], deny: [], affirm: [], thanks: [] }, filler: [], ratings: {}, joiners: [], questionWords: [], another: [], refersBack: [], corrections: [], storyWords: [] };
 }
 
 /**
@@ -164,9 +167,10 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
       index += length;
     }
     // One unknown word is allowed ("kiitti tosi paljon" has "tosi" as filler, "paljon" unknown); "I don't know it"
-    // may carry the thing not known and how ("poistin sen tilausvahvistuksen vahingossa").
+    // may carry the thing not known and how ("poistin sen tilausvahvistuksen vahingossa"), and a withdrawal its
+    // reason ("never mind, I'll check it myself").
     // A line that confidently asks for something else is that request: see isNewRequest in the dialog.
-    const allowed = found.has('dont_know') ? 3 : 1;
+    const allowed = found.has('dont_know') || found.has('withdraw') ? 3 : 1;
     if (found.size === 0 || leftover.length > allowed || leftover.length >= tokens.length) return undefined;
     return { categories: SHORT_REPLY_ORDER.filter((category) => found.has(category)), leftover };
   }

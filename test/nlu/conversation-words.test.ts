@@ -50,6 +50,15 @@ describe('short replies', () => {
     expect(reader('fi').categories('joo kiitos')).toEqual(['affirm', 'thanks']);
   });
 
+  it('reads letting a request go as withdraw, stronger than the no beside it and with a reason after it', () => {
+    expect(reader('fi').categories('no antaa olla, ei se haittaa')).toEqual(['withdraw', 'deny']);
+    expect(reader('fi').read('unohda koko juttu, katson itse')).toBe('withdraw');
+    expect(reader('en').read("never mind, i'll sort it out myself")).toBe('withdraw');
+    expect(reader('sv').read('strunt i det')).toBe('withdraw');
+    // A withdrawal followed by a whole new request is no short reply.
+    expect(reader('fi').read('unohda se, mulla on oikeesti kysymys mun laskusta')).toBeUndefined();
+  });
+
   it('finds rating words', () => {
     expect(reader('fi').rating('ihan hyvä, ehkä nelonen')).toMatchObject({ value: 4, text: 'nelonen' });
     expect(reader('sv').rating('jag ger en femma')).toMatchObject({ value: 5 });
