@@ -224,6 +224,8 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
   const topicRoutes = mainStart?.ask && !mainStart.slot ? Object.entries(mainStart.on_intent ?? {}) : [];
   /** Topics a customer may switch to from inside another: the menu's routes into a subflow (not greetings, not FAQ). */
   const switchableTopics = topicRoutes.filter(([, target]) => main.states[target]?.flow !== undefined);
+  /** Where the menu answers an FAQ question: a customer who lets a topic go with a question goes there. */
+  const faqRoute = topicRoutes.find(([pattern]) => pattern === 'faq.*')?.[1];
 
   // Who calls which subflow, so a `return` can go back to the right `next`.
   const callers = new Map<string, { flow: string; state: string; next?: string; end?: string }[]>();
@@ -243,7 +245,8 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
     for (const [intent, target] of Object.entries(global.intents)) {
       if (handled.has(intent)) continue;
       if (target === 'repeat') {
-        list.push({ guard: { type: 'intentIs', params: { patterns: [intent] } }, target: ref(flowId, stateId), reenter: true, actions: ['resetMisunderstood', 'rememberIntent'] });
+        // "Can we switch to English?" asks nothing new: the question stays, and the line is no answer or topic line to it.
+        list.push({ guard: { type: 'intentIs', params: { patterns: [intent] } }, target: ref(flowId, stateId), reenter: true, actions: ['resetMisunderstood', 'rememberIntentKeepTopic'] });
       } else {
         list.push({ guard: { type: 'intentIs', params: { patterns: [intent] } }, target: globalRef(target), actions: ['resetMisunderstood', 'rememberIntent', 'clearStack', { type: 'setTopic', params: { intent } }] });
       }
@@ -416,6 +419,10 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
         }
       }
       if (digress.faq && !handled.has('faq.*')) {
+        // "Strunt i det, men när förfaller fakturan?": the customer let this topic go, so the answer does not come back to it.
+        if (faqRoute) {
+          list.push({ guard: { type: 'faqDigression', params: { min, question: needsQuestion, withdrawn: true } }, target: ref(MAIN_FLOW, faqRoute), actions: ['resetMisunderstood', 'resetRetries', 'rememberIntent', 'clearStack', 'dropTopic'] });
+        }
         list.push({ guard: { type: 'faqDigression', params: { min, question: needsQuestion } }, actions: ['resetMisunderstood', 'sayFaqOfEvent', { type: 'say', params: { key: 'system.back_to_question' } }, ...sayActions([askKey], replies)] });
       }
       return list;
@@ -621,6 +628,11 @@ const baseActions = {
     const pending = (user?.entities ?? []).filter((entity) => !NEVER_KEPT_ENTITIES.has(entity.type));
     return { lastIntent: user?.intent, pendingEntities: pending, topicLine: user && !user.fromButton ? user.text : undefined, anotherItem: user?.another === true };
   }),
+  /** The intent and entities of a line that keeps the current topic: the line that opened the topic stays its topic line. */
+  rememberIntentKeepTopic: assign(({ event }: Args) => {
+    const user = userEvent(event);
+    return { lastIntent: user?.intent, pendingEntities: (user?.entities ?? []).filter((entity) => !NEVER_KEPT_ENTITIES.has(entity.type)) };
+  }),
   /** A question is being asked: entities of an earlier utterance no longer pre-fill anything. */
   clearPending: assign({ pendingEntities: [] as EntityMatch[] }),
   fillSlotFromPending: assign(({ context }: Args, params: { slot: SlotSpec }) => {
@@ -768,8 +780,9 @@ export function provideImplementations(bot: CompiledBot, implementations: Dialog
     },
     guards: {
       faqAvailable: ({ context }: { context: DialogContext }) => implementations.faqAvailable(context.lastIntent, context.env),
-      faqDigression: ({ context, event }: { context: DialogContext; event: DialogEvent }, params: { min: number; question?: 'asked' | 'asked_or_sure' }) => {
+      faqDigression: ({ context, event }: { context: DialogContext; event: DialogEvent }, params: { min: number; question?: 'asked' | 'asked_or_sure'; withdrawn?: boolean }) => {
         const user = userEvent(event);
+        if (params.withdrawn && user?.reply !== 'withdraw') return false;
         return user !== undefined && user.confidence >= params.min && interrupts(user, params.question) && implementations.faqAvailable(user.intent, context.env);
       },
     },

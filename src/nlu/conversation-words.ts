@@ -87,6 +87,11 @@ export interface ShortReplyReader {
   categories(text: string): ShortReplyCategory[];
   /** The words of a short reply that are neither reply phrases nor filler ("" when all are, or it is no reply). */
   unexplained(text: string): string;
+  /**
+   * A longer line that opens with letting go or not knowing ("actually never mind, I'll call you myself tomorrow"),
+   * and the words after that phrase; undefined when the line is a short reply or opens otherwise.
+   */
+  opening(text: string): { category: 'withdraw' | 'dont_know'; rest: string } | undefined;
   /** The line asks something: a question word, a question mark, or (Finnish) a -ko/-kö word near the start. */
   isQuestion(text: string): boolean;
   /** The line is about another thing than before ("entä toinen tilaukseni?"). */
@@ -153,6 +158,22 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
   function scanLine(text: string): { categories: ShortReplyCategory[]; leftover: string[] } | undefined {
     const tokens = replyTokens(text);
     if (tokens.length === 0 || tokens.length > MAX_TOKENS) return undefined;
+    return scanTokens(tokens);
+  }
+  /**
+   * "Actually never mind, I'll just call you myself tomorrow", "en mä tiiä sitä numeroa, tilasin ne mun miehen
+   * sähköpostilla": a line that opens with letting go or not knowing is that reply, however long the reason after
+   * it; the rest is its unexplained words, so a confident new request in them still wins (isNewRequest).
+   */
+  function openingReply(tokens: string[]): { category: 'withdraw' | 'dont_know'; rest: string } | undefined {
+    for (let index = 0; index < Math.min(2, tokens.length); index++) {
+      let length = 0;
+      const match = (byFirst.get(tokens[index]) ?? []).find((phrase) => (phrase.category === 'withdraw' || phrase.category === 'dont_know') && (length = matchedLength(phrase, tokens, index)) > 0);
+      if (match) return { category: match.category as 'withdraw' | 'dont_know', rest: tokens.slice(index + length).filter((token) => !fillerWords.has(token)).join(' ') };
+    }
+    return undefined;
+  }
+  function scanTokens(tokens: string[]): { categories: ShortReplyCategory[]; leftover: string[] } | undefined {
     const found = new Set<ShortReplyCategory>();
     const leftover: string[] = [];
     for (let index = 0; index < tokens.length;) {
@@ -203,6 +224,10 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
     },
     unexplained(text) {
       return scan(text)?.leftover.join(' ') ?? '';
+    },
+    opening(text) {
+      const tokens = replyTokens(text);
+      return scan(text) ? undefined : openingReply(tokens);
     },
     rating(text) {
       const pattern = /[\p{L}]+/gu;

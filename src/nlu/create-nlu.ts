@@ -143,14 +143,19 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       }
       const rating = runtime.replies.rating(text);
       if (rating) entities.push({ type: 'rating', value: String(rating.value), text: rating.text, start: rating.start, end: rating.end });
-      const replies = runtime.replies.categories(text);
+      let replies = runtime.replies.categories(text);
+      // A reason after letting go, or after not knowing the value a question waits for, keeps it a reply; not
+      // knowing at an open question ("en tiedä miksi netti ei toimi…") is how a problem is told.
+      const opening = replies.length === 0 ? runtime.replies.opening(text) : undefined;
+      const waitsForValue = context?.expectedEntity !== undefined && context.expectedEntity !== 'any_text' && context.expectedEntity !== 'yes_no';
+      if (opening && (opening.category === 'withdraw' || waitsForValue)) replies = [opening.category];
       const reply = replies[0];
       // A street, a town or an e-mail address says nothing about what the customer wants: the model reads the rest.
-      const request = afterCorrection(withoutValues(text, entities), runtime.corrections);
+      const request = withoutLeadingJoiner(afterCorrection(withoutValues(text, entities), runtime.corrections), runtime.joiners);
       const result = pastLeadingReply(classifyText(runtime, request, context?.expectedIntents, { entities, language, sentiment }), reply, request, runtime, context?.expectedIntents);
       // How sure the words beyond a short reply are of the same intent: "no idea what the number is" asks for no
       // contact details although "what the number is" alone would; "en tiedä, netti ei toimi" is still the outage.
-      const unexplained = reply ? runtime.replies.unexplained(request) : '';
+      const unexplained = !reply ? '' : opening && reply === opening.category ? opening.rest : runtime.replies.unexplained(request);
       if (unexplained) {
         const rest = runtime.classifier.classify(unexplained, 5).ranking;
         result.requestConfidence = rest.find((score) => score.intent === result.intent)?.confidence ?? 0;
@@ -165,6 +170,17 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       return reply ? result : withFurtherRequests(pastGreeting(result, request, runtime, context?.expectedIntents), request, runtime, context?.expectedIntents);
     },
   };
+}
+
+/**
+ * "Och när kommer det fram?", "and how long does it take?": a line that opens with a joining word continues the
+ * conversation; the joiner says nothing about what is asked, so it is blanked (offsets stay valid).
+ */
+function withoutLeadingJoiner(text: string, joiners: string[]): string {
+  const match = /^(\s*)([\p{L}]+)([\s,]+)/u.exec(text);
+  if (!match || !joiners.some((joiner) => joiner.toLowerCase() === match[2].toLowerCase())) return text;
+  if ((text.slice(match[0].length).match(/\p{L}{2,}/gu) ?? []).length < 2) return text;
+  return ' '.repeat(match[0].length) + text.slice(match[0].length);
 }
 
 /** Entity types whose words are values, not the request: they are blanked out before the intent is read. */

@@ -21,12 +21,8 @@ const KNOWN_FAILURES: Record<string, string> = {
   'heldout/fi-h61-sori-vaara-asia-irtisanominen.yaml': "'sori väärä asia, haluun itseasiassa irtisanoo mun nettiliittymän' at the order-number question is reprompted as a bad number, though it alone reads as cancel_subscription (0.98)",
   'heldout/fi-h63-huomenta-kylma-aamu.yaml': "'huomenta! onpa kylmä aamu täällä rovaniemellä' (a greeting) reads as off_topic: 'not something I can help with' instead of a friendly word",
   'heldout/fi-h64-tyohakemus-off-topic.yaml': "'voitko auttaa mua kirjottaan työhakemuksen' reads as help (voitko auttaa): the help text instead of saying it is out of scope",
-  'heldout/fi-h65-englanniksi-laskun-kuvauksessa.yaml': "switching to English at the free-text 'what is wrong?' question: the switch line itself becomes the dispute description and a ticket; the real description makes a second ticket",
-  'heldout/fi-h68-tilattu-miehen-sahkopostilla.yaml': "'en mä tiiä sitä numeroa, tilasin ne mun miehen sähköpostilla' at the number question is reprompted: a dont_know with more words is no short reply",
-  'heldout/en-h29-callback-never-mind.yaml': "'actually never mind, ill just call you guys myself tomorrow' at the callback number question: the number is asked again",
-  'heldout/en-h31-switch-to-swedish-when-arrives.yaml': "after a switch to Swedish, 'och när kommer det fram?' reads as emergency (0.56): a false urgent danger ticket instead of the known order's delivery date",
+  'heldout/en-h31-switch-to-swedish-when-arrives.yaml': "after a switch to Swedish, 'och när kommer det fram?' reads as the delivery-times FAQ (0.56; emergency before the leading 'och' was blanked), not the known order's delivery date",
   'heldout/sv-h28-var-haller-paketet-ordernummer.yaml': "'okej tack' to 'anything else?' reads as yes (okej = affirm outweighs thanks): the menu instead of goodbye",
-  'heldout/sv-h29-strunta-i-det-forfallodag.yaml': "'strunta i det förresten, jag såg att det stämmer' withdraws the complaint, but after the due-date answer the invoice number is asked again",
   'heldout/sv-h30-var-hittar-jag-ordernumret.yaml': "'var hittar jag ordernumret nånstans?' at the number question is reprompted instead of saying where to find it",
   'heldout/sv-h31-manniska-lordag-kvall-ja-med-nummer.yaml': "'ja gärna, mitt nummer är 0407654321' to the callback offer out of hours reads as the contact-details FAQ: no callback, the offer asked again",
 };
