@@ -29,10 +29,12 @@ export interface ConversationWords {
   corrections: string[];
   /** Words that open the story around a request rather than a request ("tilasin", "I bought", "jag beställde"). */
   storyWords: string[];
+  /** Affirm phrases that only acknowledge ("okei", "ok", "bra"): said with thanks, the line is thanks ("okej tack"). */
+  acknowledgements: string[];
 }
 
 export function emptyConversationWords(): ConversationWords {
-  return { replies: { withdraw: [], dont_know: [], done: [], deny: [], affirm: [], thanks: [] }, filler: [], ratings: {}, joiners: [], questionWords: [], another: [], refersBack: [], corrections: [], storyWords: [] };
+  return { replies: { withdraw: [], dont_know: [], done: [], deny: [], affirm: [], thanks: [] }, filler: [], ratings: {}, joiners: [], questionWords: [], another: [], refersBack: [], corrections: [], storyWords: [], acknowledgements: [] };
 }
 
 /**
@@ -129,6 +131,7 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
   const clitic = words.questionWords.includes('-ko');
   const storyPhrases = words.storyWords.map((word) => replyTokens(word).join(' ')).filter(Boolean);
 
+  const acknowledgements = new Set(words.acknowledgements.map((phrase) => replyTokens(phrase).join(' ')));
   const fillerWords = new Set(words.filler.map((word) => replyTokens(word)).filter((tokens) => tokens.length === 1).map((tokens) => tokens[0]));
   /**
    * How many tokens from `start` a phrase covers (0: no match). A filler word may stand inside a phrase ("en mä
@@ -176,6 +179,7 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
   function scanTokens(tokens: string[]): { categories: ShortReplyCategory[]; leftover: string[] } | undefined {
     const found = new Set<ShortReplyCategory>();
     const leftover: string[] = [];
+    let onlyAcknowledged = true;
     for (let index = 0; index < tokens.length;) {
       let length = 0;
       const match = (byFirst.get(tokens[index]) ?? []).find((phrase) => (length = matchedLength(phrase, tokens, index)) > 0);
@@ -185,8 +189,11 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
         continue;
       }
       if (match.category !== 'filler') found.add(match.category);
+      if (match.category === 'affirm' && !acknowledgements.has(match.tokens.join(' '))) onlyAcknowledged = false;
       index += length;
     }
+    // "Okei hyvä, kiitti", "okej tack": an acknowledgement with thanks is thanks, not a yes ("joo kiitos" stays a yes).
+    if (onlyAcknowledged && found.has('affirm') && found.has('thanks')) found.delete('affirm');
     // One unknown word is allowed ("kiitti tosi paljon" has "tosi" as filler, "paljon" unknown); "I don't know it"
     // may carry the thing not known and how ("poistin sen tilausvahvistuksen vahingossa"), and a withdrawal its
     // reason ("never mind, I'll check it myself").

@@ -203,6 +203,8 @@ function readConversationYaml(yaml: YamlFile): ConversationWords {
       words.corrections = stringList(yaml, value, key);
     } else if (key === 'story_words') {
       words.storyWords = stringList(yaml, value, key);
+    } else if (key === 'acknowledgements') {
+      words.acknowledgements = stringList(yaml, value, key);
     } else if (key === 'ratings') {
       if (!isMap(value)) throw new NluDataError(yaml.file, yaml.lineOf(pair.key as Node), 'ratings must map a number to the words that name it (e.g. "4": [nelonen])');
       for (const entry of value.items) {
@@ -211,7 +213,7 @@ function readConversationYaml(yaml: YamlFile): ConversationWords {
         words.ratings[number] = stringList(yaml, entry.value, `ratings.${number}`);
       }
     } else {
-      throw new NluDataError(yaml.file, yaml.lineOf(pair.key as Node), `unknown key "${key}": use replies, filler, ratings, joiners, question_words, another, refers_back, corrections or story_words`);
+      throw new NluDataError(yaml.file, yaml.lineOf(pair.key as Node), `unknown key "${key}": use replies, filler, ratings, joiners, question_words, another, refers_back, corrections, story_words or acknowledgements`);
     }
   }
   return words;

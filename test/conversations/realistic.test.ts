@@ -17,12 +17,10 @@ const KNOWN_FAILURES: Record<string, string> = {
   'heldout/fi-h14-no-more-details.yaml': "'valokuitu lakkas toimimasta' reads as a broken device (warranty), not an outage",
   'heldout/sv-h11-flyttar-utomlands-saga-upp.yaml': 'ending the contract because of a move abroad reads as moving the subscription',
   'heldout/fi-h43-ruotsiksi-aukiolo.yaml': "'mitä maksutapoja teillä on' reads as help: 'mitä' questions are nearly all help examples in the training data",
-  'heldout/fi-h59-lasku-lisapalvelu-summa.yaml': "'okei hyvä, kiitti' to 'anything else?' reads as yes (okei = affirm outweighs thanks): the menu instead of goodbye",
   'heldout/fi-h61-sori-vaara-asia-irtisanominen.yaml': "'sori väärä asia, haluun itseasiassa irtisanoo mun nettiliittymän' at the order-number question is reprompted as a bad number, though it alone reads as cancel_subscription (0.98)",
   'heldout/fi-h63-huomenta-kylma-aamu.yaml': "'huomenta! onpa kylmä aamu täällä rovaniemellä' (a greeting) reads as off_topic: 'not something I can help with' instead of a friendly word",
   'heldout/fi-h64-tyohakemus-off-topic.yaml': "'voitko auttaa mua kirjottaan työhakemuksen' reads as help (voitko auttaa): the help text instead of saying it is out of scope",
   'heldout/en-h31-switch-to-swedish-when-arrives.yaml': "after a switch to Swedish, 'och när kommer det fram?' reads as the delivery-times FAQ (0.56; emergency before the leading 'och' was blanked), not the known order's delivery date",
-  'heldout/sv-h28-var-haller-paketet-ordernummer.yaml': "'okej tack' to 'anything else?' reads as yes (okej = affirm outweighs thanks): the menu instead of goodbye",
   'heldout/sv-h30-var-hittar-jag-ordernumret.yaml': "'var hittar jag ordernumret nånstans?' at the number question is reprompted instead of saying where to find it",
   'heldout/sv-h31-manniska-lordag-kvall-ja-med-nummer.yaml': "'ja gärna, mitt nummer är 0407654321' to the callback offer out of hours reads as the contact-details FAQ: no callback, the offer asked again",
 };
