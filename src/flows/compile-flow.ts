@@ -750,6 +750,13 @@ const SURE = 0.9;
  */
 /** Intents that ask for nothing of their own: a short reply said with them is still a reply. */
 const NO_REQUEST = new Set([OUT_OF_SCOPE, 'greeting', 'goodbye', 'small_talk', 'off_topic', 'help', 'restart', 'change_language']);
+/** Values a customer gives (a number to call, an address, a reference), not words that ask about something. */
+const GIVEN_VALUES = new Set(['phone', 'email', 'order_number', 'invoice_number', 'address', 'postcode']);
+
+/** "Ja gärna, mitt nummer är 040…": a statement that gives a value answers the question; an FAQ is asked, not stated. */
+function statesAValue(user: UserEvent): boolean {
+  return user.question !== true && user.intent.startsWith('faq.') && user.entities.some((entity) => GIVEN_VALUES.has(entity.type));
+}
 /** How sure the NLU must be that a line asks for something new before it outweighs a yes/no or a short reply in it. */
 const NEW_REQUEST = 0.85;
 
@@ -762,6 +769,7 @@ function isNewRequest(user: UserEvent, context: DialogContext): boolean {
   // "mistä sen numeron näkee?" is the customer asking about the question's own answer, not a new topic.
   const words = wordCount(user.text);
   if (user.reply !== undefined && (words <= 2 || (user.reply === 'dont_know' && words <= 6))) return false;
+  if (statesAValue(user)) return false;
   const sure = Math.min(user.confidence, user.requestConfidence ?? user.confidence);
   return !user.fromButton && sure >= NEW_REQUEST && !NO_REQUEST.has(user.intent) && user.intent !== context.topicIntent;
 }
@@ -782,7 +790,7 @@ export function provideImplementations(bot: CompiledBot, implementations: Dialog
       faqAvailable: ({ context }: { context: DialogContext }) => implementations.faqAvailable(context.lastIntent, context.env),
       faqDigression: ({ context, event }: { context: DialogContext; event: DialogEvent }, params: { min: number; question?: 'asked' | 'asked_or_sure'; withdrawn?: boolean }) => {
         const user = userEvent(event);
-        if (params.withdrawn && user?.reply !== 'withdraw') return false;
+        if ((params.withdrawn && user?.reply !== 'withdraw') || (user !== undefined && statesAValue(user))) return false;
         return user !== undefined && user.confidence >= params.min && interrupts(user, params.question) && implementations.faqAvailable(user.intent, context.env);
       },
     },

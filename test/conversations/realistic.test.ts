@@ -22,7 +22,6 @@ const KNOWN_FAILURES: Record<string, string> = {
   'heldout/fi-h64-tyohakemus-off-topic.yaml': "'voitko auttaa mua kirjottaan työhakemuksen' reads as help (voitko auttaa): the help text instead of saying it is out of scope",
   'heldout/en-h31-switch-to-swedish-when-arrives.yaml': "after a switch to Swedish, 'och när kommer det fram?' reads as the delivery-times FAQ (0.56; emergency before the leading 'och' was blanked), not the known order's delivery date",
   'heldout/sv-h30-var-hittar-jag-ordernumret.yaml': "'var hittar jag ordernumret nånstans?' at the number question is reprompted instead of saying where to find it",
-  'heldout/sv-h31-manniska-lordag-kvall-ja-med-nummer.yaml': "'ja gärna, mitt nummer är 0407654321' to the callback offer out of hours reads as the contact-details FAQ: no callback, the offer asked again",
 };
 
 describe('realistic conversation corpus', () => {
