@@ -167,7 +167,7 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       if (runtime.replies.isQuestion(text)) result.question = true;
       if (runtime.replies.mentionsAnother(text)) result.another = true;
       if (runtime.replies.refersBack(text)) result.refersBack = true;
-      return reply ? result : withFurtherRequests(pastGreeting(result, request, runtime, context?.expectedIntents), request, runtime, context?.expectedIntents);
+      return reply ? result : withFurtherRequests(greetingWithRemark(pastGreeting(result, request, runtime, context?.expectedIntents), request, runtime), request, runtime, context?.expectedIntents);
     },
   };
 }
@@ -230,6 +230,22 @@ function pastLeadingReply(result: NluResult, reply: string | undefined, text: st
   if (understood.intent === OUT_OF_SCOPE || understood.confidence <= result.confidence) return result;
   return { ...result, intent: understood.intent, confidence: understood.confidence, ranking: understood.ranking, ambiguous: understood.ambiguous };
 }
+
+/**
+ * "Huomenta! Onpa kylmä aamu täällä", "hi there, lovely weather today": a greeting with a remark that asks nothing is
+ * a greeting, not an out-of-scope question (the remark alone reads as off-topic).
+ */
+function greetingWithRemark(result: NluResult, text: string, runtime: LocaleRuntime): NluResult {
+  if (!CHAT_INTENTS.has(result.intent) || runtime.replies.isQuestion(text)) return result;
+  const boundary = text.search(/[,.!;:]/u);
+  if (boundary <= 0) return result;
+  const opening = runtime.classifier.classify(text.slice(0, boundary), 1).ranking[0];
+  if (opening?.intent !== 'greeting' || opening.confidence < MIN_PART_CONFIDENCE) return result;
+  return { ...result, intent: 'greeting', confidence: opening.confidence, ambiguous: false };
+}
+
+/** Intents of lines the bot has no answer for: with a greeting in front and no question, the greeting is the line (small talk keeps its own answer). */
+const CHAT_INTENTS = new Set([OUT_OF_SCOPE, 'off_topic']);
 
 /** "Hej hej, hur mår du?", "moi, mun netti ei toimi": a greeting in front does not hide what follows it. */
 function pastGreeting(result: NluResult, text: string, runtime: LocaleRuntime, expectedIntents: string[] | undefined): NluResult {
