@@ -586,7 +586,7 @@ export function createEngine(deps: EngineDeps): Engine {
       if (understood.locale !== record.locale) {
         record.locale = understood.locale;
       }
-      nluResult = followUpOfTopic(understood.result, record.topicIntent);
+      nluResult = followUpOfTopic(understood.result, record.topicIntent, versionOf(record).bot.followUps?.[record.topicIntent ?? ''] ?? []);
       // The dialog sees card numbers, identity codes and IBANs only as entities (a slot that asks for one gets it raw);
       // the text it keeps (free-text slots, the topic line, both saved with the conversation) has them masked.
       dialogEvent = { type: 'USER', intent: nluResult.intent, confidence: nluResult.confidence, entities: nluResult.entities, text: maskPersonalData(customerText, { keep: ['phone', 'email'] }), sentiment: nluResult.sentiment, ...(nluResult.reply ? { reply: nluResult.reply } : {}), ...(nluResult.replyParts ? { replyParts: nluResult.replyParts } : {}), ...(nluResult.requestConfidence !== undefined ? { requestConfidence: nluResult.requestConfidence } : {}), ...(nluResult.question ? { question: true } : {}), ...(nluResult.another ? { another: true } : {}) };
@@ -986,11 +986,14 @@ const FOLLOW_UP_CONFIDENCE = 0.5;
 
 /**
  * "So when do I get it?" after the order status: a question that points back ("it", "se", "den") and is not
- * confidently about anything else continues the topic of the conversation.
+ * confidently about anything else, or is about an intent the topic's flow claims (`follow_ups`), continues the topic.
  */
-function followUpOfTopic(result: NluResult, topic: string | undefined): NluResult {
+function followUpOfTopic(result: NluResult, topic: string | undefined, followUps: string[]): NluResult {
   if (!topic || !result.refersBack || !result.question || result.reply) return result;
-  const unsure = result.intent === OUT_OF_SCOPE || result.intent === 'off_topic' || result.confidence < FOLLOW_UP_CONFIDENCE;
+  // The topic's flow may claim intents whose general answer is weaker than its own ("när kommer det fram?" after the
+  // order status is that order's delivery date, not delivery times in general).
+  const claimed = followUps.includes(result.intent);
+  const unsure = claimed || result.intent === OUT_OF_SCOPE || result.intent === 'off_topic' || result.confidence < FOLLOW_UP_CONFIDENCE;
   if (!unsure || result.intent === topic) return result;
   return { ...result, intent: topic, confidence: Math.max(result.confidence, FOLLOW_UP_CONFIDENCE), ambiguous: false };
 }

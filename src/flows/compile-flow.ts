@@ -36,6 +36,8 @@ export interface CompiledBot {
   /** Every state as `flow.state`, and each flow's `migrate` policy: what a live conversation may move onto. */
   states: string[];
   migrations: Record<string, MigratePolicy>;
+  /** Topic intent → intents that, in a question pointing back at it, are about that topic (its flow's `follow_ups`). */
+  followUps: Record<string, string[]>;
 }
 
 /** Effectful implementations the engine supplies. */
@@ -528,7 +530,7 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
         entry: ['clearPending', ...ask],
         tags: ['waiting'],
         meta: {
-          ...waitingMeta(flow.id, stateId, 'ask', [...handled, ...globalIntents, ...topicSwitches.filter((t) => t.target).map((t) => firstPattern(t))], undefined, (replies ?? []).map((r) => r.payload)),
+          ...waitingMeta(flow.id, stateId, 'ask', [...handled, ...globalIntents, ...topicSwitches.filter((t) => t.target && (t.guard as { type: string }).type === 'topicSwitch').map((t) => firstPattern(t))], undefined, (replies ?? []).map((r) => r.payload)),
           routes: [...handled], askKey: state.ask, ...(state.resume_topics ? { resumeTopics: true } : {}),
         },
         on: {
@@ -587,8 +589,13 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
   );
   const sensitiveSlots = new Set<string>();
   for (const flow of flows) for (const state of Object.values(flow.states)) if (state.slot?.sensitive) sensitiveSlots.add(state.slot.name);
+  const followUps: Record<string, string[]> = {};
+  for (const [pattern, target] of topicRoutes) {
+    const topicFlow = flows.find((flow) => flow.id === main.states[target]?.flow);
+    if (topicFlow?.follow_ups?.length) followUps[pattern] = [...topicFlow.follow_ups];
+  }
   return {
-    machine, globalIntents, intents: [...allIntents], flows: flows.map((flow) => flow.id), sensitiveSlots: [...sensitiveSlots],
+    machine, globalIntents, intents: [...allIntents], flows: flows.map((flow) => flow.id), sensitiveSlots: [...sensitiveSlots], followUps,
     states: flows.flatMap((flow) => Object.keys(flow.states).map((state) => `${flow.id}.${state}`)),
     migrations: Object.fromEntries(flows.flatMap((flow) => (flow.migrate ? [[flow.id, flow.migrate]] : []))),
   };

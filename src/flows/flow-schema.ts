@@ -230,6 +230,8 @@ export const flowSchema = z.strictObject({
   /** Only in the main flow: behaviour shared by every state of every flow. */
   global: globalSchema.optional().describe('Only in the main flow: behaviour shared by every state of every flow.'),
   states: z.record(identifier, stateSchema).describe('The states of the flow by id; a state\'s keys decide what it does.'),
+  /** Intents that, asked as a question pointing back at this topic ("so when does it arrive?"), belong to this topic. */
+  follow_ups: z.array(z.string().regex(/^([a-z][a-z0-9_]*|faq\.[a-z0-9_]+)$/)).optional().describe('For a topic flow the main menu routes to: intents that, in a question pointing back at the topic just talked about ("so when does it arrive?", "när kommer det fram?"), are about this topic and its known item rather than the general answer (e.g. faq.delivery_times after an order\'s status).'),
   /** Whether conversations already in this flow may move to a new version of it (default: they finish on their own). */
   migrate: migrateSchema.optional().describe('When this file changes, conversations already in this flow finish on the version they started on. `safe`: they move to the new version when their state still exists in it. A map `old_state: new_state` moves only the listed states, each to its new place (a state may map to itself).'),
 });

@@ -148,6 +148,7 @@ function intentUses(context: RuleContext): IntentUse[] {
         for (const found of conditionIntents(condition)) uses.push({ loaded, path: [...base, ...conditionPath, ...found.path], at: 'value', intent: found.intent, where: `a condition of state "${stateId}"` });
       }
     }
+    (loaded.flow.follow_ups ?? []).forEach((intent, index) => uses.push({ loaded, path: ['follow_ups', index], at: 'value', intent, where: 'the follow_ups of the flow' }));
     for (const intent of Object.keys(loaded.flow.global?.intents ?? {})) {
       uses.push({ loaded, path: ['global', 'intents', intent], at: 'key', intent, where: 'the global section' });
     }
