@@ -23,11 +23,12 @@ export function createVoiceTransfers(deps: VoiceDialogDeps) {
     try {
       const ticket = await deps.tickets.get(handoff.ticketId);
       if (!ticket) return;
-      const note = messages('voice.no_agent_ticket_note', state.locale, { phone: state.from ?? '' });
+      // In Finnish like the rest of the summary (the agents' language), on a line of its own above it.
+      const note = messages('voice.no_agent_ticket_note', 'fi', { phone: state.from ?? ticket.contact.phone ?? '' });
       await deps.tickets.update({
         ...ticket,
         reason: 'callback',
-        summary: ticket.summary.startsWith(note) ? ticket.summary : `${note} ${ticket.summary}`.trim(),
+        summary: ticket.summary.startsWith(note) ? ticket.summary : `${note}\n${ticket.summary}`.trim(),
         contact: { ...ticket.contact, ...(state.from && !ticket.contact.phone ? { phone: state.from } : {}) },
       });
     } catch (error) {
