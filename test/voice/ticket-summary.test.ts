@@ -75,6 +75,37 @@ describe('the ticket summary of a call', () => {
     expect(summary).toContain('Kanava: puhelu, kieli: suomi.');
   });
 
+  it('nobody to take the call and the number withheld: no callback promised, the caller keeps the ticket id, the ticket says why', async () => {
+    const harness = createScriptHarness(loaded, integrations, TUESDAY_MORNING);
+    const voice = await startVoiceHarness({
+      engine: harness.engine, clock: harness.clock, customers: harness.stores.customers, tickets: harness.stores.tickets, config: voiceConfig({ transfer: {} }),
+    });
+    try {
+      const sid = callSid(503);
+      const greeting = await voice.post('incoming', { CallSid: sid, From: 'anonymous' });
+      const end = await voice.post(actionPath(greeting.twiml), { CallSid: sid, From: 'anonymous', SpeechResult: 'haluan puhua ihmisen kanssa', Confidence: '0.9' });
+      const said = spokenText(end.twiml!);
+      expect(said).toMatch(/^Asiakaspalvelijaa ei valitettavasti saa nyt puhelimeen, eikä numerosi näy meille\. Kirjasin asiasi tunnuksella A S P A, 0 0 0 0 0 1\./);
+      expect(said).not.toMatch(/soitamme|yhdistän/i);
+      const record = await harness.engine.getConversation(`voice-${sid}`);
+      const ticket = await harness.stores.tickets.get(record?.ticketId ?? '');
+      expect(ticket?.reason).toBe('customer_request');
+      expect(ticket?.contact.phone).toBeUndefined();
+      expect(ticket?.summary.split('\n')[0]).toBe('Puhelua ei voitu siirtää asiakaspalvelijalle, eikä soittajan numero näkynyt: asiakas ottaa yhteyttä uudelleen tämän tiketin tunnuksella.');
+
+      // A silent line from a withheld number ends without a callback promise either.
+      const silent = callSid(504);
+      let response = await voice.post('incoming', { CallSid: silent, From: 'anonymous' });
+      for (let turn = 0; turn < 3 && response.twiml?.children.some((node) => node.name === 'Gather'); turn += 1) {
+        response = await voice.post(actionPath(response.twiml), { CallSid: silent, From: 'anonymous' });
+      }
+      expect(spokenText(response.twiml!)).toBe('En valitettavasti kuule sinua. Lopetan nyt puhelun.');
+    } finally {
+      await voice.close();
+      await harness.stores.close();
+    }
+  });
+
   it('nobody to take the call: a callback ticket whose summary says so first and never claims the caller was being connected', async () => {
     const { heard, record, ticket } = await callThatAsksForAPerson(callSid(502), {});
     expect(heard[heard.length - 1]).toMatch(/^Asiakaspalvelijaa ei valitettavasti saa nyt puhelimeen\./);
