@@ -68,6 +68,8 @@ const CHANNEL_WORDS: Record<Locale, Partial<Record<ChannelKind, string>>> = {
 
 /** Entity types a caller says as a run of digits: Google's digit-sequence class improves them. */
 const DIGIT_ENTITIES = new Set(['order_number', 'phone', 'number', 'iban', 'hetu', 'money']);
+/** Entities a caller can type on the keypad in full (an IBAN or henkilötunnus has letters). */
+const KEYPAD_ENTITIES = new Set(['order_number', 'phone', 'number']);
 
 /**
  * The phone dialog around the engine: the channel's own steps (reprompt on silence, keypad menu,
@@ -179,6 +181,13 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
 
   function menuPlan(state: CallState): VoicePlan {
     const locale = state.locale;
+    const expected = state.listen?.expectedEntity;
+    if (state.menu.length === 0 && expected && KEYPAD_ENTITIES.has(expected)) {
+      // A number is asked: the keypad help is "type the digits", with no one-key limit and no "press 0" (a phone
+      // number starts with 0) or "press star for the options" (there are none).
+      const typeDigits: Spoken = { say: messages('voice.dtmf_digits', locale), key: 'voice.dtmf_digits' };
+      return { locale, spoken: [typeDigits], next: listenPlan(state.listen, state.menu) };
+    }
     const lines: Spoken[] = [{ say: messages('voice.dtmf_menu_intro', locale), key: 'voice.dtmf_menu_intro' }];
     if (state.listen?.dtmf) {
       lines.push({ say: messages('voice.dtmf_digits', locale), key: 'voice.dtmf_digits' });
