@@ -1,11 +1,20 @@
 import * as path from 'node:path';
+import twilio from 'twilio';
+import { grpc } from 'google-gax';
+import WebSocket from 'ws';
 import { loadConfig } from '../../src/config/load-config';
 import { createIntegrations, loadBotFor } from '../../src/server/composition';
+import { createGoogleSpeechToText } from '../../src/speech/google-speech-to-text';
+import { createGoogleTextToSpeech } from '../../src/speech/google-text-to-speech';
 import { createScriptHarness } from '../../src/testing/run-conversation-script';
 import type { VoiceConfig } from '../../src/channels/voice/voice-config';
+import { frames, knownUtterances, loadAudio, silence } from './support/audio-fixtures';
+import { startFakeSpeechServer } from './support/fake-speech-server';
+import { startFakeTtsServer } from './support/fake-tts-server';
+import { startFakeTwilioApi } from './support/fake-twilio-api';
 import { installLoopbackGuard } from './support/loopback-guard';
 import { spokenText } from './support/parse-twiml';
-import { actionPath, callSid, startVoiceHarness, voiceConfig } from './support/voice-harness';
+import { actionPath, AUTH_TOKEN, callSid, startVoiceHarness, voiceConfig } from './support/voice-harness';
 
 // The ticket's summary as the agent reads it after a call: what the caller was told, not how the phone steered
 // the call (reprompts, "did I hear right?", the keypad menu, transfer notices) nor lines the caller never heard.
@@ -121,5 +130,66 @@ describe('the ticket summary of a call', () => {
     expect(ticket!.summary).not.toMatch(/Yhdistän|Anteeksi, en kuullut|Kuulinko oikein/);
     // The chat's "I'll connect you" stays in the conversation, marked as never played.
     expect(record?.transcript.find((entry) => entry.key === 'human.handoff_created')?.interrupted).toBe('not_played');
+  });
+
+  it('Media Streams: a line the caller talked over is marked in the summary, so the agent knows it was not heard to the end', async () => {
+    const harness = createScriptHarness(loaded, integrations, TUESDAY_MORNING);
+    const speechServer = await startFakeSpeechServer(knownUtterances());
+    const ttsServer = await startFakeTtsServer(2);
+    const local = (port: number) => ({ apiEndpoint: '127.0.0.1', port, sslCreds: grpc.credentials.createInsecure(), universeDomain: 'googleapis.com' });
+    const speech = createGoogleSpeechToText({ clientOptions: local(speechServer.port) });
+    const tts = createGoogleTextToSpeech({ clientOptions: local(ttsServer.port) });
+    const api = await startFakeTwilioApi();
+    const voice = await startVoiceHarness({
+      engine: harness.engine, speech, tts, twilioClient: api.client, clock: harness.clock, customers: harness.stores.customers, tickets: harness.stores.tickets,
+      config: voiceConfig({ mode: 'stream', transfer: { number: '+358290000000' } }),
+    });
+    /** One `<Connect><Stream>` as Twilio opens it: the prompt's `lines` marks come back only when `played` is true. */
+    const turn = async (sid: string, audio: Buffer, lines: number, played: boolean, updates: number) => {
+      const signature = twilio.getExpectedTwilioSignature(AUTH_TOKEN, 'wss://bot.example.com/voice/stream', {});
+      const socket = new WebSocket(`ws://127.0.0.1:${voice.port}/voice/stream`, { headers: { 'x-twilio-signature': signature } });
+      const marks: string[] = [];
+      socket.on('message', (data) => {
+        const message = JSON.parse(data.toString()) as { event: string; mark?: { name: string } };
+        if (message.event === 'mark' && message.mark) marks.push(message.mark.name);
+      });
+      await new Promise<void>((resolve, reject) => { socket.once('open', () => resolve()); socket.once('error', reject); });
+      socket.send(JSON.stringify({ event: 'start', streamSid: 'MZ9', start: { streamSid: 'MZ9', callSid: sid, customParameters: { callSid: sid } } }));
+      while (marks.length < lines) await new Promise((resolve) => setTimeout(resolve, 5));
+      if (played) {
+        for (const mark of marks) socket.send(JSON.stringify({ event: 'mark', streamSid: 'MZ9', mark: { name: mark } }));
+      }
+      for (const frame of frames(Buffer.concat([audio, silence(0.5)]))) {
+        socket.send(JSON.stringify({ event: 'media', streamSid: 'MZ9', media: { track: 'inbound', payload: frame.toString('base64') } }));
+      }
+      await api.waitForUpdates(updates);
+      socket.close();
+    };
+    try {
+      const sid = callSid(505);
+      await voice.post('incoming', { CallSid: sid, From: CALLER });
+      await turn(sid, loadAudio('fi-order-status'), 2, true, 1); // heard the greeting, asks for the order
+      await turn(sid, loadAudio('fi-order-number'), 1, true, 2); // heard "what is your order number?", says it
+      await turn(sid, loadAudio('fi-human'), 2, false, 3); // talks over the order status: "a person, please"
+
+      const record = await harness.engine.getConversation(`voice-${sid}`);
+      const ticket = await harness.stores.tickets.get(record?.ticketId ?? '');
+      expect(record?.transcript.find((entry) => entry.key === 'order_status.status_shipped')?.interrupted).toBe('barge_in');
+      expect(toldIn(ticket!.summary)).toEqual([
+        'Kerrotko tilausnumerosi? Se on 5–8 numeroa, ja löydät sen…',
+        'Tilauksesi 12345 (WiFi 6 -reititin) on lähetetty. Kuljetuksen hoitaa Posti, ja…',
+        'Voinko auttaa vielä jossain muussa?',
+      ]);
+      expect(ticket!.summary).toContain('"Tilauksesi 12345 (WiFi 6 -reititin) on lähetetty. Kuljetuksen hoitaa Posti, ja…" (asiakas keskeytti); "Voinko auttaa vielä jossain muussa?" (asiakas keskeytti).');
+      expect(ticket!.summary).toContain('"Kerrotko tilausnumerosi? Se on 5–8 numeroa, ja löydät sen…";');
+    } finally {
+      await voice.close();
+      await speech.close();
+      await tts.close();
+      await speechServer.stop();
+      await ttsServer.stop();
+      await api.close();
+      await harness.stores.close();
+    }
   });
 });
