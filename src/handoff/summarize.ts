@@ -1,6 +1,7 @@
 import type { ConversationRecord } from '../core/conversation';
 import type { HandoffReason } from '../core/reply';
 import type { ContactRecord, SlotValue, TicketSentiment } from '../core/ticket';
+import type { TranscriptEntry } from '../core/transcript';
 import type { ChannelKind, Locale } from '../core/turn';
 import { maskPersonalData, type PersonalDataKind } from '../core/personal-data';
 import { toLocal } from './zoned-time';
@@ -25,7 +26,10 @@ export interface SummaryOptions {
   timeZone?: string;
   /** How many of the last bot answers to list (default 3). */
   botAnswers?: number;
-  /** Bot message keys that are not "answers" (default: any key with a segment starting `handoff`, the notice itself). */
+  /**
+   * Bot message keys that are not "answers" (default: any key with a segment starting `handoff`, the notice itself).
+   * A channel's own prompts and lines the customer never got are skipped whatever this says.
+   */
   skipKeys?: RegExp;
 }
 
@@ -54,6 +58,20 @@ export const OUTCOME_FI: Readonly<Record<string, string>> = Object.freeze({
 });
 
 const SENTIMENT_FI: Record<TicketSentiment['label'], string> = { negative: 'kielteinen', neutral: 'neutraali', positive: 'myönteinen' };
+
+/**
+ * The phone's own prompts ("Anteeksi, en kuullut…", "Kuulinko oikein…?", the keypad menu, transfer notices), which the
+ * voice channel records so the transcript reads as the call was heard: how the call was steered, not what the
+ * customer was told.
+ */
+const CHANNEL_PROMPT_KEY = /^voice\./;
+
+/** A bot line that tells the customer something: not a handoff notice or a channel prompt, and actually delivered. */
+function isAnswer(entry: TranscriptEntry, skip: RegExp): boolean {
+  if (entry.from !== 'bot' || typeof entry.text !== 'string' || entry.text.trim() === '') return false;
+  if (entry.interrupted === 'not_played') return false;
+  return !(entry.key && (skip.test(entry.key) || CHANNEL_PROMPT_KEY.test(entry.key)));
+}
 
 const QUOTE_LENGTH = 160;
 const ANSWER_LENGTH = 80;
@@ -126,12 +144,11 @@ export function summarizeConversation(input: SummaryInput, options: SummaryOptio
   const topicLine = (intent && customerLines.find((entry) => entry.intent === intent)) || customerLines[0];
   if (topicLine) lines.push(`Asiakas: "${shorten(maskForSummary(topicLine.text), QUOTE_LENGTH)}".`);
 
-  const answers = transcript
-    .filter((entry) => entry.from === 'bot' && typeof entry.text === 'string' && !(entry.key && skip.test(entry.key)))
-    .slice(-(options.botAnswers ?? 3));
+  const answers = transcript.filter((entry) => isAnswer(entry, skip)).slice(-(options.botAnswers ?? 3));
   if (answers.length > 0) {
-    // The agent reads what the customer saw; message keys stay in the transcript for whoever needs them.
-    const told = answers.map((entry) => `"${shorten(maskForSummary(entry.text), ANSWER_LENGTH)}"`);
+    // The agent reads what the customer saw; message keys stay in the transcript for whoever needs them. A line
+    // the caller talked over may not have been heard to the end.
+    const told = answers.map((entry) => `"${shorten(maskForSummary(entry.text), ANSWER_LENGTH)}"${entry.interrupted === 'barge_in' ? ' (asiakas keskeytti)' : ''}`);
     lines.push(`Botti kertoi: ${told.join('; ')}.`);
   }
 

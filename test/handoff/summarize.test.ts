@@ -99,6 +99,41 @@ describe('summarizeConversation', () => {
     expect(summary).not.toContain('Kerätyt tiedot');
   });
 
+  test('a call: the phone\'s own prompts and lines never played are not what the bot told; a line talked over is marked', () => {
+    const record = conversation({
+      channel: 'voice',
+      transcript: [
+        { at: T0, from: 'bot', text: 'Kerro omin sanoin, miten voin auttaa.', key: 'main.how_can_i_help', channel: 'voice' },
+        { at: T0 + 1, from: 'bot', text: 'Anteeksi, en kuullut. Kerro omin sanoin, miten voin auttaa.', key: 'voice.reprompt', channel: 'voice' },
+        { at: T0 + 2, from: 'bot', text: 'Kuulinko oikein: missä tilaus? Sano kyllä tai ei.', key: 'voice.confirm', channel: 'voice' },
+        { at: T0 + 3, from: 'customer', text: 'missä tilaus', intent: 'order_status' },
+        { at: T0 + 4, from: 'bot', text: 'Tilauksesi 12345 on lähetetty.', key: 'order_status.status_shipped', channel: 'voice', interrupted: 'barge_in' },
+        { at: T0 + 5, from: 'bot', text: 'Paina 1: Tilauksen tila.', key: 'voice.dtmf_option', channel: 'voice' },
+        { at: T0 + 6, from: 'bot', text: 'Voinko auttaa vielä?', key: 'main.anything_else', channel: 'voice', interrupted: 'not_played' },
+        { at: T0 + 7, from: 'bot', text: 'Yhdistän sinut nyt asiakaspalvelijalle.', key: 'voice.transferring', channel: 'voice' },
+      ],
+    });
+    expect(summarizeConversation({ conversation: record, reason: 'customer_request' })).toContain(
+      'Botti kertoi: "Kerro omin sanoin, miten voin auttaa."; "Tilauksesi 12345 on lähetetty." (asiakas keskeytti).',
+    );
+    // A custom skip list does not let the channel's prompts back in.
+    expect(summarizeConversation({ conversation: record, reason: 'customer_request' }, { skipKeys: /^main\./ })).toContain(
+      'Botti kertoi: "Tilauksesi 12345 on lähetetty." (asiakas keskeytti).',
+    );
+  });
+
+  test('a chat: every bot answer but the handoff notice is told, keys or not', () => {
+    const record = conversation({
+      transcript: [
+        { at: T0, from: 'bot', text: 'Hei!', key: 'main.greeting', channel: 'web' },
+        { at: T0 + 1, from: 'customer', text: 'lasku on väärin', intent: 'billing_dispute' },
+        { at: T0 + 2, from: 'bot', text: 'Mikä on laskun numero?', channel: 'web' },
+        { at: T0 + 3, from: 'bot', text: 'Välitän asian.', key: 'human.handoff_created', channel: 'web' },
+      ],
+    });
+    expect(summarizeConversation({ conversation: record, reason: 'billing_dispute' })).toContain('Botti kertoi: "Hei!"; "Mikä on laskun numero?".');
+  });
+
   test('an empty or damaged record still gives a summary', () => {
     const damaged = conversation({ transcript: undefined as unknown as [], slots: undefined as unknown as Slots });
     expect(summarizeConversation({ conversation: damaged, reason: 'callback' })).toBe([

@@ -135,6 +135,8 @@ describe('customer history across channels, through the real web and voice chann
     const call = phoneCall(server, `CA${'7'.repeat(32)}`, PHONE);
     const greeting = await call.answer();
     expect(spokenText(greeting)).toContain('Soitatko äskeisen chat-keskustelun laskusta?');
+    // voice-finish (issue 12): a recognised caller is greeted once, by the flow's greeting, not again by the offer.
+    expect(spokenText(greeting).match(/\b(Hei|Moi)\b/g)).toHaveLength(1);
     const menu = await call.say(greeting, 'ei');
     const human = await call.say(menu, 'haluan puhua ihmisen kanssa');
     expect(spokenText(human)).toContain('Asiakaspalvelumme on nyt kiinni');

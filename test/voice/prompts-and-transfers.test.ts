@@ -111,6 +111,15 @@ describe('speech-safe text per locale', () => {
     expect(toSpeechSafeText('Soita 040-123 4567 klo 12.30.', 'fi')).toBe('Soita 0 4 0 1 2 3 4 5 6 7 kello 12.30.');
   });
 
+  it('reads nested brackets, counts, screen sizes, single weekdays and money written with the word', () => {
+    expect(toSpeechSafeText('Tilauksesi 23456 (Mesh-verkkosarja (3 kpl)) on vastaanotettu. Televisio 55". Paperilaskun lisä on 3,90 euroa.', 'fi'))
+      .toBe('Tilauksesi 2 3 4 5 6, Mesh-verkkosarja, 3 kappaletta, on vastaanotettu. Televisio 55 tuumaa. Paperilaskun lisä on 3 euroa 90 senttiä.');
+    expect(toSpeechSafeText('Öppet mån–fre 8–18 och lör 10–15 (finsk tid). Pappersfaktura kostar 3,90 euro extra, 2 st.', 'sv'))
+      .toBe('Öppet måndag till fredag 8 till 18 och lördag 10 till 15, finsk tid. Pappersfaktura kostar 3 euro och 90 cent extra, 2 stycken.');
+    expect(toSpeechSafeText('Open Mon–Fri 8–18 and Sat 10–15 (Finnish time). Paper invoices cost 3.90 euros extra. I sat 2 hours.', 'en'))
+      .toBe('Open Monday to Friday 8 to 18 and Saturday 10 to 15, Finnish time. Paper invoices cost 3 euros and 90 cents extra. I sat 2 hours.');
+  });
+
   it('gives SSML for voices that read it: escaped, digit runs as characters, pauses between sentences', () => {
     expect(toSpeechSsml('Tilaus 1 2 3 4 5 on lähetetty. Kiitos & hei!'))
       .toBe('<speak>Tilaus <say-as interpret-as="characters">12345</say-as> on lähetetty. <break time="250ms"/> Kiitos &amp; hei!</speak>');

@@ -9,7 +9,8 @@ export interface MenuOption {
 }
 
 /** How a call ended, as recorded from Twilio's status callback. */
-export type CallOutcome = 'callback_ticket' | 'completed' | 'caller_hung_up' | 'transferred' | 'transfer_failed' | 'no_input' | 'busy' | 'failed' | 'no_answer' | 'canceled';
+/** `ticket_no_number`: nobody could take the call and the caller's number was withheld, so no callback is promised. */
+export type CallOutcome = 'callback_ticket' | 'ticket_no_number' | 'completed' | 'caller_hung_up' | 'transferred' | 'transfer_failed' | 'no_input' | 'busy' | 'failed' | 'no_answer' | 'canceled';
 
 /**
  * What the voice channel remembers of a live call between webhooks (the conversation itself lives in

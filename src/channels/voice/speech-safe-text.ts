@@ -22,17 +22,17 @@ const ABBREVIATIONS: Record<Locale, Array<[RegExp, string]>> = {
     [/\bklo\b\.?/g, 'kello'], [/\besim\./g, 'esimerkiksi'], [/\bmm\.(?=\s)/g, 'muun muassa'], [/\bjne\./g, 'ja niin edelleen'],
     [/\bns\./g, 'niin sanottu'], [/\bpuh\.(?=\s)/g, 'puhelin'], [/\bn\.(?=\s*\d)/g, 'noin'], [/\bsis\.(?=\s)/g, 'sisältää'],
     [/\balv\b\.?/gi, 'arvonlisävero'], [/\bpvm\b\.?/g, 'päivämäärä'], [/\bmin\b\.?(?=[\s.,!?]|$)/g, 'minuuttia'],
-    [/\bMbit\/s\b/g, 'megabittiä sekunnissa'], [/\bGt\b/g, 'gigatavua'],
+    [/\bMbit\/s\b/g, 'megabittiä sekunnissa'], [/\bGt\b/g, 'gigatavua'], [/\bkpl\b(?:\.(?=\s+\p{Ll}))?/gu, 'kappaletta'],
   ],
   sv: [
     [/\bkl\.(?=\s*\d)/g, 'klockan'], [/\bt\.ex\./g, 'till exempel'], [/\bbl\.a\./g, 'bland annat'], [/\bosv\./g, 'och så vidare'],
     [/\bca\b\.?(?=\s*\d)/g, 'cirka'], [/\btel\.(?=\s)/g, 'telefon'], [/\binkl\.(?=\s)/g, 'inklusive'], [/\bmin\b\.?(?=[\s.,!?]|$)/g, 'minuter'],
-    [/\bMbit\/s\b/g, 'megabit per sekund'], [/\bGB\b/g, 'gigabyte'],
+    [/\bMbit\/s\b/g, 'megabit per sekund'], [/\bGB\b/g, 'gigabyte'], [/(?<=\d\s?)st\b(?:\.(?=\s+\p{Ll}))?/gu, 'stycken'],
   ],
   en: [
     [/\be\.g\./g, 'for example'], [/\bi\.e\./g, 'that is'], [/\betc\./g, 'et cetera'], [/\bapprox\.(?=\s)/g, 'approximately'],
     [/\btel\.(?=\s)/g, 'phone'], [/\bincl\.(?=\s)/g, 'including'], [/\bmins?\b\.?(?=[\s.,!?]|$)/g, 'minutes'],
-    [/\bMbit\/s\b/g, 'megabits per second'], [/\bGB\b/g, 'gigabytes'],
+    [/\bMbit\/s\b/g, 'megabits per second'], [/\bGB\b/g, 'gigabytes'], [/\bpcs\b(?:\.(?=\s+\p{Ll}))?/gu, 'pieces'],
   ],
 };
 
@@ -68,6 +68,18 @@ const MONEY: Record<Locale, { one: string; many: string; cent: string; cents: st
   en: { one: 'euro', many: 'euros', cent: 'cent', cents: 'cents', and: 'and ' },
 };
 
+/** Screen sizes: `55"` is "55 tuumaa", not a stray quote. */
+const INCHES: Record<Locale, string> = { fi: 'tuumaa', sv: 'tum', en: 'inch' };
+
+/**
+ * A single weekday before an hour ("Sat 10–15", "lör 10–15") in full. English only when capitalised, so "sat 2 hours"
+ * stays; Finnish short forms ("la", "to") are ordinary words, and the Finnish texts write the day out anyway.
+ */
+const SINGLE_DAY: Partial<Record<Locale, RegExp>> = {
+  sv: /\b(mån|tis|ons|tor|fre|lör|sön)\.?(?=\s+\d)/gi,
+  en: /\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\.?(?=\s+\d)/g,
+};
+
 const DASH = '[\u2013\u2014-]';
 /** "5–8", "8.00–16.00", "9:30 - 17": numbers (or whole-hour times) joined by a dash. */
 const RANGE_PATTERN = new RegExp(`(?<![\\w.,:])(\\d{1,4}(?:[.:]\\d{2})?)\\s*${DASH}\\s*(\\d{1,4}(?:[.:]\\d{2})?)(?![\\w.,:]\\d)`, 'g');
@@ -90,18 +102,27 @@ function speakQuantities(text: string, locale: Locale): string {
     if (start < 0 || end < 0) return match;
     return locale === 'fi' ? `${days.from[start]} ${days.to[end]}` : `${days.from[start]} ${locale === 'sv' ? 'till' : 'to'} ${days.to[end]}`;
   });
+  const single = SINGLE_DAY[locale];
+  if (single) out = out.replace(single, (match, day: string) => days.to[days.short.indexOf(day.toLowerCase())] ?? match);
   // Whole hours lose their ":00" ("8.00–16.00" is "kahdeksasta kuuteentoista"); other times stay as they are.
   out = out.replace(RANGE_PATTERN, (_match, from: string, to: string) =>
     spokenRange(from.replace(/[.:]00$/, ''), to.replace(/[.:]00$/, ''), locale));
   out = out.replace(/€\s?(\d+)(?:[.,](\d{2}))?\b/g, (_m, whole: string, cents?: string) => speakMoney(whole, cents, locale));
   out = out.replace(/\b(\d+)(?:[.,](\d{2}))?\s?(?:€|EUR\b|e\b(?=[\s.,!?]|$))/g, (_m, whole: string, cents?: string) => speakMoney(whole, cents, locale));
+  // "3,90 euroa" / "3.90 euros": the word is there, the decimals are not said as "pilkku yhdeksänkymmentä".
+  out = out.replace(/\b(\d+)[.,](\d{2})\s(?:euroa|euros|euro)\b/gi, (_m, whole: string, cents: string) => speakMoney(whole, cents, locale));
+  out = out.replace(/\b(\d+)\s?["\u201d](?=[\s.,!?)]|$)/g, `$1 ${INCHES[locale]}`);
   return out.replace(/€/g, ` ${MONEY[locale].many} `);
 }
 
 /** Brackets are not heard: "(WiFi 6 -reititin)" becomes a pause-delimited aside, and a Finnish "6 -reititin" compound loses its dash. */
 function speakBrackets(text: string): string {
-  return text
-    .replace(/\s*\(([^()]*)\)\s*([.,!?;:])?/g, (_m, inner: string, punctuation?: string) => `, ${inner.trim()}${punctuation ?? ','} `)
+  let out = text;
+  // Innermost first, so "(Mesh-verkkosarja (3 kpl))" leaves no bracket behind; the bound stops a pathological input.
+  for (let depth = 0; depth < 4 && /\([^()]*\)/.test(out); depth += 1) {
+    out = out.replace(/\s*\(([^()]*)\)\s*([.,!?;:])?/g, (_m, inner: string, punctuation?: string) => `, ${inner.trim()}${punctuation ?? ','} `);
+  }
+  return out
     .replace(/\s-(?=\p{L})/gu, ' ')
     .replace(/[[\]{}]/g, ' ')
     .replace(/,\s*,/g, ',');

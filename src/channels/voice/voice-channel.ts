@@ -220,7 +220,8 @@ export function createVoiceChannel(deps: VoiceChannelDeps): VoiceChannel {
   /**
    * Gather's partial results (`partialResultCallback`), while the caller is still talking. Checked (signature,
    * call id, fields) and acknowledged, but nothing starts early: the NLU of a whole turn takes a fraction of a
-   * millisecond (bench:voice), and the reply must wait for the final result anyway, so there is nothing to win.
+   * millisecond (bench:voice), and the reply must wait for the final result anyway, so there is nothing to win
+   * (the reasoning in full: docs/voice.md, "Partial results").
    */
   router.post('/partial', async (req, res) => {
     const callSid = callSidOf(req, res);

@@ -68,6 +68,8 @@ const CHANNEL_WORDS: Record<Locale, Partial<Record<ChannelKind, string>>> = {
 
 /** Entity types a caller says as a run of digits: Google's digit-sequence class improves them. */
 const DIGIT_ENTITIES = new Set(['order_number', 'phone', 'number', 'iban', 'hetu', 'money']);
+/** Entities a caller can type on the keypad in full (an IBAN or henkilötunnus has letters). */
+const KEYPAD_ENTITIES = new Set(['order_number', 'phone', 'number']);
 
 /**
  * The phone dialog around the engine: the channel's own steps (reprompt on silence, keypad menu,
@@ -121,13 +123,15 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
       // The engine would connect the caller, but the phone line has no one to put them through to: say so once,
       // without the chat's "I'm connecting you", and leave a callback ticket.
       const before = result.replies.slice(0, handoffIndex).filter(isMessage).map((message) => spokenFor(message, locale));
-      await markCallback(state, handoff);
+      // No callback promise to a number nobody knows (a withheld caller id): the caller keeps the ticket id instead.
+      const callbackTo = await markCallback(state, handoff);
+      const key = callbackTo ? 'voice.no_agent_callback' : 'voice.no_agent_no_number';
       state.phase = 'ended';
-      state.outcome = 'callback_ticket';
-      logger.info('voice.transfer.no_target_callback', { callSid: state.callSid, ticketId: handoff.ticketId });
+      state.outcome = callbackTo ? 'callback_ticket' : 'ticket_no_number';
+      logger.info(callbackTo ? 'voice.transfer.no_target_callback' : 'voice.transfer.no_target_no_number', { callSid: state.callSid, ticketId: handoff.ticketId });
       return {
         locale,
-        spoken: [...before, { say: messages('voice.no_agent_callback', locale, { ticketId: toSpeechSafeText(handoff.ticketId, locale) }), key: 'voice.no_agent_callback' }],
+        spoken: [...before, { say: messages(key, locale, { ticketId: toSpeechSafeText(handoff.ticketId, locale) }), key }],
         next: { kind: 'hangup' },
         unplayed: keysOf(result.replies.slice(handoffIndex + 1)),
       };
@@ -177,6 +181,13 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
 
   function menuPlan(state: CallState): VoicePlan {
     const locale = state.locale;
+    const expected = state.listen?.expectedEntity;
+    if (state.menu.length === 0 && expected && KEYPAD_ENTITIES.has(expected)) {
+      // A number is asked: the keypad help is "type the digits", with no one-key limit and no "press 0" (a phone
+      // number starts with 0) or "press star for the options" (there are none).
+      const typeDigits: Spoken = { say: messages('voice.dtmf_digits', locale), key: 'voice.dtmf_digits' };
+      return { locale, spoken: [typeDigits], next: listenPlan(state.listen, state.menu) };
+    }
     const lines: Spoken[] = [{ say: messages('voice.dtmf_menu_intro', locale), key: 'voice.dtmf_menu_intro' }];
     if (state.listen?.dtmf) {
       lines.push({ say: messages('voice.dtmf_digits', locale), key: 'voice.dtmf_digits' });
@@ -198,7 +209,8 @@ export function createVoiceDialog(deps: VoiceDialogDeps) {
       const plan = await runTurn(state, { kind: 'payload', payload: config.humanPayload });
       state.phase = 'ended';
       state.outcome = 'no_input';
-      const spoken: Spoken[] = state.ticketId
+      // A callback is promised only to a number we can see.
+      const spoken: Spoken[] = state.ticketId && state.from
         ? [{ say: messages('voice.goodbye_ticket', locale, { ticketId: toSpeechSafeText(state.ticketId, locale) }), key: 'voice.goodbye_ticket' }]
         : [{ say: messages('voice.goodbye_no_input', locale), key: 'voice.goodbye_no_input' }];
       return { locale: plan.locale, spoken, next: { kind: 'hangup' }, unplayed: [...(plan.unplayed ?? []), ...keysOf(plan.spoken)] };

@@ -22,6 +22,8 @@ export type VoiceMessageKey =
   | 'voice.error_no_transfer'
   | 'voice.whisper_heard'
   | 'voice.no_agent_ticket_note'
+  | 'voice.no_agent_no_number'
+  | 'voice.no_agent_no_number_note'
   | 'voice.topic.order_status'
   | 'voice.topic.billing_dispute'
   | 'voice.topic.other';
@@ -55,6 +57,8 @@ export const DEFAULT_VOICE_MESSAGES: Record<Locale, Record<VoiceMessageKey, stri
     'voice.error_no_transfer': 'Pahoittelen, jokin meni vikaan. Soitathan hetken päästä uudelleen. Näkemiin!',
     'voice.whisper_heard': 'Asiakas sanoi: {text}.',
     'voice.no_agent_ticket_note': 'Puhelua ei voitu siirtää asiakaspalvelijalle: soita asiakkaalle takaisin numeroon {phone}.',
+    'voice.no_agent_no_number': 'Asiakaspalvelijaa ei valitettavasti saa nyt puhelimeen, eikä numerosi näy meille. Kirjasin asiasi tunnuksella {ticketId}. Kerrothan tunnuksen, kun otat meihin yhteyttä uudelleen. Näkemiin!',
+    'voice.no_agent_no_number_note': 'Puhelua ei voitu siirtää asiakaspalvelijalle, eikä soittajan numero näkynyt: asiakas ottaa yhteyttä uudelleen tämän tiketin tunnuksella.',
   },
   sv: {
     'voice.reprompt': 'Förlåt, jag hörde inte. {prompt}',
@@ -80,6 +84,8 @@ export const DEFAULT_VOICE_MESSAGES: Record<Locale, Record<VoiceMessageKey, stri
     'voice.error_no_transfer': 'Förlåt, något gick fel. Ring gärna igen om en stund. Hej då!',
     'voice.whisper_heard': 'Kunden sa: {text}.',
     'voice.no_agent_ticket_note': 'Samtalet kunde inte kopplas till en medarbetare: ring upp kunden på {phone}.',
+    'voice.no_agent_no_number': 'Ingen medarbetare kan svara i telefon just nu, och ditt nummer syns inte för oss. Ditt ärende har nummer {ticketId}. Uppge det när du kontaktar oss igen. Hej då!',
+    'voice.no_agent_no_number_note': 'Samtalet kunde inte kopplas till en medarbetare och numret syntes inte: kunden hör av sig igen med ärendenumret.',
   },
   en: {
     'voice.reprompt': "Sorry, I didn't hear you. {prompt}",
@@ -105,6 +111,8 @@ export const DEFAULT_VOICE_MESSAGES: Record<Locale, Record<VoiceMessageKey, stri
     'voice.error_no_transfer': 'Sorry, something went wrong. Please call again in a moment. Goodbye!',
     'voice.whisper_heard': 'The caller said: {text}.',
     'voice.no_agent_ticket_note': 'The call could not be put through to a person: call the customer back on {phone}.',
+    'voice.no_agent_no_number': 'No one from our team can take your call right now, and we cannot see your number. Your reference is {ticketId}. Please give it when you contact us again. Goodbye!',
+    'voice.no_agent_no_number_note': 'The call could not be put through to a person and the number was withheld: the customer will contact us again with this reference.',
   },
 };
 

@@ -17,21 +17,28 @@ export function createVoiceTransfers(deps: VoiceDialogDeps) {
     return handoff.agentsAvailable && Boolean(transfer.number || transfer.sip || transfer.enqueue);
   }
 
-  /** The ticket of a call nobody can take becomes a callback request to the number the caller rang from. */
-  async function markCallback(state: CallState, handoff: ReplyHandoff): Promise<void> {
-    if (!deps.tickets) return;
+  /**
+   * The ticket of a call nobody can take becomes a callback request to the number the caller rang from (or gave).
+   * Returns that number; `undefined` when none is known (a withheld number), and the ticket then says so instead.
+   */
+  async function markCallback(state: CallState, handoff: ReplyHandoff): Promise<string | undefined> {
+    if (!deps.tickets) return state.from;
     try {
       const ticket = await deps.tickets.get(handoff.ticketId);
-      if (!ticket) return;
-      const note = messages('voice.no_agent_ticket_note', state.locale, { phone: state.from ?? '' });
+      if (!ticket) return state.from;
+      const phone = state.from ?? ticket.contact.phone;
+      // In Finnish like the rest of the summary (the agents' language), on a line of its own above it.
+      const note = phone ? messages('voice.no_agent_ticket_note', 'fi', { phone }) : messages('voice.no_agent_no_number_note', 'fi');
       await deps.tickets.update({
         ...ticket,
-        reason: 'callback',
-        summary: ticket.summary.startsWith(note) ? ticket.summary : `${note} ${ticket.summary}`.trim(),
-        contact: { ...ticket.contact, ...(state.from && !ticket.contact.phone ? { phone: state.from } : {}) },
+        ...(phone ? { reason: 'callback' as const } : {}),
+        summary: ticket.summary.startsWith(note) ? ticket.summary : `${note}\n${ticket.summary}`.trim(),
+        contact: { ...ticket.contact, ...(phone && !ticket.contact.phone ? { phone } : {}) },
       });
+      return phone;
     } catch (error) {
       logger.warn('voice.ticket.callback_update_failed', { callSid: state.callSid, ticketId: handoff.ticketId, err: (error as Error).message });
+      return state.from;
     }
   }
 
