@@ -140,6 +140,10 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
   function matchedLength(phrase: Phrase, tokens: string[], start: number): number {
     let at = start;
     for (let offset = 0; offset < phrase.tokens.length; offset++) {
+      const last = offset === phrase.tokens.length - 1;
+      // "var hittar jag ordernumret": a pronoun ending a phrase ("var hittar jag det") stands for the thing asked
+      // about, which the customer may name instead (the thing's names are filler: numero, ordernumret).
+      if (last && offset > 0 && backWords.has(phrase.tokens[offset]) && tokens[at] !== phrase.tokens[offset] && fillerWords.has(tokens[at] ?? '')) return at + 1 - start;
       if (offset > 0) for (let skipped = 0; skipped < 2 && tokens[at] !== phrase.tokens[offset] && fillerWords.has(tokens[at] ?? ''); skipped++) at++;
       if (tokens[at] !== phrase.tokens[offset]) return 0;
       at++;

@@ -59,6 +59,11 @@ describe('short replies', () => {
     expect(reader('fi').read('unohda se, mulla on oikeesti kysymys mun laskusta')).toBeUndefined();
   });
 
+  it('takes the thing named for the pronoun that ends a reply phrase ("var hittar jag ordernumret" ~ "var hittar jag det")', () => {
+    expect(reader('sv').read('var hittar jag ordernumret')).toBe('dont_know');
+    expect(reader('en').read('where do i find the order number')).toBe('dont_know');
+  });
+
   it('finds rating words', () => {
     expect(reader('fi').rating('ihan hyvä, ehkä nelonen')).toMatchObject({ value: 4, text: 'nelonen' });
     expect(reader('sv').rating('jag ger en femma')).toMatchObject({ value: 5 });
