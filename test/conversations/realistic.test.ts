@@ -21,6 +21,12 @@ const KNOWN_FAILURES: Record<string, string> = {
   'heldout/fi-h64-tyohakemus-off-topic.yaml': "'voitko auttaa mua kirjottaan työhakemuksen' reads as help (voitko auttaa): the help text instead of saying it is out of scope",
   'heldout/en-h31-switch-to-swedish-when-arrives.yaml': "after a switch to Swedish, 'och när kommer det fram?' reads as the delivery-times FAQ (0.56; emergency before the leading 'och' was blanked), not the known order's delivery date",
   'heldout/sv-h30-var-hittar-jag-ordernumret.yaml': "'var hittar jag ordernumret nånstans?' at the number question is reprompted instead of saying where to find it",
+  'heldout/fi-h76-lasku-englanniksi-numero.yaml': "'sorry can we switch to english, the invoice number is 7781203' at the invoice question makes the billing ticket at once without asking what is wrong; the real description then opens a second ticket",
+  'heldout/fi-h77-mobilepay-arvio-jees.yaml': "'no ihan jees mut vähä hidas' at the rating question gets survey.reprompt instead of being taken as a rating",
+  'heldout/fi-h81-vihainen-kolmas-katko.yaml': "an angry '…netti poikki… haluun puhua jollekin ihmiselle HETI' asks the outage address first (person queued second); 'no kauanko tässä menee' then gets the small-talk answer",
+  'heldout/en-h34-bil-roaming-charge.yaml': "'my bil 4410872 has a roaming charge i never used' (typo of bill) asks the invoice number again instead of making the ticket",
+  'heldout/en-h36-dispute-nvm-found-it.yaml': "'actually nvm i found the mistake myself, my bad' at the invoice question is reprompted as a bad invoice number instead of dropping the dispute",
+  'heldout/en-h38-book-flight-off-topic.yaml': "'can u help me book a flight to london next week' reads as help (can u help): the help text instead of saying it is out of scope",
 };
 
 describe('realistic conversation corpus', () => {
