@@ -295,7 +295,8 @@ export function createEngine(deps: EngineDeps): Engine {
     // "på svenska tack", "in English please": a short utterance naming a language is a request to switch.
     const named = result.entities.find((entity) => entity.type === 'language')?.value;
     const short = text.trim().split(/\s+/).length <= 4;
-    const asked = named && (result.intent === 'change_language' || result.ranking[0]?.intent === 'change_language' || short) ? named : undefined;
+    // "Voidaanko jatkaa suomeksi, laskun numero on …": naming the language the line is written in asks for it too.
+    const asked = named && (result.intent === 'change_language' || result.ranking[0]?.intent === 'change_language' || short || named === result.language) ? named : undefined;
     // Switching on our own needs a real sentence; markup, codes and one-word replies keep the language.
     const wordCount = (text.match(/\p{L}{2,}/gu) ?? []).length;
     const detected = wordCount >= 3 && !/[<>{}]/.test(text) ? result.language : undefined;

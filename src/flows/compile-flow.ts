@@ -662,7 +662,8 @@ const baseActions = {
     const value = user ? slotValueFrom(params.slot, user) : undefined;
     // An answer that says more than the topic line did ("lasku 2026-1187: veloitettiin kahdesti") may answer the next
     // question too; a bare value ("se on 4402918") leaves the topic line as it was.
-    const richer = user && !user.fromButton && value !== undefined && contentWordCount(user.text) > contentWordCount(context.topicLine ?? '');
+    // A line that asks for something that is no request ("can we switch to English, the number is …") tells nothing more.
+    const richer = user && !user.fromButton && value !== undefined && !(NO_REQUEST.has(user.intent) && user.intent !== OUT_OF_SCOPE) && contentWordCount(user.text) > contentWordCount(context.topicLine ?? '');
     const topicLine = richer ? user.text : context.topicLine;
     return { slots: { ...context.slots, [params.slot.name]: value ?? null }, retries: 0, topicLine };
   }),
