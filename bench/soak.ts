@@ -4,6 +4,9 @@
  * directory. Every acknowledged turn (HTTP 200 with replies) and every ticket id the customer was told is
  * recorded, then compared with what is stored and with the webhooks the local helpdesk received.
  * Loopback only, bounded in time (SOAK_SECONDS, default 75). Exit code 1 when anything was lost or duplicated.
+ * SOAK_HOURS=closing (default) has the agents leave halfway through the run: before, "a person, please" makes its
+ * ticket at once; after, the bot offers a callback and the billing complaint makes it; around closing time a crashed
+ * turn's retry takes the other path. `open` keeps agents in all run, `clock` uses the real opening hours.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +23,22 @@ const ROOT = path.resolve(__dirname, '..');
 const REDIS_SERVER = process.env.SOAK_REDIS_SERVER ?? '/usr/bin/redis-server';
 const SOAK_MS = Number(process.env.SOAK_SECONDS ?? 75) * 1000;
 const CUSTOMERS = Number(process.env.SOAK_CUSTOMERS ?? 12);
+const HOURS = process.env.SOAK_HOURS ?? 'closing';
+const TIME_ZONE = 'Europe/Helsinki';
+
+/** ASPA_OPENING_HOURS for the run: open all week, or open today until `closeAt` (minutes; rounded up). */
+function openingHours(closeAt: number | undefined): string {
+  const days = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+  const week: Record<string, string[]> = Object.fromEntries(days.map((day) => [day, ['00:00-24:00']]));
+  if (closeAt !== undefined) {
+    const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(new Date(closeAt + 59_999)).map((part) => [part.type, part.value]));
+    const today = parts.weekday.toLowerCase().slice(0, 3);
+    // Not past midnight: a range must end on its own day (a run that would close at 00:00 stays open).
+    if (`${parts.hour}:${parts.minute}` !== '00:00') week[today] = [`00:00-${parts.hour}:${parts.minute}`];
+  }
+  return JSON.stringify(week);
+}
 const WEBHOOK_SECRET = randomBytes(24).toString('hex');
 const AGENT_TOKEN = randomBytes(24).toString('hex');
 
@@ -68,7 +87,7 @@ function createPrivateRedis(port: number, dir: string) {
 
 // ---- Aspa instances --------------------------------------------------------------------------------------
 
-function createInstance(name: string, port: number, env: Record<string, string>) {
+function createInstance(name: string, port: number, env: Record<string, string>, logFile: string) {
   let child: ChildProcess | undefined;
   return {
     name, port,
@@ -83,7 +102,11 @@ function createInstance(name: string, port: number, env: Record<string, string>)
         started.stdout?.on('data', (chunk: Buffer) => { if (chunk.toString().includes('serving on')) resolve(); });
         started.once('exit', (code) => reject(new Error(`${name} exited with ${code} before serving: ${stderr}`)));
       });
-      started.stdout?.resume();
+      // Kept for a post-mortem (the run's directory stays when anything was lost or duplicated).
+      const log = fs.createWriteStream(logFile, { flags: 'a' });
+      log.write(`--- ${name} started ${new Date().toISOString()}\n`);
+      started.stdout?.pipe(log);
+      started.stderr?.pipe(log);
       child = started;
     },
     async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
@@ -157,6 +180,15 @@ const stats = {
   acknowledged: [] as Acknowledged[], abandoned: 0, conversations: new Map<string, string>(), toldTickets: new Map<string, string>(),
 };
 let redisDown = false;
+/** Every attempt at a conversation's messages (time, instance, clientMessageId, outcome), printed for a duplicate. */
+const trails = new Map<string, string[]>();
+
+function leaveTrail(urlPath: string, body: unknown, line: string): void {
+  const conversationId = /\/conversations\/([^/]+)\/messages$/.exec(urlPath)?.[1];
+  if (!conversationId) return;
+  const clientMessageId = (body as { clientMessageId?: string }).clientMessageId ?? '-';
+  trails.set(conversationId, [...(trails.get(conversationId) ?? []), `${new Date().toISOString()} ${clientMessageId} ${line}`]);
+}
 
 function countFailure(key: string): void {
   stats.otherFailures.set(key, (stats.otherFailures.get(key) ?? 0) + 1);
@@ -175,6 +207,8 @@ async function sendWithRetry(instances: readonly Instance[], method: string, url
     const target = live.length > 0 ? live[Math.floor(Math.random() * live.length)] : instances[0];
     try {
       const answer = await request(target.port, method, urlPath, body, token);
+      const replies = (answer.body as { replies?: { kind: string; ticketId?: string }[]; duplicate?: boolean })?.replies;
+      leaveTrail(urlPath, body, `${target.name} ${answer.status}${replies ? ` [${replies.map((reply) => reply.ticketId ? `${reply.kind}:${reply.ticketId}` : reply.kind).join(' ')}]` : ''}${redisDown ? ' (redis down)' : ''}`);
       if (answer.status >= 200 && answer.status < 300) return answer;
       if (answer.status === 503) {
         stats.status503 += 1;
@@ -184,7 +218,9 @@ async function sendWithRetry(instances: readonly Instance[], method: string, url
         countFailure(`HTTP ${answer.status} ${typeof code === 'string' ? code : code?.code ?? ''}`.trim());
       }
     } catch (error) {
-      countFailure((error as NodeJS.ErrnoException).code ?? (error as Error).message);
+      const failure = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      leaveTrail(urlPath, body, `${target.name} ${failure}${redisDown ? ' (redis down)' : ''}`);
+      countFailure(failure);
     }
     await sleep(Math.min(50 * 2 ** attempt, 1000) * (0.5 + Math.random()));
   }
@@ -240,6 +276,27 @@ async function faults(instances: readonly Instance[], redis: ReturnType<typeof c
 
 // ---- the check -------------------------------------------------------------------------------------------
 
+/** Everything about a conversation with more than one ticket: the customer's attempts, the tickets, their keys. */
+async function explainDuplicate(client: ReturnType<typeof createClient>, conversationId: string, ticketIds: string[]): Promise<void> {
+  console.log(`DUPLICATED: conversation ${conversationId} has tickets ${ticketIds.join(', ')}`);
+  for (const line of trails.get(conversationId) ?? []) console.log(`  attempt ${line}`);
+  for (const id of ticketIds) {
+    const ticket = JSON.parse((await client.get(`aspa:ticket:${id}`)) ?? '{}') as { createdAt?: number; reason?: string; transcript?: { from: string; text: string }[] };
+    const customerLines = (ticket.transcript ?? []).filter((line) => line.from === 'customer').map((line) => JSON.stringify(line.text.slice(0, 40)));
+    console.log(`  ticket ${id} created ${new Date(ticket.createdAt ?? 0).toISOString()} reason ${ticket.reason} after ${customerLines.join(', ')}`);
+  }
+  for await (const keys of client.scanIterator({ MATCH: `aspa:ticket-key:${conversationId}:*`, COUNT: 100 })) {
+    for (const key of keys) console.log(`  reservation ${key.slice('aspa:ticket-key:'.length)} -> ${await client.get(key)}`);
+  }
+  const version = await client.hGet(`aspa:conv:${conversationId}`, 'v');
+  const record = JSON.parse((await client.hGet(`aspa:conv:${conversationId}`, 'd')) ?? '{}') as { status?: string; state?: string; ticketId?: string; processed?: { clientMessageId: string }[] };
+  console.log(`  conversation v${version} status ${record.status} state ${record.state} ticketId ${record.ticketId} processed ${(record.processed ?? []).map((entry) => entry.clientMessageId).join(' ')}`);
+  for (const json of await client.lRange(`aspa:conv:${conversationId}:t`, 0, -1)) {
+    const line = JSON.parse(json) as { at: number; from: string; text: string; key?: string };
+    console.log(`  transcript ${new Date(line.at).toISOString()} ${line.from}: ${line.key ?? ''} ${JSON.stringify(line.text.slice(0, 60))}`);
+  }
+}
+
 async function compare(instances: readonly Instance[], redisUrl: string, helpdesk: ReturnType<typeof createHelpdesk>) {
   let lostTurns = 0;
   let duplicatedTurns = 0;
@@ -264,6 +321,7 @@ async function compare(instances: readonly Instance[], redisUrl: string, helpdes
     const conversationId = stored ? (JSON.parse(stored) as { conversationId?: string }).conversationId : undefined;
     if (conversationId) ticketsOfConversation.set(conversationId, [...(ticketsOfConversation.get(conversationId) ?? []), id]);
   }
+  for (const [conversationId, ids] of ticketsOfConversation) if (ids.length > 1) await explainDuplicate(client, conversationId, ids);
   const outboxKeys: string[] = [];
   for await (const keys of client.scanIterator({ MATCH: 'aspa:outbox*', COUNT: 100 })) outboxKeys.push(...keys);
   await client.close();
@@ -290,13 +348,16 @@ async function main(): Promise<void> {
     const env = {
       REDIS_URL: redis.url, ASPA_STORE: 'redis', ASPA_WORKERS: '1', ASPA_DATA_DIR: dir, AGENT_TOKEN,
       TICKET_WEBHOOK_URL: `http://127.0.0.1:${helpdeskPort}/hooks/aspa`, TICKET_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      ASPA_TIMEZONE: TIME_ZONE,
+      ...(HOURS === 'clock' ? {} : { ASPA_OPENING_HOURS: openingHours(HOURS === 'closing' ? Date.now() + SOAK_MS / 2 : undefined) }),
     };
-    for (const name of ['aspa-a', 'aspa-b']) instances.push(createInstance(name, await freePort(), env));
+    if (env.ASPA_OPENING_HOURS) console.log(`opening hours (${TIME_ZONE}): ${env.ASPA_OPENING_HOURS}`);
+    for (const name of ['aspa-a', 'aspa-b']) instances.push(createInstance(name, await freePort(), env, path.join(dir, `${name}.log`)));
     await Promise.all(instances.map((instance) => instance.start()));
 
     const started = Date.now();
     const deadline = started + SOAK_MS;
-    console.log(`soak: ${CUSTOMERS} customers on ${instances.length} instances, private Redis with AOF at ${redis.url}, ${SOAK_MS / 1000} s`);
+    console.log(`soak: ${CUSTOMERS} customers on ${instances.length} instances, private Redis with AOF at ${redis.url}, ${SOAK_MS / 1000} s, agents ${HOURS === 'closing' ? 'leave halfway' : HOURS === 'clock' ? 'in by the opening hours' : 'in all run'}`);
     await Promise.all([
       faults(instances, redis, deadline, faultLog),
       ...Array.from({ length: CUSTOMERS }, (_, index) => customer(instances, index, deadline)),
@@ -322,7 +383,8 @@ async function main(): Promise<void> {
     await Promise.all(instances.map((instance) => instance.kill('SIGKILL')));
     await redis.kill();
     await helpdesk.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (process.exitCode === 1) console.log(`kept for a post-mortem: ${dir} (the instances' logs and Redis's AOF)`);
+    else fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -46,6 +46,8 @@ export interface ConversationRecord {
   /** The linked customer record holds a phone number or an e-mail address (the `contact_known` condition). */
   contactKnown?: boolean;
   ticketId?: string;
+  /** Tickets this conversation has made so far; names its next one, so a retried turn never makes a second. */
+  handoffs?: number;
   /** Secret handed to the client that started the conversation; reading the transcript needs it. */
   accessToken?: string;
   /** Name of the human agent who has taken over, when one has. */

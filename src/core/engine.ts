@@ -137,6 +137,9 @@ export function createEngine(deps: EngineDeps): Engine {
         customer,
         hints: turn.customer,
       });
+      // Durability (issue 11): the count names the conversation's next ticket; saved with the turn, so a retry of
+      // this turn (whatever path it takes) asks for the same one. See ticketIdFor in create-handoff-service.ts.
+      record.handoffs = (record.handoffs ?? 0) + 1;
       const waiting = handoff.waitingAhead ? await handoff.waitingAhead(ticket).catch((error: unknown) => {
         logger.warn('engine.handoff.queue_length_failed', { conversationId: record.id, error: String(error) });
         return 0;

@@ -154,6 +154,8 @@ export interface Outbox {
   /** A failed attempt: try again at `dueAt`. */
   reschedule(id: string, dueAt: number, error: string): Promise<void>;
   pending(): Promise<OutboxItem[]>;
+  /** How many items are not delivered yet (the backlog), counted without reading them: cheap enough for a metric. */
+  waiting(): Promise<number>;
 }
 
 /**

@@ -146,14 +146,44 @@ export function createHandoffService(deps: HandoffServiceDeps): FullHandoffServi
   }
 
   /**
-   * The ticket id of this handoff. A conversation's version is its turn sequence (the engine saves every turn as the
-   * next version), so (conversation id, version) names the turn: a turn retried after a crash before its conversation
-   * was saved runs at the same version and gets the same id, and finds the ticket it already made.
+   * The ticket id of this handoff: the conversation's n-th ticket, n being the tickets its saved record has made
+   * (`handoffs`). A turn retried after a crash before its conversation was saved starts from the same count, so it
+   * gets the same id whichever path it takes this time, and so does the next handoff when the retry made none (the
+   * opening hours ended meanwhile): a ticket the customer was never told is taken over, never doubled. A record
+   * that is not a stored conversation (no version) gets a fresh id.
    */
   async function ticketIdFor(conversation: TicketRequest['conversation']): Promise<string> {
-    const version = (conversation as { version?: unknown }).version;
+    const { version, handoffs } = conversation as { version?: unknown; handoffs?: unknown };
     if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) return deps.tickets.nextId();
-    return deps.tickets.reserveId(`${conversation.id}:${version}`, deps.ticketKeyTtlMs ?? DEFAULT_TICKET_KEY_TTL_MS);
+    const made = typeof handoffs === 'number' && Number.isInteger(handoffs) && handoffs > 0 ? handoffs : 0;
+    return deps.tickets.reserveId(`${conversation.id}:handoff:${made}`, deps.ticketKeyTtlMs ?? DEFAULT_TICKET_KEY_TTL_MS);
+  }
+
+  /** The same handoff again (the turn retried down the same path): same reason, made from the same transcript. */
+  function sameHandoff(made: Ticket, request: TicketRequest): boolean {
+    const lines = Array.isArray(request.conversation.transcript) ? request.conversation.transcript.length : 0;
+    return made.reason === request.reason && made.transcript.length === lines;
+  }
+
+  /**
+   * A ticket made by a crashed attempt whose retry went another way becomes this handoff's ticket: its content is
+   * this handoff's, its id, creation time and handling (status, agent) stay, and the helpdesk gets `ticket.updated`
+   * (keyed by the transcript length, so a retry of this turn sends it once). Compare-and-set: an agent's claim
+   * meanwhile wins, and the ticket is answered as they left it.
+   */
+  async function takeOver(made: Ticket, built: Ticket): Promise<Ticket> {
+    const next: Ticket = {
+      ...built, id: made.id, createdAt: made.createdAt, dueAt: routing.dueAt(built.priority, made.createdAt), status: made.status,
+      ...(made.agent !== undefined ? { agent: made.agent } : {}),
+    };
+    if (webhook) {
+      const key = `${made.id}:taken-over:${next.transcript.length}`;
+      const payload: TicketWebhookPayload = { event: 'ticket.updated', ticket: next };
+      await deps.outbox.enqueue({ id: `${WEBHOOK_SINK}:${key}`, sink: WEBHOOK_SINK, idempotencyKey: key, payload, dueAt: built.createdAt, createdAt: built.createdAt });
+    }
+    const written = await deps.tickets.updateIf(next, { status: made.status, agent: made.agent });
+    logger.info('handoff.ticket.taken_over', { conversationId: made.conversationId, ticketId: made.id, reason: next.reason, from: made.reason, applied: written?.applied ?? false });
+    return written?.current ?? next;
   }
 
   async function createTicket(request: TicketRequest): Promise<Ticket> {
@@ -161,7 +191,7 @@ export function createHandoffService(deps: HandoffServiceDeps): FullHandoffServi
     const { conversation } = request;
     const id = await ticketIdFor(conversation);
     const made = await deps.tickets.get(id);
-    if (made) {
+    if (made && sameHandoff(made, request)) {
       logger.info('handoff.ticket.found_again', { conversationId: conversation.id, ticketId: id });
       return made;
     }
@@ -195,6 +225,7 @@ export function createHandoffService(deps: HandoffServiceDeps): FullHandoffServi
       history,
       status: 'open',
     };
+    if (made) return takeOver(made, ticket);
 
     // Delivery job first, ticket second. If the process dies in between, the helpdesk still gets the
     // ticket (the outbox item carries all of it) and the customer was never told a ticket id, so nothing

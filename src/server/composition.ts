@@ -243,9 +243,12 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
     dispatcher.start();
   }
 
+  // One reading of "the store is down" for every HTTP error handler (the web channel's and the app's).
+  const storeUnavailable = (error: unknown): boolean => isStoreUnavailable(error, isRedisConnectionError);
   const web = createWebChannel({
     engine,
     stores,
+    storeUnavailable,
     clock,
     logger,
     localesDir: config.localesDir,
@@ -299,7 +302,7 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   app.use((_req, res) => {
     res.status(404).json({ error: { code: 'not_found', message: 'No such endpoint.' } });
   });
-  app.use(createErrorHandler(logger, (error) => isStoreUnavailable(error, isRedisConnectionError)));
+  app.use(createErrorHandler(logger, storeUnavailable));
 
   const server = http.createServer(app);
   server.on('upgrade', (req, socket, head) => {

@@ -1,17 +1,17 @@
 import express from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Engine } from '../core/engine';
-import type { Clock } from '../core/ports';
+import type { Clock, Outbox } from '../core/ports';
 import { secretsEqual } from '../core/secrets';
 import type { ReportSources } from '../analytics/load-service-report';
 import { registerServiceGauges } from '../analytics/prometheus-metrics';
 
 /**
  * Prometheus metrics: process metrics, turn latency and counts per channel (measured around the engine),
- * and service gauges (containment, CSAT, NPS, volumes) from the analytics log.
+ * service gauges (containment, CSAT, NPS, volumes) from the analytics log, and the outbox backlog.
  */
 export function createMetrics(
-  sources: ReportSources, clock: Clock, report: { idleTimeoutMs: number; timeZone: string }, options: { token?: string } = {},
+  sources: ReportSources & { outbox: Pick<Outbox, 'waiting'> }, clock: Clock, report: { idleTimeoutMs: number; timeZone: string }, options: { token?: string } = {},
 ): { registry: Registry; instrument(engine: Engine): Engine; router: express.Router } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'aspa_process_' });
@@ -35,6 +35,16 @@ export function createMetrics(
     sources,
     { now: () => clock.now(), ...report },
   );
+  new Gauge({
+    // A helpdesk that is down shows here first: its deliveries pile up (and are retried) until it answers 2xx.
+    name: 'aspa_outbox_waiting', help: 'Deliveries (helpdesk webhooks) waiting in the outbox: enqueued, not yet acknowledged by the receiver',
+    registers: [registry],
+    async collect() {
+      // A store that cannot be reached keeps the last count for this scrape rather than failing all of it.
+      const waiting = await sources.outbox.waiting().catch(() => undefined);
+      if (waiting !== undefined) this.set(waiting);
+    },
+  });
   const router = express.Router();
   router.get('/metrics', async (req, res) => {
     if (options.token) {

@@ -518,6 +518,8 @@ export function describeStoresContract(name: string, makeStores: MakeStores, opt
         await stores.outbox.enqueue(item('a', now));
         await stores.outbox.enqueue(item('b', now + 10_000));
         await stores.outbox.enqueue(item('a', now + 99));
+        // The backlog counts each item once, claimed (leased) or not, until it is delivered.
+        expect(await stores.outbox.waiting()).toBe(2);
 
         const claimed = await stores.outbox.claim(now, 10, 30_000);
         expect(claimed.map((i) => i.id)).toEqual(['a']);
@@ -536,6 +538,7 @@ export function describeStoresContract(name: string, makeStores: MakeStores, opt
         await stores.outbox.markDelivered('a', now + 11_000);
         await stores.outbox.markDelivered('a', now + 12_000);
         expect((await stores.outbox.pending()).map((i) => i.id)).toEqual(['b']);
+        expect(await peer.outbox.waiting()).toBe(1);
         expect(await stores.outbox.claim(now + 100_000, 10, 30_000)).toHaveLength(1);
         await expect(stores.outbox.reschedule('nope', now, 'x')).rejects.toThrow(/does not exist/);
       });

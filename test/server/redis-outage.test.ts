@@ -94,4 +94,28 @@ run('Redis going away and coming back', () => {
     expect(record?.transcript.filter((line) => line.from === 'customer').map((line) => line.text)).toEqual(['hei', 'missä tilaus']);
     expect(retried?.status).toBe(200);
   });
+
+  it('the web chat answers 503 store_unavailable with Retry-After from its own error handler too, and the retry goes through', async () => {
+    const base = (server as NonNullable<typeof server>).base;
+    const json = { 'Content-Type': 'application/json' };
+    const started = await fetch(`${base}/api/web/conversations`, { method: 'POST', headers: json, body: JSON.stringify({ locale: 'fi' }) });
+    expect(started.status).toBe(201);
+    const { conversationId, token } = (await started.json()) as { conversationId: string; token: string };
+    const send = () => fetch(`${base}/api/web/conversations/${conversationId}/messages`, {
+      method: 'POST', headers: { ...json, Authorization: `Bearer ${token}` }, body: JSON.stringify({ type: 'message', text: 'hei', clientMessageId: 'outage-web-1' }),
+    });
+
+    redis?.kill('SIGKILL');
+    await new Promise<void>((resolve) => redis?.once('exit', () => resolve()));
+    const during = await send();
+    expect({ status: during.status, body: await during.json() }).toMatchObject({ status: 503, body: { error: 'store_unavailable' } });
+    expect(Number(during.headers.get('retry-after'))).toBeGreaterThan(0);
+    const startDuring = await fetch(`${base}/api/web/conversations`, { method: 'POST', headers: json, body: '{}' });
+    expect({ status: startDuring.status, body: await startDuring.json() }).toMatchObject({ status: 503, body: { error: 'store_unavailable' } });
+
+    redis = await startRedis(port, dir);
+    let retried: Response | undefined;
+    await eventually(async () => (retried = await send()).status === 200);
+    expect(retried?.status).toBe(200);
+  });
 });

@@ -48,6 +48,8 @@ export function corsForWidget(allowedOrigins: readonly string[]) {
 export function createWebApi(deps: {
   conversations: WebConversations; strings: WidgetStrings; allowedOrigins: readonly string[];
   defaultLocale: Locale; logger: Logger; events: WebApiEvents;
+  /** Whether an error means the store cannot be reached now (the composition root knows the adapter's errors). */
+  storeUnavailable?: (error: unknown) => boolean;
 }): express.Router {
   const { conversations, strings, logger, events } = deps;
   const router = express.Router();
@@ -111,6 +113,14 @@ export function createWebApi(deps: {
 
   // Express 5 passes rejected promises here: answer JSON, log without personal data.
   router.use('/api/web', (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (deps.storeUnavailable?.(error)) {
+      // Nothing was changed and the store client reconnects by itself: the widget's retry a moment later works.
+      logger.warn('web.api.store_unavailable', { path: req.path, err: error instanceof Error ? error.message : String(error) });
+      if (res.headersSent) return;
+      res.setHeader('Retry-After', '2');
+      res.status(503).json({ error: 'store_unavailable', message: 'The conversation store cannot be reached right now; nothing was changed. Try again in a moment.' });
+      return;
+    }
     const status = typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number' ? error.status : 500;
     if (status >= 500) logger.error('web.api.failed', { path: req.path, err: error instanceof Error ? error.message : String(error) });
     if (res.headersSent) return;

@@ -43,6 +43,8 @@ export interface WebChannelDeps {
   assetsDir?: string;
   /** Readable topic names for the agent console (the bot's `intents.<intent>` button labels). */
   intentLabel?: (intent: string, locale: Locale) => string | undefined;
+  /** Whether an error means the store cannot be reached now: answered 503 `store_unavailable` with Retry-After. */
+  storeUnavailable?: (error: unknown) => boolean;
 }
 
 // Pages are ours alone: no inline script, no framing by other sites.
@@ -115,7 +117,7 @@ export function createWebChannel(deps: WebChannelDeps): WebChannel {
 
   router.use(createWebApi({
     conversations, strings: widgetStrings, allowedOrigins: config.allowedOrigins, defaultLocale: config.defaultLocale, logger,
-    events: { onCustomerTurn },
+    events: { onCustomerTurn }, storeUnavailable: deps.storeUnavailable,
   }));
   router.use((req, res, next) => {
     if (req.path === '/agent' || req.path.startsWith('/agent/')) res.setHeader('Content-Security-Policy', PAGE_CSP);

@@ -37,6 +37,7 @@ export function createEmbeddedOutbox(db: Database.Database, clock: Clock): Outbo
   const exists = db.prepare<[string], number>('SELECT 1 FROM outbox WHERE id = ?').pluck();
   const pending = db.prepare<[], OutboxRow>('SELECT * FROM outbox WHERE delivered_at IS NULL ORDER BY due_at, id');
   const purge = db.prepare<[number]>('DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at <= ?');
+  const waiting = db.prepare<[], number>('SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL').pluck();
 
   const claim = db.transaction((now: number, limit: number, leaseMs: number): OutboxItem[] => {
     const rows = due.all(now, limit);
@@ -72,6 +73,9 @@ export function createEmbeddedOutbox(db: Database.Database, clock: Clock): Outbo
     },
     async pending() {
       return pending.all().map(toItem);
+    },
+    async waiting() {
+      return waiting.get() ?? 0;
     },
     purgeDelivered() {
       return purge.run(clock.now() - DELIVERED_RETENTION_MS).changes;

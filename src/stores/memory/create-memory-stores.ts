@@ -381,5 +381,8 @@ function createMemoryOutbox(): Outbox {
     async pending() {
       return undelivered();
     },
+    async waiting() {
+      return undelivered().length;
+    },
   };
 }

@@ -104,5 +104,9 @@ export function createRedisOutbox(client: RedisClient, prefix: string): Outbox {
         return body == null ? [] : [toItem(entry.value, body, Number(attempts[index] ?? 0), entry.score, errors[index])];
       });
     },
+    async waiting() {
+      // Delivery removes an item from the due set, so its size is the backlog.
+      return client.zCard(keys[0]);
+    },
   };
 }
