@@ -167,7 +167,7 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       if (runtime.replies.isQuestion(text)) result.question = true;
       if (runtime.replies.mentionsAnother(text)) result.another = true;
       if (runtime.replies.refersBack(text)) result.refersBack = true;
-      return reply ? result : withFurtherRequests(greetingWithRemark(pastGreeting(result, request, runtime, context?.expectedIntents), request, runtime), request, runtime, context?.expectedIntents);
+      return reply ? result : withFurtherRequests(pastHelpOpener(greetingWithRemark(pastGreeting(result, request, runtime, context?.expectedIntents), request, runtime), request, runtime), request, runtime, context?.expectedIntents);
     },
   };
 }
@@ -242,6 +242,30 @@ function greetingWithRemark(result: NluResult, text: string, runtime: LocaleRunt
   const opening = runtime.classifier.classify(text.slice(0, boundary), 1).ranking[0];
   if (opening?.intent !== 'greeting' || opening.confidence < MIN_PART_CONFIDENCE) return result;
   return { ...result, intent: 'greeting', confidence: opening.confidence, ambiguous: false };
+}
+
+/**
+ * "Can u help me book a flight to London", "voitko auttaa mua kirjottaan työhakemuksen", "can you help me with my
+ * bill": asking for help with a named task is about the task. The shortest opening the model alone reads as the help
+ * intent is set aside and the rest read on its own; a task the bot knows nothing of is out of its scope.
+ */
+function pastHelpOpener(result: NluResult, text: string, runtime: LocaleRuntime): NluResult {
+  if (result.intent !== 'help') return result;
+  const words = [...text.matchAll(/\S+/gu)];
+  for (let length = 2; length <= Math.min(4, words.length - 2); length++) {
+    const cut = (words[length - 1].index ?? 0) + words[length - 1][0].length;
+    const rest = text.slice(cut);
+    // A task needs words of its own ("kirjottaan työhakemuksen"), not "mua vähän".
+    if ((rest.match(/\p{L}{4,}/gu) ?? []).length < 2) return result;
+    const opening = runtime.classifier.classify(text.slice(0, cut), 1).ranking[0];
+    if (opening?.intent !== 'help' || opening.confidence < MIN_PART_CONFIDENCE) continue;
+    // Read on its own: the question's expected intents (help among them at the menu) must not settle what the task is.
+    const task = classifyText(runtime, ' '.repeat(cut) + rest, undefined, { entities: result.entities, language: result.language, sentiment: result.sentiment });
+    if (task.intent === OUT_OF_SCOPE || task.intent === 'off_topic') return { ...result, intent: 'off_topic', confidence: Math.max(task.confidence, opening.confidence * 0.5), ranking: task.ranking, ambiguous: false };
+    if (task.intent === 'help' || task.confidence < SURE_PART_CONFIDENCE) return result;
+    return { ...result, intent: task.intent, confidence: task.confidence, ranking: task.ranking, ambiguous: task.ambiguous };
+  }
+  return result;
 }
 
 /** Intents of lines the bot has no answer for: with a greeting in front and no question, the greeting is the line (small talk keeps its own answer). */
