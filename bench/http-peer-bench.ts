@@ -39,7 +39,22 @@ interface Target {
   /** Runs one conversation; calls `timed` around every request it sends. */
   conversation(agent: http.Agent, worker: number, serial: number, timed: <T>(request: () => Promise<T>) => Promise<T>): Promise<void>;
   stop(): Promise<void>;
+  /** The server's process (its workers are found below it). */
+  pid: number;
   logFile?: string;
+}
+
+/** CPU seconds (user + system) the process and all its descendants have used so far; NaN off Linux. */
+function cpuSecondsOf(pid: number): number {
+  const ticks = 100; // USER_HZ: 100 on every Linux this runs on
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const own = (Number(fields[11]) + Number(fields[12])) / ticks;
+    const children = fs.readdirSync(`/proc/${pid}/task`).flatMap((task) => fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+    return own + children.reduce((sum, child) => sum + cpuSecondsOf(child), 0);
+  } catch {
+    return NaN;
+  }
 }
 
 interface Placement {
@@ -102,7 +117,7 @@ async function startAspa(name: string, root: string, store: 'embedded' | 'redis'
   });
   const where = store === 'redis' ? `Redis, ${workers} process${workers > 1 ? 'es' : ''}` : 'embedded SQLite';
   return {
-    name, logFile, label: `${name.startsWith('base') ? 'previous build' : 'aspa'} (web chat API, ${where})`,
+    name, logFile, pid: child.pid as number, label: `${name.startsWith('base') ? 'previous build' : 'aspa'} (web chat API, ${where})`,
     async conversation(agent, _worker, _serial, timed) {
       const started = await timed(() => post(agent, port, '/api/web/conversations', { locale: 'fi' })) as { conversationId: string; token: string };
       let index = 0;
@@ -138,6 +153,7 @@ async function startPeer(replies: 'expect' | 'connector', placement: Placement):
   let activityId = 0;
   return {
     name: 'peer',
+    pid: child.pid as number,
     label: `Bot Framework bot (${replies === 'expect' ? 'expectReplies' : 'replies to a local connector'})`,
     async conversation(agent, worker, serial, timed) {
       const conversation = { id: `peer-${process.pid}-${worker}-${serial}` };
@@ -156,7 +172,11 @@ async function startPeer(replies: 'expect' | 'connector', placement: Placement):
   };
 }
 
-interface Measured { turns: number; perSecond: number; p50: number; p99: number; errors: number }
+interface Measured {
+  turns: number; perSecond: number; p50: number; p99: number; errors: number;
+  /** Server CPU (all its processes) per recorded turn, in ms: steadier than turns/s on shared cores. */
+  cpuMsPerTurn: number;
+}
 
 /**
  * `concurrency` workers start conversations until `seconds` are up; requests still in flight finish. Closed loop
@@ -199,15 +219,17 @@ async function measure(target: Target, concurrency: number, seconds: number, ser
   await new Promise((resolve) => setTimeout(resolve, warmUp * 1000));
   recording = true;
   const started = process.hrtime.bigint();
+  const cpuBefore = cpuSecondsOf(target.pid);
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
   const turns = latencies.length;
+  const cpuMsPerTurn = ((cpuSecondsOf(target.pid) - cpuBefore) * 1000) / turns;
   recording = false;
   await Promise.all(all);
   agent.destroy();
   latencies.length = turns;
   latencies.sort((a, b) => a - b);
-  return { turns, perSecond: turns / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+  return { turns, perSecond: turns / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, cpuMsPerTurn };
 }
 
 function median(values: number[]): number {
@@ -296,7 +318,7 @@ async function main(): Promise<void> {
           const result = await measure(target, concurrency, seconds, serial += 100_000, rate);
           const key = `${target.name}@${concurrency}`;
           results.set(key, [...(results.get(key) ?? []), result]);
-          console.log(`round ${round + 1} ${key}: ${Math.round(result.perSecond)} turns/s, p50 ${formatMs(result.p50)}, p99 ${formatMs(result.p99)} (${result.turns} turns${result.errors ? `, ${result.errors} errors` : ''})`);
+          console.log(`round ${round + 1} ${key}: ${Math.round(result.perSecond)} turns/s, p50 ${formatMs(result.p50)}, p99 ${formatMs(result.p99)}, server CPU ${result.cpuMsPerTurn.toFixed(3)} ms/turn (${result.turns} turns${result.errors ? `, ${result.errors} errors` : ''})`);
         }
       }
     }
@@ -316,7 +338,7 @@ async function main(): Promise<void> {
     for (const target of [...aspa, ...(against ? yardsticks : yardsticks.slice(0, 1))]) {
       const r = runs(target);
       const errors = r.reduce((sum, run) => sum + run.errors, 0);
-      rows.push(`| ${target.label} | ${concurrency} | ${Math.round(median(r.map((run) => run.perSecond)))} | ${formatMs(median(r.map((run) => run.p50)))} | ${formatMs(median(r.map((run) => run.p99)))} | ${errors} |`);
+      rows.push(`| ${target.label} | ${concurrency} | ${Math.round(median(r.map((run) => run.perSecond)))} | ${formatMs(median(r.map((run) => run.p50)))} | ${formatMs(median(r.map((run) => run.p99)))} | ${errors} | ${median(r.map((run) => run.cpuMsPerTurn)).toFixed(3)} ms |`);
     }
     for (const target of aspa) {
       // Paired ratios: per round, then the median of those.
@@ -324,17 +346,18 @@ async function main(): Promise<void> {
       const theirs = runs(yardstickOf(target));
       const throughput = median(mine.map((run, i) => run.perSecond / theirs[i].perSecond));
       const p99 = median(mine.map((run, i) => run.p99 / theirs[i].p99));
-      ratios.push(`| ${target.label} | ${concurrency} | ${throughput.toFixed(2)} × | ${p99.toFixed(2)} × |`);
-      console.log(`N=${concurrency} ${target.name}/${yardstickOf(target).name}: throughput ${throughput.toFixed(2)}×, p99 ${p99.toFixed(2)}× (paired medians over ${rounds} rounds)`);
+      const cpu = median(mine.map((run, i) => run.cpuMsPerTurn / theirs[i].cpuMsPerTurn));
+      ratios.push(`| ${target.label} | ${concurrency} | ${throughput.toFixed(2)} × | ${p99.toFixed(2)} × | ${cpu.toFixed(2)} × |`);
+      console.log(`N=${concurrency} ${target.name}/${yardstickOf(target).name}: throughput ${throughput.toFixed(2)}×, p99 ${p99.toFixed(2)}×, server CPU per turn ${cpu.toFixed(2)}× (paired medians over ${rounds} rounds)`);
     }
   }
   const yardstickName = against ? 'previous build' : 'peer';
-  const tables = `| system | N | turns/s | p50 | p99 | errors |
-|---|---:|---:|---:|---:|---:|
+  const tables = `| system | N | turns/s | p50 | p99 | errors | server CPU / turn |
+|---|---:|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 
-| aspa | N | throughput aspa / ${yardstickName} | p99 aspa / ${yardstickName} |
-|---|---:|---:|---:|
+| aspa | N | throughput aspa / ${yardstickName} | p99 aspa / ${yardstickName} | server CPU per turn aspa / ${yardstickName} |
+|---|---:|---:|---:|---:|
 ${ratios.join('\n')}`;
   console.log(`\n${tables}\n`);
   const mode = rate ? `open loop at ${rate} turns/s in all` : 'closed loop';
@@ -348,7 +371,8 @@ Each of N workers plays conversations back to back (start + the 6-line Finnish s
 turn is one HTTP request; errors are conversations cut short by a failed request. Aspa runs as \`npm start\` does
 (LOG_LEVEL=info, logs to a file); the peer (bench/peers/botframework-peer.ts) is botbuilder 4.23 CloudAdapter +
 botbuilder-dialogs (WaterfallDialog + TextPrompt), regex intents, MemoryStorage. Ratios are paired per round, then the
-median; the target is throughput ≥ 4 × and p99 ≤ 0.1 × the peer's at 64 and 256.
+median; the target is throughput ≥ 4 × and p99 ≤ 0.1 × the peer's at 64 and 256. Server CPU per turn is the CPU time
+of the server's processes (from /proc) over the turns recorded: it moves far less than turns/s when the cores are shared.
 
 ${tables}`);
   }
