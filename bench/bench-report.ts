@@ -44,3 +44,12 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
   });
 }
+
+/** Deletes a bench run's keys (`prefix*`) from the Redis at `url`, leaving everything else there alone. */
+export async function dropRedisKeys(url: string, prefix: string): Promise<void> {
+  const { createClient } = await import('redis');
+  const client = createClient({ url });
+  await client.connect();
+  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) if (keys.length) await client.del(keys);
+  await client.quit();
+}

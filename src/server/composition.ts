@@ -304,7 +304,10 @@ export async function createAspa(config: AspaConfig, overrides: AspaOverrides = 
   });
   app.use(createErrorHandler(logger, storeUnavailable));
 
-  const server = http.createServer(app);
+  // The widget's turn endpoints are served before express sees them (the web channel's fast path).
+  const server = http.createServer((req, res) => {
+    if (!web.fastPath(req, res)) app(req, res);
+  });
   server.on('upgrade', (req, socket, head) => {
     if (web.handleUpgrade(req, socket, head)) return;
     if (voice?.handleUpgrade(req, socket, head)) return;

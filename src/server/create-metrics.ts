@@ -62,16 +62,33 @@ export function createMetrics(
     registry,
     router,
     instrument(engine) {
+      // Bound once per channel: prom-client would otherwise hash the label set on every observation.
+      const bound = new Map<string, { time: () => () => void; ok: { inc(): void }; duplicate: { inc(): void }; rejected: { inc(): void } }>();
+      const metricsOf = (channel: string) => {
+        let found = bound.get(channel);
+        if (!found) {
+          const histogram = turnSeconds.labels({ channel });
+          found = {
+            time: () => histogram.startTimer(),
+            ok: turns.labels({ channel, outcome: 'ok' }),
+            duplicate: turns.labels({ channel, outcome: 'duplicate' }),
+            rejected: turns.labels({ channel, outcome: 'rejected' }),
+          };
+          bound.set(channel, found);
+        }
+        return found;
+      };
       return {
         ...engine,
         async handleTurn(turn) {
-          const stop = turnSeconds.startTimer({ channel: turn.channel });
+          const metrics = metricsOf(turn.channel);
+          const stop = metrics.time();
           try {
             const result = await engine.handleTurn(turn);
-            turns.inc({ channel: turn.channel, outcome: result.duplicate ? 'duplicate' : 'ok' });
+            (result.duplicate ? metrics.duplicate : metrics.ok).inc();
             return result;
           } catch (error) {
-            turns.inc({ channel: turn.channel, outcome: 'rejected' });
+            metrics.rejected.inc();
             throw error;
           } finally {
             stop();

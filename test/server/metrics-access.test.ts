@@ -26,6 +26,25 @@ describe('GET /metrics access', () => {
     }
   });
 
+  it('counts the web chat turns the fast path serves, per channel and outcome, with their durations', async () => {
+    const { aspa, base } = await startTestServer();
+    try {
+      const post = async (path: string, body: unknown, token?: string) => (await fetch(`${base}${path}`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body),
+      })).json() as Promise<Record<string, unknown>>;
+      const started = await post('/api/web/conversations', { locale: 'fi' }) as { conversationId: string; token: string };
+      const message = { type: 'message', text: 'milloin olette auki', clientMessageId: 'metrics-1' };
+      await post(`/api/web/conversations/${started.conversationId}/messages`, message, started.token);
+      expect(await post(`/api/web/conversations/${started.conversationId}/messages`, message, started.token)).toMatchObject({ duplicate: true });
+      const { body } = await metricsStatus(`${base}/metrics`);
+      expect(body).toContain('aspa_turns_total{channel="web",outcome="ok"} 2');
+      expect(body).toContain('aspa_turns_total{channel="web",outcome="duplicate"} 1');
+      expect(body).toContain('aspa_turn_duration_seconds_count{channel="web"} 3');
+    } finally {
+      await aspa.close();
+    }
+  });
+
   it('with METRICS_TOKEN: 401 without the bearer token or with a wrong one, 200 with it; no warning', async () => {
     const logger = recordingLogger();
     const token = 'metrics-token-0123456789abcdef';

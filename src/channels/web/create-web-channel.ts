@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import express from 'express';
 import type { Clock, Stores } from '../../core/ports';
@@ -9,7 +9,8 @@ import { isLocale, type Locale } from '../../core/turn';
 import { createAgentConsole } from './agent-console/create-agent-console';
 import { createAgentSessions, loadAgentUsers, type AgentSession, type AgentSessions } from './agent-console/agent-sessions';
 import { escapeHtml } from './agent-console/agent-pages';
-import { createWebApi } from './create-web-api';
+import { createWebApi, createWebApiTurns } from './create-web-api';
+import { createWidgetApiFastPath } from './widget-api-fast-path';
 import { resolveAssetsDir } from './resolve-assets-dir';
 import type { WebConfig } from './web-config';
 import { createWebConversations } from './web-conversations';
@@ -20,6 +21,11 @@ import { createWidgetSocketServer } from './widget-socket-server';
 export interface WebChannel {
   /** Mount on the app: `app.use(channel.router)`. Serves `/`, `/widget.js`, `/assets/*`, `/api/web/*`, `/agent*`, `/api/agent/*`. */
   router: express.Router;
+  /**
+   * The widget's turn endpoints without express: call first from the HTTP server's request handler; false means
+   * "not mine, hand it to the app" (the router serves the same endpoints for everything the fast path leaves).
+   */
+  fastPath(req: IncomingMessage, res: ServerResponse): boolean;
   /** Call from the HTTP server's `upgrade` event; returns false for paths that are not `/ws` or `/agent/ws`. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** True when the request carries a live agent console login (lets agents read any conversation); asks the store. */
@@ -115,9 +121,10 @@ export function createWebChannel(deps: WebChannelDeps): WebChannel {
     res.type('html').send(demoTemplate.replace(/\{\{lang\}\}/g, escapeHtml(lang)));
   });
 
+  const turns = createWebApiTurns({ conversations, defaultLocale: config.defaultLocale, logger, events: { onCustomerTurn }, storeUnavailable: deps.storeUnavailable });
   router.use(createWebApi({
     conversations, strings: widgetStrings, allowedOrigins: config.allowedOrigins, defaultLocale: config.defaultLocale, logger,
-    events: { onCustomerTurn }, storeUnavailable: deps.storeUnavailable,
+    events: { onCustomerTurn }, turns,
   }));
   router.use((req, res, next) => {
     if (req.path === '/agent' || req.path.startsWith('/agent/')) res.setHeader('Content-Security-Policy', PAGE_CSP);
@@ -127,6 +134,7 @@ export function createWebChannel(deps: WebChannelDeps): WebChannel {
 
   return {
     router,
+    fastPath: createWidgetApiFastPath({ turns, allowedOrigins: config.allowedOrigins }),
     isAgentRequest: agentConsole.isAgentRequest,
     agentSession: (req) => sessions.fromRequest(req),
     sessions,

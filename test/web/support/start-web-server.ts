@@ -20,6 +20,8 @@ export interface TestServer {
   stores: Stores;
   engine: ConversationEngine;
   channel: WebChannel;
+  /** `METHOD url` of each request the widget API's fast path took (the rest went to express). */
+  servedByFastPath: string[];
   close(): Promise<void>;
 }
 
@@ -30,6 +32,8 @@ export async function startWebServer(options: {
   trustProxy?: boolean | number | string[];
   /** Leave the stores open on close (another server shares them). */
   keepStores?: boolean;
+  /** Serve everything through express, without the widget API's fast path in front (the server does use it). */
+  expressOnly?: boolean;
 } = {}): Promise<TestServer> {
   const clock = options.clock ?? { now: () => Date.now() };
   const stores = options.stores ?? createMemoryStores({ clock });
@@ -41,7 +45,11 @@ export async function startWebServer(options: {
   const app = express();
   if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
   app.use(channel.router);
-  const server = http.createServer(app);
+  const servedByFastPath: string[] = [];
+  const server = http.createServer(options.expressOnly ? app : (req, res) => {
+    if (channel.fastPath(req, res)) servedByFastPath.push(`${req.method} ${req.url}`);
+    else app(req, res);
+  });
   server.on('upgrade', (req, socket, head) => {
     if (!channel.handleUpgrade(req, socket, head)) socket.destroy();
   });
@@ -50,7 +58,7 @@ export async function startWebServer(options: {
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
-    stores, engine, channel,
+    stores, engine, channel, servedByFastPath,
     async close() {
       await channel.close();
       server.closeAllConnections();

@@ -353,6 +353,8 @@ export function createAgentConsole(deps: {
 
   // ---- live hints ----
   function notifyAll(change: { type: 'tickets_changed' } | { type: 'conversation_changed'; conversationId: string }): void {
+    // Every customer turn calls this: with no console open there is nothing to serialise.
+    if (wss.clients.size === 0) return;
     const text = JSON.stringify(change);
     for (const ws of wss.clients) if (ws.readyState === ws.OPEN) ws.send(text);
   }
