@@ -124,6 +124,14 @@ export function conditionIntents(condition: Condition, path: (string | number)[]
   return [];
 }
 
+/** The entity types `given` conditions name, with their paths inside the condition. */
+export function conditionEntities(condition: Condition, path: (string | number)[] = []): { entity: string; path: (string | number)[] }[] {
+  if ('all' in condition) return condition.all.flatMap((inner, index) => conditionEntities(inner, [...path, 'all', index]));
+  if ('any' in condition) return condition.any.flatMap((inner, index) => conditionEntities(inner, [...path, 'any', index]));
+  if ('not' in condition) return conditionEntities(condition.not, [...path, 'not']);
+  return 'given' in condition ? [{ entity: condition.given, path: [...path, 'given'] }] : [];
+}
+
 /** Every condition in a state with its path, including those nested in `all`/`any`/`not`. */
 export function conditionsOf(state: FlowState): { condition: Condition; path: (string | number)[] }[] {
   return (state.branch ?? []).flatMap((entry, index) => ('if' in entry ? [{ condition: entry.if, path: ['branch', index, 'if'] }] : []));

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { OUT_OF_SCOPE } from '../core/nlu';
 import type { Locale } from '../core/turn';
 import { sortDiagnostics, type Diagnostic } from './diagnostic';
-import { conditionIntents, conditionsOf, edgesOf, isWaiting, kindConflict, kindOf, type StateEdge } from './flow-graph';
+import { conditionEntities, conditionIntents, conditionsOf, edgesOf, isWaiting, kindConflict, kindOf, type StateEdge } from './flow-graph';
 import { checkHandoffRequires, checkNoWayOut, checkReachability, checkSubflowReturns, checkUserTurnCycles } from './flow-graph-rules';
 import { DERIVED_ENTITIES, type FlowState } from './flow-schema';
 import type { FlowPath, LoadedFlow } from './load-flows';
@@ -185,12 +185,14 @@ export const checkIntents: Rule = (context) => {
 };
 
 export const checkEntityTypes: Rule = ({ flows, knowledge }) => flows.flatMap((loaded) => statesOf(loaded).flatMap(([stateId, state]) => {
-  const entity = state.slot?.entity;
   const known = [...knowledge.entityTypes, ...DERIVED_ENTITIES];
-  if (entity === undefined || known.includes(entity)) return [];
-  return [diagnosticAt(loaded, ['states', stateId, 'slot', 'entity'], 'value', 'unknown-entity',
-    `State "${stateId}" asks for entity type "${entity}", which the NLU does not know.${didYouMean(entity, known)}`,
-    `use one of: ${listNames(known, 20)}, or define "${entity}" under entities: in every locale's nlu.yaml.`)];
+  const uses: { entity: string; path: FlowPath; what: string }[] = [
+    ...(state.slot ? [{ entity: state.slot.entity, path: ['states', stateId, 'slot', 'entity'] as FlowPath, what: 'asks for entity type' }] : []),
+    ...conditionsOf(state).flatMap(({ condition, path: at }) => conditionEntities(condition).map((found) => ({ entity: found.entity, path: ['states', stateId, ...at, ...found.path] as FlowPath, what: 'has a `given` condition on entity type' }))),
+  ];
+  return uses.filter(({ entity }) => !known.includes(entity)).map(({ entity, path: at, what }) => diagnosticAt(loaded, at, 'value', 'unknown-entity',
+    `State "${stateId}" ${what} "${entity}", which the NLU does not know.${didYouMean(entity, known)}`,
+    `use one of: ${listNames(known, 20)}, or define "${entity}" under entities: in every locale's nlu.yaml.`));
 }));
 
 /** Message keys with their paths: said, asked, reprompted and button labels. */

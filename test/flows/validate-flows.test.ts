@@ -69,6 +69,18 @@ describe('validateFlows: one rule at a time', () => {
     expect(found[1].message).toContain('there is no flow "nosuch"');
   });
 
+  it('unknown-target in global on_reply: the reading of a short reply must lead somewhere', () => {
+    const found = both(MAIN.replace('states:\n', 'global:\n  on_reply: { withdraw: main.dropd }\nstates:\n'));
+    expect(found.map((d) => d.rule)).toContain('unknown-target');
+    expect(found.find((d) => d.rule === 'unknown-target')?.message).toContain('short reply "withdraw"');
+  });
+
+  it('unknown-entity: a `given` condition names an entity type the NLU does not know', () => {
+    const found = both(MAIN, ORDER_STATUS.replace('states:\n', 'states:\n  pick:\n    branch:\n      - if: { given: phne }\n        goto: ask_number\n      - else: ask_number\n'));
+    expect(found.map((d) => d.rule)).toContain('unknown-entity');
+    expect(found.find((d) => d.rule === 'unknown-entity')?.message).toContain('"phne"');
+  });
+
   it('global-outside-main: only the main flow has global behaviour', () => {
     const found = both(MAIN, ORDER_STATUS.replace('states:\n', 'global:\n  intents: { help: repeat }\nstates:\n'));
     expect(summary(found)).toEqual(['global-outside-main@3:1']);
