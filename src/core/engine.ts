@@ -301,8 +301,12 @@ export function createEngine(deps: EngineDeps): Engine {
     // Never the same sentence twice in a row: the next variant, when the message has one.
     // Kept masked like everything stored: compared masked too.
     const variants = channel === 'voice' && template.voice ? template.voice.length : template.text.length;
-    if (maskPersonalData(renderingFor(rendered, channel)) === record.lastBotText && variants > 1) rendered = renderMessage(template, variables, record.locale, occurrence + 1);
-    record.lastBotText = maskPersonalData(renderingFor(rendered, channel));
+    let spoken = maskPersonalData(renderingFor(rendered, channel));
+    if (spoken === record.lastBotText && variants > 1) {
+      rendered = renderMessage(template, variables, record.locale, occurrence + 1);
+      spoken = maskPersonalData(renderingFor(rendered, channel));
+    }
+    record.lastBotText = spoken;
     const message: ReplyMessage = { kind: 'message', text: rendered.text, key, from: { role: 'bot' } };
     if (rendered.voice) message.voice = rendered.voice;
     if (quickReplies && quickReplies.length > 0) message.quickReplies = quickReplies;
@@ -574,7 +578,7 @@ export function createEngine(deps: EngineDeps): Engine {
     const events: PendingEvent[] = [];
     const contactKnown = Boolean(turn.customer?.phone || turn.customer?.email || record.contactKnown);
     const env = (locale: Locale, sentiment: number): DialogEnv => ({ channel: turn.channel, locale, now, open: handoff.isOpen(now), sentiment, heard: record.heard ?? [], contactKnown });
-    const before = { customerId: record.customerId, ticketId: record.ticketId, contact: JSON.stringify(contactFromSlots(record.slots)), shown: contactState(record) };
+    const before = { customerId: record.customerId, ticketId: record.ticketId, contact: record.ticketId !== undefined ? JSON.stringify(contactFromSlots(record.slots)) : undefined, shown: contactState(record) };
     const localeBefore = record.locale;
     // A first message in another language is no switch to confirm (unless it asks for one): the chat simply goes on in
     // the customer's language.
