@@ -31,9 +31,12 @@ interface LiveState {
  * lines from the first difference on are rewritten. The lines this process last read or wrote are kept
  * in memory under the row's write token, so neither `get` nor `save` re-reads them while no one else
  * has written the conversation. A turn's `saveState` touches no stored line: it updates the row (checking
- * the version and the line count) and inserts the turn's lines. Expired rows count as absent everywhere.
+ * the version and the line count) and inserts the turn's lines. State saves are committed in groups: those
+ * made in one turn of the event loop share one transaction (a commit costs more than the writes), each in its
+ * own savepoint so a conflict fails only its own, and each promise settles only after the commit, so nothing
+ * acknowledged is lost on kill -9. Expired rows count as absent everywhere.
  */
-export function createEmbeddedConversationStore(db: Database.Database, clock: Clock): ConversationStore & { purgeExpired(): number } {
+export function createEmbeddedConversationStore(db: Database.Database, clock: Clock): ConversationStore & { purgeExpired(): number; commitPending(): void } {
   const selectLive = db.prepare<[string, number], LiveRow>(
     'SELECT data, write_token FROM conversations WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)');
   const selectLiveState = db.prepare<[string, number], LiveState>(
@@ -157,6 +160,51 @@ export function createEmbeddedConversationStore(db: Database.Database, clock: Cl
     added.forEach((json, offset) => insertLine.run(state.id, state.storedLines + offset, json));
   });
 
+  interface PendingState {
+    state: ConversationState;
+    ttlMs: number | undefined;
+    done: (error?: unknown) => void;
+  }
+  let pending: PendingState[] = [];
+  const settle = (item: PendingState, error?: unknown): void => {
+    if (error === undefined && item.ttlMs !== undefined && item.ttlMs > maxTtlMs) maxTtlMs = item.ttlMs;
+    item.done(error);
+  };
+  const commitPending = (): void => {
+    if (pending.length === 0) return;
+    const group = pending;
+    pending = [];
+    const now = clock.now();
+    // Alone in its tick (one conversation at a time): its own transaction, no savepoint.
+    if (group.length === 1) {
+      try {
+        writeState.immediate(group[0].state, group[0].ttlMs, now);
+      } catch (error) {
+        settle(group[0], error);
+        return;
+      }
+      settle(group[0]);
+      return;
+    }
+    const failures = new Map<PendingState, unknown>();
+    try {
+      // writeState inside a transaction runs as a savepoint: a failed save leaves the others in the group.
+      db.transaction(() => {
+        for (const item of group) {
+          try {
+            writeState(item.state, item.ttlMs, now);
+          } catch (error) {
+            failures.set(item, error);
+          }
+        }
+      }).immediate();
+    } catch (error) {
+      for (const item of group) item.done(error);
+      return;
+    }
+    for (const item of group) settle(item, failures.get(item));
+  };
+
   return {
     async getState(id) {
       assertId(id, 'conversation id');
@@ -168,9 +216,12 @@ export function createEmbeddedConversationStore(db: Database.Database, clock: Cl
       const ttlMs = assertTtl(options);
       // The lines held for `get` belong to the version before; the next `get` reads them again.
       cache.delete(state.id);
-      writeState.immediate(state, ttlMs, clock.now());
-      if (ttlMs !== undefined && ttlMs > maxTtlMs) maxTtlMs = ttlMs;
+      await new Promise<void>((resolve, reject) => {
+        pending.push({ state, ttlMs, done: (error) => (error === undefined ? resolve() : reject(error)) });
+        if (pending.length === 1) setImmediate(commitPending);
+      });
     },
+    commitPending,
     async get(id) {
       assertId(id, 'conversation id');
       return read(id, clock.now());
