@@ -347,10 +347,16 @@ export function createEngine(deps: EngineDeps): Engine {
     return { result, locale };
   };
 
+  // getMeta walks every active state node; a turn asks for the same snapshot's several times.
+  const metaOfSnapshot = new WeakMap<object, WaitingStateMeta | null>();
   const waitingMeta = (snapshot: { getMeta(): Record<string, unknown> } | undefined): WaitingStateMeta | undefined => {
     if (!snapshot) return undefined;
+    const known = metaOfSnapshot.get(snapshot);
+    if (known !== undefined) return known ?? undefined;
     const metas = Object.values(snapshot.getMeta()) as WaitingStateMeta[];
-    return metas.find((meta) => meta && typeof meta === 'object' && 'kind' in meta);
+    const meta = metas.find((candidate) => candidate && typeof candidate === 'object' && 'kind' in candidate);
+    metaOfSnapshot.set(snapshot, meta ?? null);
+    return meta;
   };
 
   const stateName = (value: unknown): string => {
