@@ -222,13 +222,14 @@ Command: \`npm run bench\` (${machineLine()}; the Redis rows run when \`REDIS_UR
 | one long conversation (two FAQ questions in turn, 3 transcript lines a turn), median of ${long.conversations} | ${probeText}: turn ${long.probes[long.probes.length - 1].turn} = ${growth.toFixed(2)} × turn ${long.probes[0].turn} | turn 400 ≤ 1.3 × turn 2 |
 | idle conversation in memory (memory store, after a greeting) | ${(memory.bytesPerConversation / 1024).toFixed(2)} KB heap; stored record ${(memory.storedBytes / 1024).toFixed(2)} KB | < 4 KB |
 | web chat over HTTP (JSON API, keep-alive), 256 concurrent conversations, server in its own process, load generator on the same 2 cores | p50 ${http.p50.toFixed(2)} ms, p99 ${http.p99.toFixed(2)} ms, ${Math.round(http.perSecond)} turns/s | p99 < 25 ms; ≥ 2,000 turns/s |
-${redisRows.join('\n')}
-| server start with the demo bot (until it listens) | ${cold.startMs} ms first start (trains the NLU), ${server.startMs} ms with the cached model | < 2 s |
+${redisRows.map((row) => `${row}\n`).join('')}| server start with the demo bot (until it listens) | ${cold.startMs} ms first start (trains the NLU), ${server.startMs} ms with the cached model | < 2 s |
 
-The in-process figure is one Node thread doing the whole turn: NLU (intent, entities, language, sentiment), the XState
-actor (kept running for recently active conversations, otherwise restored from its snapshot), message rendering,
-transcript, and a durable SQLite commit; analytics are written in batches. Over HTTP at 256 concurrent conversations
-the latency is queueing: the server is saturated, so a request waits for the ones ahead of it.`);
+The in-process figure is one Node thread doing the whole turn, one conversation at a time: NLU (intent, entities,
+language, sentiment), the XState actor (kept running for recently active conversations, otherwise restored from its
+snapshot), message rendering, the turn's transcript lines appended (nothing stored is read or rewritten) and a durable
+SQLite commit (turns saved in the same tick of the event loop share one; here each turn has its own); analytics are
+written in batches. Over HTTP at 256 concurrent conversations the latency is queueing: the server is saturated, so a
+request waits for the ones ahead of it.`);
 }
 
 main().catch((error) => {
