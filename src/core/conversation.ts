@@ -69,4 +69,16 @@ export interface ConversationRecord {
   lastBotText?: string;
   /** The bot version (content hash of flows and locales) the conversation runs on; absent = the current one. */
   botVersion?: string;
+  /** The transcript has a customer line (kept so a turn need not look through the transcript). */
+  customerSpoke?: boolean;
+}
+
+/**
+ * A conversation as a turn reads and writes it: the record without its stored transcript lines, so the turn's cost
+ * does not grow with the conversation. `added` holds the lines written since it was read; a save appends them after
+ * the `storedLines` lines already stored. Whole transcripts (the agent console, tickets, the API) come from `get`.
+ */
+export interface ConversationState extends Omit<ConversationRecord, 'transcript'> {
+  storedLines: number;
+  added: TranscriptEntry[];
 }

@@ -6,7 +6,7 @@ import type { DialogEmitted, DialogEnv, DialogEvent, IntegrationOutput, WaitingS
 import type { MessageCatalog } from '../i18n/message-catalog';
 import { createBotVersionRegistry, migrationTarget, type BotVersion, type BotVersionRegistry } from './bot-versions';
 import { renderingFor, renderMessage, type MessageVariables } from '../i18n/render-message';
-import type { ConversationRecord } from './conversation';
+import type { ConversationRecord, ConversationState } from './conversation';
 import { AccessDeniedError, AppError, ConversationNotFoundError, InvalidTurnError } from './errors';
 import { contactFromSlots } from './normalize-contact';
 import { maskBotLine, maskDeep, maskPersonalData, maskSlots, maskTranscript, sensitiveValues } from './personal-data';
@@ -128,8 +128,9 @@ export function createEngine(deps: EngineDeps): Engine {
       const customer = record.customerId ? await loadCustomer(record) : undefined;
       // The ticket leaves the dialog: sensitive slots are masked, also where the customer's own line repeated them.
       const values = sensitiveValues(input.slots, sensitiveSlotsOf(record));
+      const whole = await wholeRecord(record);
       const ticket = await handoff.createTicket({
-        conversation: { ...record, slots: maskSlots(input.slots, sensitiveSlotsOf(record)), transcript: values.length > 0 ? maskTranscript(record.transcript, { values }) : record.transcript },
+        conversation: { ...whole, slots: maskSlots(input.slots, sensitiveSlotsOf(record)), transcript: values.length > 0 ? maskTranscript(whole.transcript, { values }) : whole.transcript },
         reason: input.reason,
         priority: input.priority,
         queue: input.queue,
@@ -156,13 +157,13 @@ export function createEngine(deps: EngineDeps): Engine {
   };
   /** The version each running turn was pinned to (held for the turn, so an eviction meanwhile cannot pull it away). */
   const turnVersions = new Map<string, BotVersion>();
-  const versionOf = (record: ConversationRecord): BotVersion =>
+  const versionOf = (record: ConversationState): BotVersion =>
     turnVersions.get(record.id) ?? (record.botVersion ? versions.get(record.botVersion) : undefined) ?? versions.current();
-  const catalogOf = (record: ConversationRecord): MessageCatalog => versionOf(record).catalog;
+  const catalogOf = (record: ConversationState): MessageCatalog => versionOf(record).catalog;
   /** Slots whose values only the dialog may see (`sensitive: true` in the flow files of the conversation's version). */
-  const sensitiveSlotsOf = (record: ConversationRecord): ReadonlySet<string> => runtimeOf(versionOf(record)).sensitiveSlots;
+  const sensitiveSlotsOf = (record: ConversationState): ReadonlySet<string> => runtimeOf(versionOf(record)).sensitiveSlots;
   /** The record and turn of each conversation whose turn is running, for the handoff actor (it needs the transcript and the channel's hints). */
-  const currentTurns = new Map<string, { record: ConversationRecord; turn: Turn }>();
+  const currentTurns = new Map<string, { record: ConversationState; turn: Turn }>();
 
   /**
    * Dialog actors of recently active conversations, kept running between turns so a hot conversation skips the
@@ -195,7 +196,7 @@ export function createEngine(deps: EngineDeps): Engine {
 
   const ttl = { ttlMs: options.idleTimeoutMs };
 
-  const newRecord = (id: string, channel: ChannelKind, locale: Locale, now: number): ConversationRecord => ({
+  const newRecord = (id: string, channel: ChannelKind, locale: Locale, now: number): ConversationState => ({
     id,
     version: 0,
     createdAt: now,
@@ -206,19 +207,54 @@ export function createEngine(deps: EngineDeps): Engine {
     snapshot: undefined,
     state: `${MAIN_FLOW}.start`,
     slots: {},
-    transcript: [],
+    storedLines: 0,
+    added: [],
     processed: [],
     misunderstood: 0,
+    said: {},
+    customerSpoke: false,
     accessToken: createAccessToken(),
   });
 
-  const save = async (record: ConversationRecord, now: number): Promise<void> => {
-    record.version += 1;
-    record.updatedAt = now;
-    await stores.conversations.save(record, ttl);
+  /**
+   * A conversation for a turn or an agent's action, without its transcript lines. One saved before the counters
+   * existed gets them from its transcript, once.
+   */
+  const load = async (id: string): Promise<ConversationState | undefined> => {
+    const record = await stores.conversations.getState(id);
+    if (record && (record.said === undefined || record.customerSpoke === undefined)) {
+      const transcript = record.storedLines > 0 ? (await stores.conversations.get(id))?.transcript ?? [] : [];
+      record.said ??= countSaid(transcript);
+      record.customerSpoke ??= transcript.some((entry) => entry.from === 'customer');
+    }
+    return record;
   };
 
-  const emitEvent = async (type: AnalyticsEventType, record: ConversationRecord, at: number, data: AnalyticsEvent['data'] = {}): Promise<void> => {
+  /** Writes the conversation and appends its new lines; afterwards they count as stored. */
+  const save = async (record: ConversationState, now: number): Promise<void> => {
+    record.version += 1;
+    record.updatedAt = now;
+    await stores.conversations.saveState(record, ttl);
+    record.storedLines += record.added.length;
+    record.added = [];
+  };
+
+  /** Adds a line to the transcript (appended on save). */
+  const addLine = (record: ConversationState, entry: TranscriptEntry): void => {
+    record.added.push(entry);
+    if (entry.from === 'customer') record.customerSpoke = true;
+  };
+
+  const lineCount = (record: ConversationState): number => record.storedLines + record.added.length;
+
+  /** The whole record, stored lines read (only for a ticket, which carries the transcript) and this turn's after them. */
+  const wholeRecord = async (record: ConversationState): Promise<ConversationRecord> => {
+    const { storedLines, added, ...fields } = record;
+    const stored = storedLines > 0 ? (await stores.conversations.get(record.id))?.transcript ?? [] : [];
+    return { ...fields, transcript: [...stored, ...added] };
+  };
+
+  const emitEvent = async (type: AnalyticsEventType, record: ConversationState, at: number, data: AnalyticsEvent['data'] = {}): Promise<void> => {
     try {
       await stores.events.append({ type, at, conversationId: record.id, channel: record.channel, locale: record.locale, data: maskDeep(data) });
     } catch (error) {
@@ -227,7 +263,7 @@ export function createEngine(deps: EngineDeps): Engine {
   };
 
   /** The turn's analytics in one write, after the conversation is saved (analytics never block a reply). */
-  const emitEvents = async (record: ConversationRecord, at: number, pending: PendingEvent[]): Promise<void> => {
+  const emitEvents = async (record: ConversationState, at: number, pending: PendingEvent[]): Promise<void> => {
     if (pending.length === 0) return;
     try {
       const customer: AnalyticsEvent['data'] = record.customerId ? { customer: record.customerId } : {};
@@ -237,7 +273,7 @@ export function createEngine(deps: EngineDeps): Engine {
     }
   };
 
-  const variablesFor = (record: ConversationRecord, slots: Record<string, unknown>, now: number, extra: MessageVariables = {}): MessageVariables => {
+  const variablesFor = (record: ConversationState, slots: Record<string, unknown>, now: number, extra: MessageVariables = {}): MessageVariables => {
     const variables: MessageVariables = { ...(slots as MessageVariables), ticketId: record.ticketId, agentName: record.agentName, ...extra };
     // Computed only for messages that use it: the opening-hours lookup is the costliest variable.
     Object.defineProperty(variables, 'backAt', { enumerable: true, configurable: true, get: () => handoff.nextOpening(now, record.locale).text });
@@ -254,13 +290,12 @@ export function createEngine(deps: EngineDeps): Engine {
   };
 
   /** Renders a message; `channel` decides which rendering counts as said (the spoken one on the phone). */
-  const say = (record: ConversationRecord, key: string, variables: MessageVariables, quickReplies?: QuickReply[], channel: ChannelKind = record.channel): ReplyMessage => {
+  const say = (record: ConversationState, key: string, variables: MessageVariables, quickReplies?: QuickReply[], channel: ChannelKind = record.channel): ReplyMessage => {
     const catalog = catalogOf(record);
     const template = catalog.get(record.locale, key) ?? catalog.get(options.defaultLocale, key);
-    // Conversations saved before the counters existed count once from their transcript.
-    record.said ??= countSaid(record.transcript);
-    const occurrence = record.said[key] ?? 0;
-    record.said[key] = occurrence + 1;
+    const said = (record.said ??= {});
+    const occurrence = said[key] ?? 0;
+    said[key] = occurrence + 1;
     if (!template) {
       logger.error('engine.message.missing', { conversationId: record.id, key, locale: record.locale });
       return { kind: 'message', text: key, key, quickReplies };
@@ -269,8 +304,12 @@ export function createEngine(deps: EngineDeps): Engine {
     // Never the same sentence twice in a row: the next variant, when the message has one.
     // Kept masked like everything stored: compared masked too.
     const variants = channel === 'voice' && template.voice ? template.voice.length : template.text.length;
-    if (maskPersonalData(renderingFor(rendered, channel)) === record.lastBotText && variants > 1) rendered = renderMessage(template, variables, record.locale, occurrence + 1);
-    record.lastBotText = maskPersonalData(renderingFor(rendered, channel));
+    let spoken = maskPersonalData(renderingFor(rendered, channel));
+    if (spoken === record.lastBotText && variants > 1) {
+      rendered = renderMessage(template, variables, record.locale, occurrence + 1);
+      spoken = maskPersonalData(renderingFor(rendered, channel));
+    }
+    record.lastBotText = spoken;
     const message: ReplyMessage = { kind: 'message', text: rendered.text, key, from: { role: 'bot' } };
     if (rendered.voice) message.voice = rendered.voice;
     if (quickReplies && quickReplies.length > 0) message.quickReplies = quickReplies;
@@ -278,20 +317,20 @@ export function createEngine(deps: EngineDeps): Engine {
   };
 
   /** Renders a message the dialog said (buttons labelled in the conversation's language) and adds it to the transcript. */
-  const sayAndRecord = (record: ConversationRecord, event: Extract<DialogEmitted, { type: 'say' }>, now: number, channel: ChannelKind): ReplyMessage => {
+  const sayAndRecord = (record: ConversationState, event: Extract<DialogEmitted, { type: 'say' }>, now: number, channel: ChannelKind): ReplyMessage => {
     const quickReplies = event.quickReplies?.map((quick) => ({ label: labelFor(record, quick.label, quick.payload), payload: quick.payload }));
     const message = say(record, event.key, variablesFor(record, event.slots, now, { ticketId: event.ticketId ?? record.ticketId }), quickReplies, channel);
     // What the customer got on this channel: the spoken variant on the phone, so the agent reads the call as heard.
-    record.transcript.push({ at: now, from: 'bot', text: maskBotLine(renderingFor(message, channel), Object.values(event.slots ?? {}), sensitiveValues(event.slots, sensitiveSlotsOf(record))), key: message.key, channel, locale: record.locale, state: record.state });
+    addLine(record, { at: now, from: 'bot', text: maskBotLine(renderingFor(message, channel), Object.values(event.slots ?? {}), sensitiveValues(event.slots, sensitiveSlotsOf(record))), key: message.key, channel, locale: record.locale, state: record.state });
     return event.bargeIn === false ? { ...message, bargeIn: false } : message;
   };
 
-  const labelFor = (record: ConversationRecord, key: string, payload: string): string => {
+  const labelFor = (record: ConversationState, key: string, payload: string): string => {
     const template = catalogOf(record).get(record.locale, key);
     return template ? renderMessage(template, {}, record.locale).text : payload;
   };
 
-  const understand = (text: string, record: ConversationRecord, meta: WaitingStateMeta | undefined, now: number): { result: NluResult; locale: Locale } => {
+  const understand = (text: string, record: ConversationState, meta: WaitingStateMeta | undefined, now: number): { result: NluResult; locale: Locale } => {
     let locale = record.locale;
     const { nlu } = versionOf(record);
     let result = nlu.understand(text, { locale, expectedIntents: meta?.expectedIntents, expectedEntity: meta?.expectedEntity, now });
@@ -312,10 +351,16 @@ export function createEngine(deps: EngineDeps): Engine {
     return { result, locale };
   };
 
+  // getMeta walks every active state node; a turn asks for the same snapshot's several times.
+  const metaOfSnapshot = new WeakMap<object, WaitingStateMeta | null>();
   const waitingMeta = (snapshot: { getMeta(): Record<string, unknown> } | undefined): WaitingStateMeta | undefined => {
     if (!snapshot) return undefined;
+    const known = metaOfSnapshot.get(snapshot);
+    if (known !== undefined) return known ?? undefined;
     const metas = Object.values(snapshot.getMeta()) as WaitingStateMeta[];
-    return metas.find((meta) => meta && typeof meta === 'object' && 'kind' in meta);
+    const meta = metas.find((candidate) => candidate && typeof candidate === 'object' && 'kind' in candidate);
+    metaOfSnapshot.set(snapshot, meta ?? null);
+    return meta;
   };
 
   const stateName = (value: unknown): string => {
@@ -376,7 +421,7 @@ export function createEngine(deps: EngineDeps): Engine {
    * a callback number, an answer to "how can we reach you?", a yes to "can we use 050 123 9876?"). A number merely
    * mentioned in passing is not used until the customer has confirmed it. The customer found (or made) is returned.
    */
-  const identifyCustomer = async (record: ConversationRecord, turn: Turn, slots: Slots = record.slots): Promise<Customer | undefined> => {
+  const identifyCustomer = async (record: ConversationState, turn: Turn, slots: Slots = record.slots): Promise<Customer | undefined> => {
     const hints = { ...turn.customer };
     const given = contactFromSlots(slots);
     // The channel's own hints (the number a call comes from) identify first; what was given fills in the rest.
@@ -398,7 +443,7 @@ export function createEngine(deps: EngineDeps): Engine {
     }
   };
 
-  const loadCustomer = async (record: ConversationRecord): Promise<Customer | undefined> => {
+  const loadCustomer = async (record: ConversationState): Promise<Customer | undefined> => {
     if (!record.customerId) return undefined;
     try {
       return await stores.customers.get(record.customerId);
@@ -412,7 +457,7 @@ export function createEngine(deps: EngineDeps): Engine {
    * What the customer said that later questions may use: the latest entity of each type (identity codes, IBANs
    * and card numbers are never kept), the caller's number, and further requests made in the same message.
    */
-  const remember = (record: ConversationRecord, turn: Turn, result: NluResult): void => {
+  const remember = (record: ConversationState, turn: Turn, result: NluResult): void => {
     const heard = new Map((record.heard ?? []).map((entity) => [entity.type, entity]));
     if (turn.customer?.phone && !heard.has('phone')) heard.set('phone', { type: 'phone', value: turn.customer.phone, text: turn.customer.phone, start: 0, end: 0, sensitive: true });
     for (const entity of mostSpecific(result.entities)) {
@@ -427,9 +472,9 @@ export function createEngine(deps: EngineDeps): Engine {
   };
 
   /** The parts of a conversation its contact record shows (topic, outcome, ticket, slots): a new record when one changes. */
-  const contactState = (record: ConversationRecord): string => JSON.stringify([record.topicIntent, record.status, record.ticketId, record.slots]);
+  const contactState = (record: ConversationState): string => JSON.stringify([record.topicIntent, record.status, record.ticketId, record.slots]);
 
-  const rememberContact = async (record: ConversationRecord, outcome: string | undefined, topic: string | undefined): Promise<void> => {
+  const rememberContact = async (record: ConversationState, outcome: string | undefined, topic: string | undefined): Promise<void> => {
     if (!record.customerId) return;
     try {
       await stores.customers.recordContact(record.customerId, {
@@ -446,7 +491,7 @@ export function createEngine(deps: EngineDeps): Engine {
    * A version no longer loaded (a restart) leaves only the current one: the conversation carries on there if
    * its state still exists, and starts over otherwise.
    */
-  const pinVersion = async (record: ConversationRecord, fresh: boolean): Promise<BotVersion> => {
+  const pinVersion = async (record: ConversationState, fresh: boolean): Promise<BotVersion> => {
     const current = versions.current();
     if (fresh || !record.botVersion || record.botVersion === current.id) {
       record.botVersion = current.id;
@@ -475,7 +520,7 @@ export function createEngine(deps: EngineDeps): Engine {
   };
 
   /** Puts a conversation on another version at `target` (`flow.state`); what it waits for is read again from there. */
-  const moveToVersion = (record: ConversationRecord, version: BotVersion, target: string): void => {
+  const moveToVersion = (record: ConversationState, version: BotVersion, target: string): void => {
     record.botVersion = version.id;
     record.waiting = undefined;
     if (target !== record.state && record.snapshot && typeof record.snapshot === 'object') {
@@ -489,7 +534,7 @@ export function createEngine(deps: EngineDeps): Engine {
   const runTurn = async (turn: Turn): Promise<TurnResult> => {
     const started = clock.now();
     const now = turn.timestamp ?? started;
-    let record = await stores.conversations.get(turn.conversationId);
+    let record = await load(turn.conversationId);
     // Only a caller that brought a token asks for an existing conversation: it may learn that it is gone.
     if (!record && turn.existingOnly) throw new ConversationNotFoundError(turn.conversationId);
     if (record && turn.accessToken !== undefined && (!record.accessToken || !turn.accessToken || !secretsEqual(record.accessToken, turn.accessToken))) {
@@ -523,15 +568,15 @@ export function createEngine(deps: EngineDeps): Engine {
     }
   };
 
-  const dialogTurn = async (turn: Turn, record: ConversationRecord, now: number, fresh: boolean, isNew: boolean): Promise<TurnResult> => {
+  const dialogTurn = async (turn: Turn, record: ConversationState, now: number, fresh: boolean, isNew: boolean): Promise<TurnResult> => {
     const input = turn.input;
     if (isNew) await identifyCustomer(record, turn);
 
     // A human has the conversation: the bot stays quiet and the agent sees the message.
     if (record.status === 'agent' && input.kind !== 'start') {
       const text = input.kind === 'text' ? input.text : input.kind === 'payload' ? input.text ?? input.payload : input.kind === 'dtmf' ? input.digits : '';
-      if (text) record.transcript.push({ at: now, from: 'customer', text: maskPersonalData(text), channel: turn.channel, locale: record.locale });
-      const result: TurnResult = { conversationId: record.id, replies: [], locale: record.locale, state: record.state, ended: false, ticketId: record.ticketId, transcriptLength: record.transcript.length };
+      if (text) addLine(record, { at: now, from: 'customer', text: maskPersonalData(text), channel: turn.channel, locale: record.locale });
+      const result: TurnResult = { conversationId: record.id, replies: [], locale: record.locale, state: record.state, ended: false, ticketId: record.ticketId, transcriptLength: lineCount(record) };
       rememberProcessed(record, turn, result);
       await save(record, now);
       await stores.bus.publish({ conversationId: record.id, replies: [], event: 'customer_message', at: now, agentName: record.agentName }).catch(() => undefined);
@@ -543,11 +588,11 @@ export function createEngine(deps: EngineDeps): Engine {
     const events: PendingEvent[] = [];
     const contactKnown = Boolean(turn.customer?.phone || turn.customer?.email || record.contactKnown);
     const env = (locale: Locale, sentiment: number): DialogEnv => ({ channel: turn.channel, locale, now, open: handoff.isOpen(now), sentiment, heard: record.heard ?? [], contactKnown });
-    const before = { customerId: record.customerId, ticketId: record.ticketId, contact: JSON.stringify(contactFromSlots(record.slots)), shown: contactState(record) };
+    const before = { customerId: record.customerId, ticketId: record.ticketId, contact: record.ticketId !== undefined ? JSON.stringify(contactFromSlots(record.slots)) : undefined, shown: contactState(record) };
     const localeBefore = record.locale;
     // A first message in another language is no switch to confirm (unless it asks for one): the chat simply goes on in
     // the customer's language.
-    const customerSpokeBefore = record.transcript.some((entry) => entry.from === 'customer');
+    const customerSpokeBefore = record.customerSpoke === true;
     const version = versionOf(record);
     const { machine, knownPayloads } = runtimeOf(version);
     const catalog = version.catalog;
@@ -636,10 +681,10 @@ export function createEngine(deps: EngineDeps): Engine {
       }
     }
 
-    const transcriptBefore = record.transcript.length;
+    const addedBefore = record.added.length;
     // The customer's line goes into the transcript before the dialog runs, so a ticket made in this turn holds it.
     if (customerText !== undefined) {
-      record.transcript.push({
+      addLine(record, {
         at: now, from: 'customer', text: maskPersonalData(customerText), channel: turn.channel, locale: record.locale,
         intent: nluResult?.intent, confidence: nluResult ? round(nluResult.confidence) : undefined, sttConfidence,
         ...(nluResult && input.kind !== 'payload' ? { sentiment: round(nluResult.sentiment) } : {}),
@@ -703,8 +748,8 @@ export function createEngine(deps: EngineDeps): Engine {
     const secrets = sensitiveValues(context.slots, sensitiveSlotsOf(record));
     if (secrets.length > 0) {
       // A sensitive answer is known only once the dialog took it: mask it in this turn's lines after the fact.
-      for (let line = transcriptBefore; line < record.transcript.length; line++) {
-        record.transcript[line] = { ...record.transcript[line], text: maskPersonalData(record.transcript[line].text, { values: secrets }) };
+      for (let line = addedBefore; line < record.added.length; line++) {
+        record.added[line] = { ...record.added[line], text: maskPersonalData(record.added[line].text, { values: secrets }) };
       }
     }
     if (context.ticketId) record.ticketId = context.ticketId;
@@ -762,7 +807,7 @@ export function createEngine(deps: EngineDeps): Engine {
     // and the customer's history once they point to a customer record.
     const ticketNeedsCustomer = record.ticketId !== undefined && record.ticketId === before.ticketId
       && (newlyKnown || JSON.stringify(contactFromSlots(record.slots)) !== before.contact);
-    const result: TurnResult = { conversationId: record.id, replies, locale: record.locale, state: record.state, ended, ticketId: record.ticketId, transcriptLength: record.transcript.length };
+    const result: TurnResult = { conversationId: record.id, replies, locale: record.locale, state: record.state, ended, ticketId: record.ticketId, transcriptLength: lineCount(record) };
     rememberProcessed(record, turn, result, secrets);
     try {
       await save(record, now);
@@ -779,7 +824,7 @@ export function createEngine(deps: EngineDeps): Engine {
     }
     if (ticketNeedsCustomer && handoff.updateCustomer) {
       try {
-        await handoff.updateCustomer(record.ticketId as string, { conversation: record, customer: await loadCustomer(record), hints: turn.customer });
+        await handoff.updateCustomer(record.ticketId as string, { conversation: await wholeRecord(record), customer: await loadCustomer(record), hints: turn.customer });
       } catch (error) {
         logger.warn('engine.ticket.customer_update_failed', { conversationId: record.id, ticketId: record.ticketId, error: String(error) });
       }
@@ -791,44 +836,44 @@ export function createEngine(deps: EngineDeps): Engine {
   };
 
   /** What to say when the dialog said nothing: thanks for a rating, an acknowledgement at the end, else the question again. */
-  const silenceFallbackKey = (record: ConversationRecord, surveyAnswered: boolean, ended: boolean, askKey: string | undefined): string => {
+  const silenceFallbackKey = (record: ConversationState, surveyAnswered: boolean, ended: boolean, askKey: string | undefined): string => {
     const catalog = catalogOf(record);
     const has = (key: string) => catalog.get(record.locale, key) !== undefined || catalog.get(options.defaultLocale, key) !== undefined;
     const candidates = surveyAnswered ? ['survey.thanks', 'system.acknowledged'] : ended ? ['system.acknowledged'] : [askKey, 'system.reprompt'];
     return candidates.find((key): key is string => key !== undefined && has(key)) ?? 'system.not_understood';
   };
 
-  const intentLabel = (record: ConversationRecord, intent: string): string => {
+  const intentLabel = (record: ConversationState, intent: string): string => {
     const template = catalogOf(record).get(record.locale, `intents.${intent}`);
     if (template) return renderMessage(template, {}, record.locale).text;
     return intent.startsWith('faq.') ? intent.slice(4).replace(/_/g, ' ') : intent.replace(/_/g, ' ');
   };
 
-  const clarify = async (turn: Turn, record: ConversationRecord, now: number, text: string, nluResult: NluResult, intents: [string, string], meta: WaitingStateMeta): Promise<TurnResult> => {
-    record.transcript.push({ at: now, from: 'customer', text: maskPersonalData(text), channel: turn.channel, locale: record.locale, intent: nluResult.intent, confidence: round(nluResult.confidence), sentiment: round(nluResult.sentiment) });
+  const clarify = async (turn: Turn, record: ConversationState, now: number, text: string, nluResult: NluResult, intents: [string, string], meta: WaitingStateMeta): Promise<TurnResult> => {
+    addLine(record, { at: now, from: 'customer', text: maskPersonalData(text), channel: turn.channel, locale: record.locale, intent: nluResult.intent, confidence: round(nluResult.confidence), sentiment: round(nluResult.sentiment) });
     const [first, second] = intents.map((intent) => intentLabel(record, intent));
     const message = say(record, 'system.did_you_mean', variablesFor(record, record.slots, now, { first, second }), [
       { label: first, payload: intents[0] },
       { label: second, payload: intents[1] },
     ], turn.channel);
-    record.transcript.push({ at: now, from: 'bot', text: renderingFor(message, turn.channel), key: message.key, channel: turn.channel, locale: record.locale, state: record.state });
+    addLine(record, { at: now, from: 'bot', text: renderingFor(message, turn.channel), key: message.key, channel: turn.channel, locale: record.locale, state: record.state });
     const replies: Reply[] = [message, { kind: 'listen', expectedIntents: meta.expectedIntents, hints: intents }];
     await emitEvent('turn', record, now, { intent: nluResult.intent, confidence: round(nluResult.confidence), sentiment: round(nluResult.sentiment), state: record.state, ambiguous: true });
-    const result: TurnResult = { conversationId: record.id, replies, locale: record.locale, state: record.state, ended: false, ticketId: record.ticketId, transcriptLength: record.transcript.length };
+    const result: TurnResult = { conversationId: record.id, replies, locale: record.locale, state: record.state, ended: false, ticketId: record.ticketId, transcriptLength: lineCount(record) };
     rememberProcessed(record, turn, result);
     await save(record, now);
     return result;
   };
 
   /** The dialog's own (raw) slots, from the snapshot: what the turn's messages were rendered with. */
-  const currentSlots = (record: ConversationRecord): Record<string, unknown> =>
+  const currentSlots = (record: ConversationState): Record<string, unknown> =>
     (record.snapshot as { context?: { slots?: Record<string, unknown> } } | undefined)?.context?.slots ?? record.slots;
 
   /**
    * At the end of a conversation the raw values of sensitive slots leave the record: the snapshot's slots lose them,
    * and the customer's words kept for later questions (the topic line, remembered contact details) are masked.
    */
-  const forgetSensitive = (record: ConversationRecord): void => {
+  const forgetSensitive = (record: ConversationState): void => {
     const snapshot = record.snapshot as { context?: { slots?: Record<string, unknown>; topicLine?: unknown; pendingEntities?: unknown; env?: { heard?: unknown } } } | undefined;
     const context = snapshot?.context;
     const values = context ? sensitiveValues(context.slots as Record<string, string>, sensitiveSlotsOf(record)) : [];
@@ -841,7 +886,7 @@ export function createEngine(deps: EngineDeps): Engine {
     record.heard = (record.heard ?? []).filter((entity) => !entity.sensitive && !values.includes(String(entity.value)) && !values.includes(entity.text));
   };
 
-  const rememberProcessed = (record: ConversationRecord, turn: Turn, result: TurnResult, secrets: readonly string[] = []): void => {
+  const rememberProcessed = (record: ConversationState, turn: Turn, result: TurnResult, secrets: readonly string[] = []): void => {
     if (!turn.clientMessageId) return;
     // Stored like the transcript: masked (a retried message gets the masked copy of its replies).
     const slotValues = Object.values(currentSlots(record));
@@ -852,29 +897,29 @@ export function createEngine(deps: EngineDeps): Engine {
     if (record.processed.length > options.rememberMessages) record.processed.splice(0, record.processed.length - options.rememberMessages);
   };
 
-  const withConversation = async <T>(conversationId: string, work: (record: ConversationRecord, now: number) => Promise<T>): Promise<T> =>
+  const withConversation = async <T>(conversationId: string, work: (record: ConversationState, now: number) => Promise<T>): Promise<T> =>
     stores.lock.withLock(conversationId, async () => {
-      const record = await stores.conversations.get(conversationId);
+      const record = await load(conversationId);
       if (!record) throw new ConversationNotFoundError(conversationId);
       return work(record, clock.now());
     });
 
-  const systemLine = (record: ConversationRecord, key: string, now: number, agentName?: string): ReplyMessage => {
+  const systemLine = (record: ConversationState, key: string, now: number, agentName?: string): ReplyMessage => {
     const message = say(record, key, variablesFor(record, record.slots, now, { agentName }));
-    record.transcript.push({ at: now, from: 'system', text: renderingFor(message, record.channel), key, agentName });
+    addLine(record, { at: now, from: 'system', text: renderingFor(message, record.channel), key, agentName });
     return message;
   };
 
   /** Marks the latest bot lines (back to the customer's last line) that were not heard to the end, matching keys from the end. */
-  const markUnheard = (record: ConversationRecord, unheard: NonNullable<ChannelSpeech['unheard']>): void => {
+  const markUnheard = (transcript: TranscriptEntry[], unheard: NonNullable<ChannelSpeech['unheard']>): void => {
     const left = new Map<string, number>();
     for (const key of unheard.keys) if (typeof key === 'string') left.set(key, (left.get(key) ?? 0) + 1);
-    for (let line = record.transcript.length - 1; line >= 0 && left.size > 0; line--) {
-      const entry = record.transcript[line];
+    for (let line = transcript.length - 1; line >= 0 && left.size > 0; line--) {
+      const entry = transcript[line];
       if (entry.from === 'customer' || entry.from === 'agent') break;
       const count = entry.from === 'bot' && entry.key && !entry.interrupted ? left.get(entry.key) : undefined;
       if (!count || !entry.key) continue;
-      record.transcript[line] = { ...entry, interrupted: unheard.why };
+      transcript[line] = { ...entry, interrupted: unheard.why };
       if (count === 1) left.delete(entry.key);
       else left.set(entry.key, count - 1);
     }
@@ -915,7 +960,7 @@ export function createEngine(deps: EngineDeps): Engine {
       if (trimmed.length > options.maxTextLength) throw new InvalidTurnError('text_too_long', `The message is longer than ${options.maxTextLength} characters.`, conversationId);
       const reply: ReplyMessage = { kind: 'message', text: trimmed, from: { role: 'agent', name: agentName } };
       await withConversation(conversationId, async (record, now) => {
-        record.transcript.push({ at: now, from: 'agent', text: maskPersonalData(trimmed), agentName, channel: record.channel });
+        addLine(record, { at: now, from: 'agent', text: maskPersonalData(trimmed), agentName, channel: record.channel });
         await save(record, now);
         await emitEvent('agent_reply', record, now, { ticketId: record.ticketId ?? null });
       });
@@ -925,7 +970,7 @@ export function createEngine(deps: EngineDeps): Engine {
 
     async releaseToBot(conversationId, agentName) {
       const result = await stores.lock.withLock(conversationId, async () => {
-        const record = await stores.conversations.get(conversationId);
+        const record = await load(conversationId);
         if (!record) throw new ConversationNotFoundError(conversationId);
         const now = clock.now();
         const left = systemLine(record, 'system.agent_left', now, agentName);
@@ -958,12 +1003,26 @@ export function createEngine(deps: EngineDeps): Engine {
       const said = (speech.said ?? []).filter((line) => typeof line.text === 'string' && line.text.trim() !== '' && CHANNEL_LINE_KEY.test(line.key)).slice(0, MAX_CHANNEL_LINES);
       const why = speech.unheard?.why;
       if (said.length === 0 && !(why === 'barge_in' || why === 'not_played')) return;
-      await withConversation(conversationId, async (record, now) => {
-        if (speech.unheard && (why === 'barge_in' || why === 'not_played')) markUnheard(record, { keys: speech.unheard.keys.slice(0, MAX_CHANNEL_LINES), why });
-        for (const line of said) {
-          record.transcript.push({ at: now, from: 'bot', text: maskPersonalData(line.text.slice(0, options.maxTextLength)), key: line.key, channel: speech.channel, locale: record.locale, state: record.state });
-        }
-        await save(record, now);
+      const lines = (record: { locale: Locale; state: string }, now: number): TranscriptEntry[] => said.map((line) => (
+        { at: now, from: 'bot', text: maskPersonalData(line.text.slice(0, options.maxTextLength)), key: line.key, channel: speech.channel, locale: record.locale, state: record.state }));
+      if (!speech.unheard || !(why === 'barge_in' || why === 'not_played')) {
+        await withConversation(conversationId, async (record, now) => {
+          for (const line of lines(record, now)) addLine(record, line);
+          await save(record, now);
+        });
+        return;
+      }
+      // Marking lines already stored rewrites them: the whole record, read and saved (only when a prompt was cut).
+      const unheard = { keys: speech.unheard.keys.slice(0, MAX_CHANNEL_LINES), why };
+      await stores.lock.withLock(conversationId, async () => {
+        const record = await stores.conversations.get(conversationId);
+        if (!record) throw new ConversationNotFoundError(conversationId);
+        const now = clock.now();
+        markUnheard(record.transcript, unheard);
+        record.transcript.push(...lines(record, now));
+        record.version += 1;
+        record.updatedAt = now;
+        await stores.conversations.save(record, ttl);
       });
     },
 
@@ -971,7 +1030,7 @@ export function createEngine(deps: EngineDeps): Engine {
       await withConversation(conversationId, async (record, now) => {
         record.status = 'ended';
         record.agentName = undefined;
-        record.transcript.push({ at: now, from: 'system', text: `closed by ${agentName}`, agentName });
+        addLine(record, { at: now, from: 'system', text: `closed by ${agentName}`, agentName });
         await save(record, now);
         await emitEvent('conversation_ended', record, now, { outcome: 'handoff' });
       });

@@ -159,10 +159,31 @@ export function maskPersonalData(text: string, options: MaskOptions = {}): strin
   if (typeof text !== 'string') return '';
   if (text === '') return text;
   let result = text;
-  for (const value of options.values ?? []) {
-    if (typeof value === 'string' && value.trim().length > 0) result = result.split(value).join(SENSITIVE_PLACEHOLDER);
+  if (options.values) {
+    for (const value of options.values) {
+      if (typeof value === 'string' && value.trim().length > 0) result = result.split(value).join(SENSITIVE_PLACEHOLDER);
+    }
   }
-  return replacePersonalData(result, new Set(options.keep ?? []), (kind) => options.labels?.[kind] ?? `[${kind}]`);
+  // Most lines hold nothing a detector could match: no work, no allocation (this runs on every line of every turn).
+  if (!mayHoldPersonalData(result)) return result;
+  const labels = options.labels;
+  return replacePersonalData(result, keepSet(options.keep), labels ? (kind) => labels[kind] ?? `[${kind}]` : defaultLabel);
+}
+
+/** Every detector needs a digit, except the e-mail one, which needs an @. */
+function mayHoldPersonalData(text: string): boolean {
+  return DIGIT_OR_AT.test(text);
+}
+const DIGIT_OR_AT = /[\d@]/;
+const defaultLabel = (kind: PersonalDataKind): string => `[${kind}]`;
+const NOTHING_KEPT: ReadonlySet<PersonalDataKind> = new Set();
+const CONTACTS_KEPT: ReadonlySet<PersonalDataKind> = new Set(['phone', 'email']);
+
+/** The kinds left in clear as a set; the two sets every turn asks for are made once. */
+function keepSet(keep: readonly PersonalDataKind[] | undefined): ReadonlySet<PersonalDataKind> {
+  if (!keep || keep.length === 0) return NOTHING_KEPT;
+  if (keep.length === 2 && keep.includes('phone') && keep.includes('email')) return CONTACTS_KEPT;
+  return new Set(keep);
 }
 
 /** The detectors in their order (an IBAN's digits are no card, a card's no phone), each match given to `replace`. */
@@ -196,13 +217,16 @@ function replacePersonalData(text: string, keep: ReadonlySet<PersonalDataKind>, 
 export function maskBotLine(text: string, variables: readonly unknown[], sensitive: readonly string[] = []): string {
   if (typeof text !== 'string' || text === '') return typeof text === 'string' ? text : '';
   const found: { raw: string; label: string }[] = [];
+  const collect = (kind: PersonalDataKind, raw: string): string => {
+    found.push({ raw, label: `[${kind}]` });
+    return raw;
+  };
   for (const value of variables) {
     if (typeof value !== 'string' && typeof value !== 'number') continue;
-    replacePersonalData(String(value), new Set(), (kind, raw) => {
-      found.push({ raw, label: `[${kind}]` });
-      return raw;
-    });
+    const variable = String(value);
+    if (mayHoldPersonalData(variable)) replacePersonalData(variable, NOTHING_KEPT, collect);
   }
+  if (found.length === 0 && sensitive.length === 0) return text;
   let result = text;
   for (const value of sensitive) if (value.trim().length > 0) result = result.split(value).join(SENSITIVE_PLACEHOLDER);
   // Longest first, so a number inside a longer one is not masked half.

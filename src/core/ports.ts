@@ -1,4 +1,4 @@
-import type { ConversationRecord } from './conversation';
+import type { ConversationRecord, ConversationState } from './conversation';
 import type { AnalyticsEvent, AnalyticsEventType } from './events';
 import type { Customer, ContactRecord, Ticket, TicketStatus } from './ticket';
 import type { MessageBus } from './services';
@@ -15,10 +15,19 @@ export class VersionConflictError extends Error {
 /**
  * Persists conversations with optimistic concurrency. `save` writes `record` only when the stored
  * version equals `record.version - 1` (0 = must not exist yet), so two writers never overwrite each other.
+ * `getState` and `saveState` are the turn's path: the record without reading or rewriting the stored
+ * transcript lines (new lines are appended), so their cost does not grow with the conversation.
  */
 export interface ConversationStore {
   get(id: string): Promise<ConversationRecord | undefined>;
   save(record: ConversationRecord, options?: { ttlMs?: number }): Promise<void>;
+  /** The conversation without its transcript lines: `storedLines` counts them, `added` is empty. */
+  getState(id: string): Promise<ConversationState | undefined>;
+  /**
+   * Writes the state's fields and appends `state.added` after the stored lines, with the same version check as
+   * `save`; the stored transcript must still have `state.storedLines` lines (a conflict otherwise).
+   */
+  saveState(state: ConversationState, options?: { ttlMs?: number }): Promise<void>;
   delete(id: string): Promise<void>;
   /** Ids of conversations updated since `since` (ms), newest first, at most `limit`. */
   listRecent(since: number, limit: number): Promise<string[]>;

@@ -1,4 +1,4 @@
-import type { ConversationRecord } from '../../src/core/conversation';
+import type { ConversationRecord, ConversationState } from '../../src/core/conversation';
 import type { AnalyticsEvent } from '../../src/core/events';
 import { VersionConflictError, type Clock, type Stores } from '../../src/core/ports';
 import type { OutboundMessage } from '../../src/core/services';
@@ -232,6 +232,89 @@ export function describeStoresContract(name: string, makeStores: MakeStores, opt
           await edit((record) => { record.transcript.push(line(8, 'customer')); }, peer);
         });
 
+        /** Like `grow`, the way a turn does it: the state without the lines, the turn's lines appended. */
+        const growByState = async (id: string, turns: number, ttlMs?: number): Promise<ConversationRecord> => {
+          const { transcript: _none, ...fields } = conversation(id, 1, clock, { transcript: [] });
+          await stores.conversations.saveState({ ...fields, storedLines: 0, added: [line(0, 'customer')] }, { ttlMs });
+          for (let turn = 1; turn <= turns; turn += 1) {
+            const state = (await stores.conversations.getState(id)) as ConversationState;
+            expect(state.storedLines).toBe(2 * turn - 1);
+            expect(state.added).toEqual([]);
+            expect('transcript' in state).toBe(false);
+            state.added.push(line(turn, 'customer'), line(turn, 'bot'));
+            state.version += 1;
+            state.slots = { ...state.slots, turn };
+            await stores.conversations.saveState(state, { ttlMs });
+          }
+          return (await stores.conversations.get(id)) as ConversationRecord;
+        };
+
+        it('appends a turn\'s lines through saveState and reads the whole transcript back with get, also from another instance', async () => {
+          const last = await growByState('conv-state', 200);
+          expect(last.transcript).toHaveLength(401);
+          expect(last.transcript[400]).toEqual(line(200, 'bot'));
+          expect(last.slots).toEqual({ ...conversation('x', 1, clock).slots, turn: 200 });
+          expect(last.version).toBe(201);
+          expect(await peer.conversations.get('conv-state')).toEqual(last);
+          const { transcript, ...fields } = last;
+          expect(await peer.conversations.getState('conv-state')).toEqual({ ...fields, storedLines: transcript.length, added: [] });
+        });
+
+        it('mixes whole-record saves and state saves on one conversation', async () => {
+          await grow('conv-mixed', 3);
+          const state = (await stores.conversations.getState('conv-mixed')) as ConversationState;
+          expect(state.storedLines).toBe(6);
+          state.added.push(line(4, 'customer'));
+          state.version += 1;
+          await stores.conversations.saveState(state);
+          const record = (await peer.conversations.get('conv-mixed')) as ConversationRecord;
+          expect(record.transcript).toHaveLength(7);
+          record.transcript[0] = { ...record.transcript[0], text: '[redacted]' };
+          record.transcript.splice(5, 1);
+          record.version += 1;
+          await peer.conversations.save(record);
+          const again = (await stores.conversations.getState('conv-mixed')) as ConversationState;
+          expect(again.storedLines).toBe(6);
+          again.added.push(line(5, 'bot'));
+          again.version += 1;
+          await stores.conversations.saveState(again);
+          expect(await stores.conversations.get('conv-mixed')).toEqual({ ...record, version: again.version, transcript: [...record.transcript, line(5, 'bot')] });
+          expect(await peer.conversations.get('conv-mixed')).toEqual(await stores.conversations.get('conv-mixed'));
+        });
+
+        it('changes nothing on a stale state save, nor on one whose line count is not the stored one', async () => {
+          await growByState('conv-state-stale', 2);
+          const stale = (await peer.conversations.getState('conv-state-stale')) as ConversationState;
+          const current = (await stores.conversations.getState('conv-state-stale')) as ConversationState;
+          current.added.push(line(3, 'customer'));
+          current.version += 1;
+          await stores.conversations.saveState(current);
+          const saved = await stores.conversations.get('conv-state-stale');
+          stale.added.push(line(3, 'bot'));
+          stale.version += 1;
+          stale.state = 'stale.write';
+          await expect(peer.conversations.saveState(stale)).rejects.toBeInstanceOf(VersionConflictError);
+          const miscounted = (await stores.conversations.getState('conv-state-stale')) as ConversationState;
+          miscounted.version += 1;
+          miscounted.storedLines -= 1;
+          miscounted.added.push(line(4, 'bot'));
+          await expect(stores.conversations.saveState(miscounted)).rejects.toBeInstanceOf(VersionConflictError);
+          const fresh = { ...(stale as ConversationState), version: 1, storedLines: 0, added: [] };
+          await expect(stores.conversations.saveState(fresh)).rejects.toBeInstanceOf(VersionConflictError);
+          expect(await stores.conversations.get('conv-state-stale')).toEqual(saved);
+          expect(await peer.conversations.get('conv-state-stale')).toEqual(saved);
+          await expect(stores.conversations.saveState({ ...fresh, id: 'conv-state-none', version: 2 })).rejects.toBeInstanceOf(VersionConflictError);
+          expect(await stores.conversations.getState('conv-state-none')).toBeUndefined();
+        });
+
+        it('rejects a malformed state with a clear error', async () => {
+          const { transcript: _none, ...fields } = conversation('conv-state-bad', 1, clock);
+          await expect(stores.conversations.saveState({ ...fields, storedLines: -1, added: [] })).rejects.toThrow(/storedLines/);
+          await expect(stores.conversations.saveState({ ...fields, storedLines: 2, added: [] })).rejects.toThrow(/storedLines/);
+          await expect(stores.conversations.saveState({ ...fields, storedLines: 0, added: undefined as unknown as [] })).rejects.toThrow(/added/);
+          expect(await stores.conversations.get('conv-state-bad')).toBeUndefined();
+        });
+
         it('removes the transcript with the conversation, and a new one starts empty', async () => {
           await grow('conv-del', 3);
           await stores.conversations.delete('conv-del');
@@ -250,6 +333,16 @@ export function describeStoresContract(name: string, makeStores: MakeStores, opt
             const fresh = conversation('conv-ttl-t', 1, clock, { transcript: [line(1, 'customer')] });
             await stores.conversations.save(fresh, { ttlMs: 1000 });
             expect(await stores.conversations.get('conv-ttl-t')).toEqual(fresh);
+          });
+
+          it('starts a conversation saved through saveState afresh once its TTL has passed', async () => {
+            await growByState('conv-ttl-s', 3, 1000);
+            clock.advance(1000);
+            expect(await stores.conversations.getState('conv-ttl-s')).toBeUndefined();
+            const { transcript: _none, ...fields } = conversation('conv-ttl-s', 1, clock, { transcript: [] });
+            await stores.conversations.saveState({ ...fields, storedLines: 0, added: [line(1, 'bot')] }, { ttlMs: 1000 });
+            expect((await stores.conversations.get('conv-ttl-s'))?.transcript).toEqual([line(1, 'bot')]);
+            expect((await stores.conversations.getState('conv-ttl-s'))?.storedLines).toBe(1);
           });
         }
       });

@@ -176,6 +176,60 @@ describe('engine', () => {
   });
 });
 
+describe('the transcript in a turn', () => {
+  /** Memory stores that count whole-record reads and writes (what grows with the conversation). */
+  const counting = () => {
+    const stores = createMemoryStores({ clock: { now: () => OPEN_TIME } });
+    const calls = { get: 0, save: 0 };
+    const conversations = { ...stores.conversations };
+    conversations.get = async (id) => { calls.get += 1; return stores.conversations.get(id); };
+    conversations.save = async (record, options) => { calls.save += 1; return stores.conversations.save(record, options); };
+    return { stores: { ...stores, conversations }, calls };
+  };
+
+  it('is neither read nor rewritten by a turn, and reads back whole', async () => {
+    const { stores, calls } = counting();
+    const { engine } = build(stores);
+    let last: TurnResult | undefined;
+    for (let turn = 0; turn < 30; turn += 1) last = await say(engine, 'long', turn % 2 === 0 ? 'missä tilaukseni' : 'se on 12345');
+    expect(calls).toEqual({ get: 0, save: 0 });
+    const record = await engine.getConversation('long');
+    expect(record?.transcript).toHaveLength(last?.transcriptLength as number);
+    expect(record?.transcript.filter((entry) => entry.from === 'customer')).toHaveLength(30);
+    expect(record?.transcript[record.transcript.length - 1]).toMatchObject({ from: 'bot' });
+  });
+
+  it('gives a ticket made late in a conversation every earlier line', async () => {
+    const { engine, stores } = build();
+    await say(engine, 'late', 'tilaus');
+    await say(engine, 'late', 'se on 12345');
+    const result = await say(engine, 'late', 'haluan ihmisen');
+    const ticket = await stores.tickets.get(result.ticketId as string);
+    const record = await engine.getConversation('late');
+    expect(ticket?.transcript.map((entry) => entry.text)).toEqual(record?.transcript.slice(0, ticket?.transcript.length).map((entry) => entry.text));
+    expect(ticket?.transcript[0]).toMatchObject({ from: 'customer', text: 'tilaus' });
+    expect(ticket?.transcript.some((entry) => entry.text === 'haluan ihmisen')).toBe(true);
+  });
+
+  it('counts from the stored transcript once for a conversation saved before the counters', async () => {
+    const { engine, stores } = build();
+    await say(engine, 'old', 'tilaus');
+    const record = await stores.conversations.get('old');
+    delete record!.said;
+    delete record!.customerSpoke;
+    record!.version += 1;
+    await stores.conversations.save(record!);
+    const asked = record!.transcript.filter((entry) => entry.key === 'order.ask_number').length;
+    await say(engine, 'old', 'hmm');
+    const after = await stores.conversations.getState('old');
+    expect(after?.customerSpoke).toBe(true);
+    // The earlier question counted from the transcript, then this turn's own lines.
+    const now = (await stores.conversations.get('old'))!.transcript.filter((entry) => entry.key === 'order.ask_number').length;
+    expect(asked).toBeGreaterThanOrEqual(1);
+    expect(after?.said?.['order.ask_number']).toBe(now);
+  });
+});
+
 describe('compiler', () => {
   it('runs the survey of a survey + end state before ending', async () => {
     const { compileFlows } = await import('../../src/flows/compile-flow');

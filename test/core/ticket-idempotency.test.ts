@@ -14,16 +14,23 @@ function buildCrashing() {
   const clock = { now: () => (now += 5) };
   const stores = createMemoryStores({ clock });
   let crashes = 1;
+  const crashAfterTicket = async (): Promise<void> => {
+    if (crashes > 0 && (await stores.tickets.list()).length > 0) {
+      crashes -= 1;
+      throw new Error('process killed before the conversation was saved');
+    }
+  };
   const crashing: Stores = {
     ...stores,
     conversations: {
       ...stores.conversations,
       async save(record, options) {
-        if (crashes > 0 && (await stores.tickets.list()).length > 0) {
-          crashes -= 1;
-          throw new Error('process killed before the conversation was saved');
-        }
+        await crashAfterTicket();
         return stores.conversations.save(record, options);
+      },
+      async saveState(state, options) {
+        await crashAfterTicket();
+        return stores.conversations.saveState(state, options);
       },
     },
   };

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ConversationRecord } from '../../src/core/conversation';
+import type { ConversationRecord, ConversationState } from '../../src/core/conversation';
+import { VersionConflictError } from '../../src/core/ports';
 import { createEmbeddedStores } from '../../src/stores/embedded/create-embedded-stores';
 import { EMBEDDED_MIGRATIONS } from '../../src/stores/embedded/embedded-migrations';
 import { createManualClock, describeStoresContract } from '../contracts/stores.contract';
@@ -36,6 +37,36 @@ describe('embedded stores', () => {
     expect(await second.customers.find({ phone: '+358401234567' })).toBeDefined();
     expect((await second.outbox.pending()).map((item) => item.id)).toEqual(['o1']);
     await second.close();
+  });
+
+  it('commits the state saves of one tick together, failing only the stale one, and settles each after the commit', async () => {
+    const dataDir = tempDir();
+    const clock = createManualClock();
+    const stores = createEmbeddedStores({ dataDir, clock });
+    const state = (id: string, version: number, storedLines: number): ConversationState => ({
+      id, version, createdAt: clock.now(), updatedAt: clock.now(), channel: 'web', locale: 'fi', status: 'active', snapshot: null,
+      state: 'main.start', slots: {}, processed: [], misunderstood: 0, storedLines, added: [{ at: clock.now(), from: 'customer', text: `${id} ${version}` }],
+    });
+    await stores.conversations.saveState(state('g-stale', 1, 0));
+    const settled: string[] = [];
+    const saves = ['g-1', 'g-2', 'g-3'].map((id) => stores.conversations.saveState(state(id, 1, 0)).then(() => {
+      // Settled only once committed: another connection to the file already sees it.
+      const reader = new Database(join(dataDir, 'aspa.db'), { readonly: true });
+      settled.push(`${id}:${reader.prepare('SELECT count(*) FROM conversations WHERE id = ?').pluck().get(id)}`);
+      reader.close();
+    }));
+    const stale = stores.conversations.saveState(state('g-stale', 1, 0));
+    await Promise.all(saves);
+    await expect(stale).rejects.toBeInstanceOf(VersionConflictError);
+    expect(settled).toEqual(['g-1:1', 'g-2:1', 'g-3:1']);
+    expect((await stores.conversations.get('g-2'))?.transcript).toEqual(state('g-2', 1, 0).added);
+    // A save still waiting for its group when the stores close is written, not dropped.
+    const last = stores.conversations.saveState({ ...state('g-1', 2, 1), added: [] });
+    await stores.close();
+    await last;
+    const reopened = createEmbeddedStores({ dataDir, clock });
+    expect((await reopened.conversations.getState('g-1'))?.version).toBe(2);
+    await reopened.close();
   });
 
   it('says clearly when the data folder cannot be used', () => {

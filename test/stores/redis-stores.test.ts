@@ -115,6 +115,24 @@ if (!url) {
       expect(JSON.parse(await raw.hGet(`${prefix}conv:legacy`, 'd') as string)).not.toHaveProperty('transcript');
     });
 
+    it('takes a turn\'s state save on a conversation with the transcript inside the hash, moving its lines to the list', async () => {
+      const clock = createManualClock();
+      const record = {
+        id: 'legacy-state', version: 3, createdAt: clock.now(), updatedAt: clock.now(), channel: 'web' as const, locale: 'fi' as const,
+        status: 'active' as const, snapshot: { value: 'x' }, state: 'main.start', slots: { a: 1 },
+        transcript: [{ at: 1, from: 'customer' as const, text: 'vanha 😀' }], processed: [], misunderstood: 0,
+      };
+      await raw.hSet(`${prefix}conv:legacy-state`, { v: '3', d: JSON.stringify(record) });
+      const state = await stores.conversations.getState('legacy-state');
+      const { transcript, ...fields } = record;
+      expect(state).toEqual({ ...fields, storedLines: 1, added: [] });
+      const added = { at: 2, from: 'bot' as const, text: 'uusi' };
+      await stores.conversations.saveState({ ...fields, version: 4, storedLines: 1, added: [added] });
+      expect(await stores.conversations.get('legacy-state')).toEqual({ ...record, version: 4, transcript: [...transcript, added] });
+      expect(await raw.lLen(`${prefix}conv:legacy-state:t`)).toBe(2);
+      expect(await stores.conversations.getState('legacy-state')).toEqual({ ...fields, version: 4, storedLines: 2, added: [] });
+    });
+
     it('reloads its Lua scripts after the server lost them (restart, SCRIPT FLUSH)', async () => {
       const clock = createManualClock();
       const record = {

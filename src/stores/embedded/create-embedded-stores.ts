@@ -98,6 +98,8 @@ export function createEmbeddedStores(options: EmbeddedStoresOptions): Stores {
     async close() {
       clearInterval(timer);
       await bus.close();
+      // State saves waiting for their group commit are written, not dropped.
+      if (db.open) conversations.commitPending();
       if (db.open) db.close();
     },
   };

@@ -1,15 +1,20 @@
 import type Database from 'better-sqlite3';
-import type { ConversationRecord } from '../../core/conversation';
+import type { ConversationRecord, ConversationState } from '../../core/conversation';
 import { VersionConflictError, type Clock, type ConversationStore } from '../../core/ports';
-import { assertConversationRecord, assertId, assertLimit, assertTime, assertTtl, parseStored } from '../shared/store-validation';
+import { assertConversationRecord, assertConversationState, assertId, assertLimit, assertTime, assertTtl, parseStored } from '../shared/store-validation';
 import {
-  copyLines, createTranscriptCache, createWriteTokens, emptyLines, entryJson, headOf, pushLine, recordJsonWithoutTranscript,
-  sharedPrefix, type StoredEntry, type StoredLines,
+  addedJson, copyLines, createTranscriptCache, createWriteTokens, emptyLines, entryJson, headOf, pushLine, recordJsonWithoutTranscript,
+  sharedPrefix, stateJson, stateOf, type StoredEntry, type StoredLines,
 } from '../shared/transcript-rows';
 
 interface LiveRow {
   data: string;
   write_token: string | null;
+}
+
+interface StateRow {
+  data: string;
+  transcript_length: number;
 }
 
 interface LiveState {
@@ -25,13 +30,19 @@ interface LiveState {
  * conversation. When the saved transcript is shorter than the stored one or an older line differs, the
  * lines from the first difference on are rewritten. The lines this process last read or wrote are kept
  * in memory under the row's write token, so neither `get` nor `save` re-reads them while no one else
- * has written the conversation. Expired rows count as absent everywhere.
+ * has written the conversation. A turn's `saveState` touches no stored line: it updates the row (checking
+ * the version and the line count) and inserts the turn's lines. State saves are committed in groups: those
+ * made in one turn of the event loop share one transaction (a commit costs more than the writes), each in its
+ * own savepoint so a conflict fails only its own, and each promise settles only after the commit, so nothing
+ * acknowledged is lost on kill -9. Expired rows count as absent everywhere.
  */
-export function createEmbeddedConversationStore(db: Database.Database, clock: Clock): ConversationStore & { purgeExpired(): number } {
+export function createEmbeddedConversationStore(db: Database.Database, clock: Clock): ConversationStore & { purgeExpired(): number; commitPending(): void } {
   const selectLive = db.prepare<[string, number], LiveRow>(
     'SELECT data, write_token FROM conversations WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)');
   const selectLiveState = db.prepare<[string, number], LiveState>(
     'SELECT version, transcript_length, write_token FROM conversations WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)');
+  const selectState = db.prepare<[string, number], StateRow>(
+    'SELECT data, transcript_length FROM conversations WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)');
   const selectTranscript = db.prepare<[string], string>(
     'SELECT entry FROM conversation_transcript WHERE conversation_id = ? ORDER BY seq').pluck();
   // Version 1 creates; it may replace only a row whose TTL has passed (a returning customer starts fresh).
@@ -46,6 +57,10 @@ export function createEmbeddedConversationStore(db: Database.Database, clock: Cl
     `UPDATE conversations SET version = @version, updated_at = @updatedAt, expires_at = @expiresAt, data = @data,
        transcript_length = @length, write_token = @token
      WHERE id = @id AND version = @version - 1 AND (expires_at IS NULL OR expires_at > @now)`);
+  const updateState = db.prepare(
+    `UPDATE conversations SET version = @version, updated_at = @updatedAt, expires_at = @expiresAt, data = @data,
+       transcript_length = @length, write_token = @token
+     WHERE id = @id AND version = @version - 1 AND transcript_length = @stored AND (expires_at IS NULL OR expires_at > @now)`);
   const deleteLinesFrom = db.prepare<[string, number]>('DELETE FROM conversation_transcript WHERE conversation_id = ? AND seq >= ?');
   const insertLine = db.prepare<[string, number, string]>('INSERT INTO conversation_transcript (conversation_id, seq, entry) VALUES (?, ?, ?)');
   // The conversations_delete_transcript trigger deletes the lines with the row (here and in the purge).
@@ -129,7 +144,84 @@ export function createEmbeddedConversationStore(db: Database.Database, clock: Cl
     return { token, lines };
   });
 
+  const writeState = db.transaction((state: ConversationState, ttlMs: number | undefined, now: number): void => {
+    const added = addedJson(state);
+    const row = {
+      id: state.id, version: state.version, updatedAt: state.updatedAt, now, stored: state.storedLines,
+      expiresAt: ttlMs === undefined ? null : now + ttlMs,
+      data: stateJson(state), length: state.storedLines + added.length, token: nextToken(),
+    };
+    if (ttlMs !== undefined && ttlMs > maxTtlMs) writeMaxTtl.run(ttlMs);
+    if ((state.version === 1 ? create : updateState).run(row).changes === 0) {
+      throw new VersionConflictError(state.id, state.version - 1, selectLiveState.get(state.id, now)?.version);
+    }
+    // Version 1 may replace an expired row whose lines are still there.
+    if (state.version === 1) deleteLinesFrom.run(state.id, 0);
+    added.forEach((json, offset) => insertLine.run(state.id, state.storedLines + offset, json));
+  });
+
+  interface PendingState {
+    state: ConversationState;
+    ttlMs: number | undefined;
+    done: (error?: unknown) => void;
+  }
+  let pending: PendingState[] = [];
+  const settle = (item: PendingState, error?: unknown): void => {
+    if (error === undefined && item.ttlMs !== undefined && item.ttlMs > maxTtlMs) maxTtlMs = item.ttlMs;
+    item.done(error);
+  };
+  const commitPending = (): void => {
+    if (pending.length === 0) return;
+    const group = pending;
+    pending = [];
+    const now = clock.now();
+    // Alone in its tick (one conversation at a time): its own transaction, no savepoint.
+    if (group.length === 1) {
+      try {
+        writeState.immediate(group[0].state, group[0].ttlMs, now);
+      } catch (error) {
+        settle(group[0], error);
+        return;
+      }
+      settle(group[0]);
+      return;
+    }
+    const failures = new Map<PendingState, unknown>();
+    try {
+      // writeState inside a transaction runs as a savepoint: a failed save leaves the others in the group.
+      db.transaction(() => {
+        for (const item of group) {
+          try {
+            writeState(item.state, item.ttlMs, now);
+          } catch (error) {
+            failures.set(item, error);
+          }
+        }
+      }).immediate();
+    } catch (error) {
+      for (const item of group) item.done(error);
+      return;
+    }
+    for (const item of group) settle(item, failures.get(item));
+  };
+
   return {
+    async getState(id) {
+      assertId(id, 'conversation id');
+      const row = selectState.get(id, clock.now());
+      return row === undefined ? undefined : stateOf(parseStored<ConversationRecord>(row.data, `conversation ${id}`), row.transcript_length);
+    },
+    async saveState(state, options) {
+      assertConversationState(state);
+      const ttlMs = assertTtl(options);
+      // The lines held for `get` belong to the version before; the next `get` reads them again.
+      cache.delete(state.id);
+      await new Promise<void>((resolve, reject) => {
+        pending.push({ state, ttlMs, done: (error) => (error === undefined ? resolve() : reject(error)) });
+        if (pending.length === 1) setImmediate(commitPending);
+      });
+    },
+    commitPending,
     async get(id) {
       assertId(id, 'conversation id');
       return read(id, clock.now());

@@ -14,12 +14,12 @@ import { createLocalLock, type LocalLockOptions } from '../shared/create-local-l
 import { addHints, identityKeys, newCustomer, requireIdentityKeys, toCustomer, upsertContact } from '../shared/customer-identity';
 import { StoreError } from '../shared/store-errors';
 import {
-  assertAgentSession, assertAttempt, assertClaim, assertContact, assertConversationRecord, assertDuration, assertEvent,
+  assertAgentSession, assertAttempt, assertClaim, assertContact, assertConversationRecord, assertConversationState, assertDuration, assertEvent,
   assertEventQuery, assertId, assertLimit, assertOutboxItem, assertTicket, assertTicketExpectation, assertTime, assertTtl,
   formatTicketId, parseStored, ticketMatches, ticketStatuses, toStored,
 } from '../shared/store-validation';
 import {
-  copyLines, emptyLines, entryJson, headOf, pushLine, recordJsonWithoutTranscript, sharedPrefix, type StoredLines,
+  addedJson, copyLines, emptyLines, entryJson, headOf, pushLine, recordJsonWithoutTranscript, sharedPrefix, stateJson, stateOf, type StoredLines,
 } from '../shared/transcript-rows';
 
 export interface MemoryStoresOptions extends LocalLockOptions {
@@ -93,6 +93,25 @@ function createMemoryConversationStore(clock: Clock): ConversationStore {
         json,
         lines,
       });
+    },
+    async getState(id) {
+      assertId(id, 'conversation id');
+      const row = live(id);
+      return row ? stateOf(parseStored<ConversationRecord>(row.json, `conversation ${id}`), row.lines.entries.length) : undefined;
+    },
+    async saveState(state, saveOptions) {
+      assertConversationState(state);
+      const ttlMs = assertTtl(saveOptions);
+      const current = live(state.id);
+      if ((current?.version ?? 0) !== state.version - 1 || (current && current.lines.entries.length !== state.storedLines)) {
+        throw new VersionConflictError(state.id, state.version - 1, current?.version);
+      }
+      const added = addedJson(state);
+      const json = stateJson(state);
+      // The row's lines are its own (a get hands out copies): the turn's lines are pushed onto them.
+      const lines = current?.lines ?? emptyLines();
+      for (const line of added) pushLine(lines, parseStored(line, `transcript line of conversation ${state.id}`));
+      rows.set(state.id, { version: state.version, updatedAt: state.updatedAt, expiresAt: ttlMs === undefined ? undefined : clock.now() + ttlMs, json, lines });
     },
     async delete(id) {
       assertId(id, 'conversation id');

@@ -1,9 +1,9 @@
 import type { ConversationRecord } from '../../core/conversation';
 import { VersionConflictError, type ConversationStore } from '../../core/ports';
-import { assertConversationRecord, assertId, assertLimit, assertTime, assertTtl, parseStored } from '../shared/store-validation';
+import { assertConversationRecord, assertConversationState, assertId, assertLimit, assertTime, assertTtl, parseStored } from '../shared/store-validation';
 import {
-  copyLines, createTranscriptCache, createWriteTokens, emptyLines, entryJson, headOf, pushLine, recordJsonWithoutTranscript,
-  sharedPrefix, type StoredEntry, type StoredLines,
+  addedJson, copyLines, createTranscriptCache, createWriteTokens, emptyLines, entryJson, headOf, pushLine, recordJsonWithoutTranscript,
+  sharedPrefix, stateJson, stateOf, type StoredEntry, type StoredLines,
 } from '../shared/transcript-rows';
 import { defineRedisScript, type RedisClient } from './redis-script';
 
@@ -54,6 +54,46 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (tonumber(ARGV[4]) - ${RE
 return ${SAVED}
 `);
 
+/** The hash was saved before the transcript list existed (no `n`): the transcript is inside `d`. */
+const LEGACY = -4;
+/** The stored transcript is not as long as the state says (someone rewrote it at the same version). */
+const OTHER_LINES = -5;
+const FIRST_ADDED_ARG = 8;
+
+/**
+ * A turn's save: compare-and-set on the version and the transcript length `n`, the turn's lines pushed onto the
+ * list (nothing stored is read or rewritten), TTLs and the recency index, in one atomic step. ARGV[6] is the
+ * stored line count the state was read with. Returns SAVED, LEGACY, OTHER_LINES or the version found.
+ */
+const SAVE_STATE = defineRedisScript(`
+local current = redis.call('HMGET', KEYS[1], 'v', 'n')
+local expected = tonumber(ARGV[1]) - 1
+local stored = tonumber(ARGV[6])
+if current[1] then
+  if tonumber(current[1]) ~= expected then return tonumber(current[1]) end
+  if not current[2] then return ${LEGACY} end
+  if tonumber(current[2]) ~= stored then return ${OTHER_LINES} end
+elseif expected ~= 0 then
+  return ${ABSENT}
+else
+  redis.call('DEL', KEYS[3])
+end
+for first = ${FIRST_ADDED_ARG}, #ARGV, ${PUSH_BATCH} do
+  redis.call('RPUSH', KEYS[3], unpack(ARGV, first, math.min(first + ${PUSH_BATCH - 1}, #ARGV)))
+end
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2], 'w', ARGV[7], 'n', stored + #ARGV - ${FIRST_ADDED_ARG - 1})
+if ARGV[3] ~= '' then
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  redis.call('PEXPIRE', KEYS[3], ARGV[3])
+else
+  redis.call('PERSIST', KEYS[1])
+  redis.call('PERSIST', KEYS[3])
+end
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (tonumber(ARGV[4]) - ${RECENT_WINDOW_MS}))
+return ${SAVED}
+`);
+
 /**
  * The record JSON and write token, plus the transcript lines unless the write token is ARGV[1] (the
  * caller holds those lines already). Both keys are read in one atomic step.
@@ -83,7 +123,34 @@ export function createRedisConversationStore(client: RedisClient, prefix: string
   const cache = createTranscriptCache();
   const nextToken = createWriteTokens();
 
-  return {
+  const store: ConversationStore = {
+    async getState(id) {
+      assertId(id, 'conversation id');
+      const [data, length] = await client.hmGet(key(id), ['d', 'n']);
+      if (data == null) return undefined;
+      const record = parseStored<ConversationRecord>(data, `conversation ${id}`);
+      // Saved before the transcript list: its lines are inside the record (moved to the list by the next save).
+      return stateOf(record, length == null ? (Array.isArray(record.transcript) ? record.transcript.length : 0) : Number(length));
+    },
+    async saveState(state, options) {
+      assertConversationState(state);
+      const ttlMs = assertTtl(options);
+      cache.delete(state.id);
+      const result = Number(await SAVE_STATE.run(client, [key(state.id), recentKey, transcriptKey(state.id)], [
+        state.version, stateJson(state), ttlMs ?? '', state.updatedAt, state.id, state.storedLines, nextToken(), ...addedJson(state),
+      ]));
+      if (result === SAVED) return;
+      if (result === LEGACY) {
+        // Once per conversation saved by an older version: the whole record, which moves its lines to the list.
+        const stored = await store.get(state.id);
+        if (stored && stored.version === state.version - 1 && stored.transcript.length === state.storedLines) {
+          const { storedLines: _stored, added, ...fields } = state;
+          await store.save({ ...fields, transcript: [...stored.transcript, ...added] }, options);
+          return;
+        }
+      }
+      throw new VersionConflictError(state.id, state.version - 1, result >= 0 ? result : result === ABSENT ? undefined : state.version - 1);
+    },
     async get(id) {
       assertId(id, 'conversation id');
       const cached = cache.get(id);
@@ -158,4 +225,5 @@ export function createRedisConversationStore(client: RedisClient, prefix: string
       return found.slice(0, limit);
     },
   };
+  return store;
 }

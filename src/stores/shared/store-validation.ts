@@ -1,4 +1,4 @@
-import type { ConversationRecord } from '../../core/conversation';
+import type { ConversationRecord, ConversationState } from '../../core/conversation';
 import type { AnalyticsEvent } from '../../core/events';
 import type { AgentSessionRecord, EventQuery, OutboxItem, TicketExpectation, TicketQuery } from '../../core/ports';
 import type { ContactRecord, Ticket, TicketStatus } from '../../core/ticket';
@@ -41,6 +41,18 @@ export function assertConversationRecord(record: unknown): asserts record is Con
   assertPositiveInt(record.version, `version of conversation ${record.id}`);
   assertTime(record.updatedAt, `updatedAt of conversation ${record.id}`);
   if (!Array.isArray(record.transcript)) invalid(`transcript of conversation ${record.id} must be an array`);
+}
+
+export function assertConversationState(state: unknown): asserts state is ConversationState {
+  if (!isRecord(state)) invalid('a conversation state must be an object');
+  assertId(state.id, 'conversation id');
+  assertPositiveInt(state.version, `version of conversation ${state.id}`);
+  assertTime(state.updatedAt, `updatedAt of conversation ${state.id}`);
+  if (typeof state.storedLines !== 'number' || !Number.isInteger(state.storedLines) || state.storedLines < 0) {
+    invalid(`storedLines of conversation ${state.id} must be a non-negative integer (got ${describe(state.storedLines)})`);
+  }
+  if (state.version === 1 && state.storedLines !== 0) invalid(`a new conversation ${state.id} has no stored lines (storedLines ${state.storedLines})`);
+  if (!Array.isArray(state.added)) invalid(`added lines of conversation ${state.id} must be an array`);
 }
 
 export function assertTtl(options: { ttlMs?: number } | undefined): number | undefined {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ConversationRecord } from '../../core/conversation';
+import type { ConversationRecord, ConversationState } from '../../core/conversation';
 import { toStored } from './store-validation';
 
 /**
@@ -114,6 +114,25 @@ export function entryJson(entry: unknown, conversationId: string, index: number)
 /** The record's JSON without its transcript. */
 export function recordJsonWithoutTranscript(record: ConversationRecord): string {
   return toStored({ ...record, transcript: undefined }, `conversation ${record.id}`);
+}
+
+/** A state's JSON as `recordJsonWithoutTranscript` stores it (its line counts are not part of the record). */
+export function stateJson(state: ConversationState): string {
+  return toStored({ ...state, storedLines: undefined, added: undefined }, `conversation ${state.id}`);
+}
+
+/** The JSON of a state's added lines, numbered from its stored lines on. */
+export function addedJson(state: ConversationState): string[] {
+  return state.added.map((entry, offset) => entryJson(entry, state.id, state.storedLines + offset));
+}
+
+/** The state of a record read from its JSON (`data` without the transcript) and its stored line count. */
+export function stateOf(record: ConversationRecord | Omit<ConversationRecord, 'transcript'>, storedLines: number): ConversationState {
+  const state = record as ConversationState & { transcript?: unknown };
+  delete state.transcript;
+  state.storedLines = storedLines;
+  state.added = [];
+  return state;
 }
 
 /** Tokens that name one stored version of a conversation, unique across processes. */
