@@ -28,16 +28,24 @@ function build() {
   const clock = { now: () => now, set: (at: number) => { now = at; } };
   const stores = createMemoryStores({ clock });
   let crashAfterTicket = true;
+  // The process dies after the ticket is written and before the turn's conversation save, whichever save path it takes.
+  const crashIfTicketed = async (): Promise<void> => {
+    if (crashAfterTicket && (await stores.tickets.list()).length > 0) {
+      crashAfterTicket = false;
+      throw new Error('SIGKILL between the ticket and the conversation save');
+    }
+  };
   const crashing: Stores = {
     ...stores,
     conversations: {
       ...stores.conversations,
       async save(record, options) {
-        if (crashAfterTicket && (await stores.tickets.list()).length > 0) {
-          crashAfterTicket = false;
-          throw new Error('SIGKILL between the ticket and the conversation save');
-        }
+        await crashIfTicketed();
         return stores.conversations.save(record, options);
+      },
+      async saveState(state, options) {
+        await crashIfTicketed();
+        return stores.conversations.saveState(state, options);
       },
     },
   };
