@@ -17,6 +17,18 @@ const STALE_LINES = -3;
 const PUSH_BATCH = 1000;
 const FIRST_LINE_ARG = 10;
 
+/** The end of both save scripts: the hash's and the list's TTL (ARGV[3], '' for none), the recency index, SAVED. */
+const TTL_AND_RECENCY = `if ARGV[3] ~= '' then
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  redis.call('PEXPIRE', KEYS[3], ARGV[3])
+else
+  redis.call('PERSIST', KEYS[1])
+  redis.call('PERSIST', KEYS[3])
+end
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (tonumber(ARGV[4]) - ${RECENT_WINDOW_MS}))
+return ${SAVED}`;
+
 /**
  * Compare-and-set on the version, the transcript list, the TTL of both keys and the recency index in
  * one atomic step. ARGV[6] is how many stored lines stay (0: replace the list); a positive count holds
@@ -42,16 +54,7 @@ for first = ${FIRST_LINE_ARG}, #ARGV, ${PUSH_BATCH} do
   redis.call('RPUSH', KEYS[3], unpack(ARGV, first, math.min(first + ${PUSH_BATCH - 1}, #ARGV)))
 end
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2], 'w', ARGV[8], 'n', ARGV[9])
-if ARGV[3] ~= '' then
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-  redis.call('PEXPIRE', KEYS[3], ARGV[3])
-else
-  redis.call('PERSIST', KEYS[1])
-  redis.call('PERSIST', KEYS[3])
-end
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (tonumber(ARGV[4]) - ${RECENT_WINDOW_MS}))
-return ${SAVED}
+${TTL_AND_RECENCY}
 `);
 
 /** The hash was saved before the transcript list existed (no `n`): the transcript is inside `d`. */
@@ -82,16 +85,7 @@ for first = ${FIRST_ADDED_ARG}, #ARGV, ${PUSH_BATCH} do
   redis.call('RPUSH', KEYS[3], unpack(ARGV, first, math.min(first + ${PUSH_BATCH - 1}, #ARGV)))
 end
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2], 'w', ARGV[7], 'n', stored + #ARGV - ${FIRST_ADDED_ARG - 1})
-if ARGV[3] ~= '' then
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-  redis.call('PEXPIRE', KEYS[3], ARGV[3])
-else
-  redis.call('PERSIST', KEYS[1])
-  redis.call('PERSIST', KEYS[3])
-end
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (tonumber(ARGV[4]) - ${RECENT_WINDOW_MS}))
-return ${SAVED}
+${TTL_AND_RECENCY}
 `);
 
 /**
