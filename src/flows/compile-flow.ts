@@ -91,6 +91,7 @@ export function evaluateCondition(condition: Condition, context: DialogContext):
   if ('sentiment_below' in condition) return env.sentiment < condition.sentiment_below;
   if ('sentiment_above' in condition) return env.sentiment > condition.sentiment_above;
   if ('contact_known' in condition) return contactKnown(context) === condition.contact_known;
+  if ('confidence_below' in condition) return (context.lastConfidence ?? 1) < condition.confidence_below;
   if ('given' in condition) return prefilledSlotValue({ name: condition.given, entity: condition.given, retries: 0, skip_if_filled: false, prefill: 'topic' }, context) !== undefined;
   if ('queue_waiting_above' in condition) return (context.queueWaiting ?? 0) > condition.queue_waiting_above;
   const value = slots[condition.slot];
@@ -633,12 +634,12 @@ const baseActions = {
     const user = userEvent(event);
     // Kept for pre-filling later questions, so saved with the conversation: never card numbers, identity codes or IBANs.
     const pending = (user?.entities ?? []).filter((entity) => !NEVER_KEPT_ENTITIES.has(entity.type));
-    return { lastIntent: user?.intent, pendingEntities: pending, topicLine: user && !user.fromButton ? user.text : undefined, anotherItem: user?.another === true };
+    return { lastIntent: user?.intent, lastConfidence: user?.fromButton ? 1 : user?.confidence, pendingEntities: pending, topicLine: user && !user.fromButton ? user.text : undefined, anotherItem: user?.another === true };
   }),
   /** The intent and entities of a line that keeps the current topic: the line that opened the topic stays its topic line. */
   rememberIntentKeepTopic: assign(({ event }: Args) => {
     const user = userEvent(event);
-    return { lastIntent: user?.intent, pendingEntities: (user?.entities ?? []).filter((entity) => !NEVER_KEPT_ENTITIES.has(entity.type)) };
+    return { lastIntent: user?.intent, lastConfidence: user?.fromButton ? 1 : user?.confidence, pendingEntities: (user?.entities ?? []).filter((entity) => !NEVER_KEPT_ENTITIES.has(entity.type)) };
   }),
   /** A question is being asked: entities of an earlier utterance no longer pre-fill anything. */
   clearPending: assign({ pendingEntities: [] as EntityMatch[] }),

@@ -30,6 +30,8 @@ export interface DialogContext {
   retries: number;
   misunderstood: number;
   lastIntent?: string;
+  /** How sure the NLU was of `lastIntent` (the `confidence_below` condition). */
+  lastConfidence?: number;
   /** The topic the customer came for (the last non-global intent routed by a flow). */
   topicIntent?: string;
   ticketId?: string;

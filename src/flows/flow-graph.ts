@@ -98,6 +98,7 @@ function conditionText(condition: Condition): string {
   if ('sentiment_above' in condition) return `sentiment > ${condition.sentiment_above}`;
   if ('contact_known' in condition) return condition.contact_known ? 'contact known' : 'no contact';
   if ('given' in condition) return `${condition.given} given`;
+  if ('confidence_below' in condition) return `confidence < ${condition.confidence_below}`;
   if ('queue_waiting_above' in condition) return `queue > ${condition.queue_waiting_above}`;
   const parts: string[] = [];
   if (condition.present !== undefined) parts.push(condition.present ? 'is set' : 'is empty');
