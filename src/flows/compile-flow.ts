@@ -395,7 +395,7 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
 
     const digress = digressionsOf(state.digressions ?? (state.otherwise ? false : global.digressions ?? true));
     /** A short reply mapped by this question: the designer's reading of "yes", "thanks", "that's all" here. */
-    const replyTransitions: Transition[] = Object.entries(state.on_reply ?? {}).map(([reply, target]) => ({
+    const replyTransitions: Transition[] = Object.entries(readRepliesOf(state)).map(([reply, target]) => ({
       guard: { type: 'replyIs', params: { replies: [reply] } }, ...go(target as string), actions: ['resetMisunderstood', 'resetRetries'],
     }));
     /**
@@ -403,7 +403,7 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
      * dropped). Not in the target state itself, which maps its own replies.
      */
     const globalReplies: Transition[] = Object.entries(global.on_reply ?? {})
-      .filter(([reply, target]) => target !== undefined && !(reply in (state.on_reply ?? {})) && globalRef(target) !== ref(flow.id, stateId))
+      .filter(([reply, target]) => target !== undefined && !(reply in readRepliesOf(state)) && globalRef(target) !== ref(flow.id, stateId))
       .map(([reply, target]) => ({
         guard: { type: 'replyIs', params: { replies: [reply] } }, target: globalRef(target as string),
         actions: ['resetMisunderstood', 'resetRetries', 'clearStack', 'dropTopic'],
@@ -763,6 +763,16 @@ const NO_REQUEST = new Set([OUT_OF_SCOPE, 'greeting', 'goodbye', 'small_talk', '
 const GIVEN_VALUES = new Set(['phone', 'email', 'order_number', 'invoice_number', 'address', 'postcode']);
 
 /** "Ja gärna, mitt nummer är 040…": a statement that gives a value answers the question; an FAQ is asked, not stated. */
+/**
+ * The short replies a question reads itself. "That's all" at a question that maps its no ("no, I won't give the
+ * number") is that no unless the question maps it too: the customer has nothing more to give, so the topic goes on
+ * without the value instead of the conversation ending with the topic half done and no word of it.
+ */
+function readRepliesOf(state: FlowState): Record<string, string> {
+  const own = (state.on_reply ?? {}) as Record<string, string>;
+  return state.slot && own.deny !== undefined && own.done === undefined ? { ...own, done: own.deny } : own;
+}
+
 function statesAValue(user: UserEvent): boolean {
   return user.question !== true && user.intent.startsWith('faq.') && user.entities.some((entity) => GIVEN_VALUES.has(entity.type));
 }
