@@ -394,9 +394,14 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
     }
 
     const digress = digressionsOf(state.digressions ?? (state.otherwise ? false : global.digressions ?? true));
+    /**
+     * "Never mind, the number is 12345", "en tiedä, ehkä 5512009": a line that carries the value this question waits for
+     * answers it, whatever short reply comes with the value. (Yes/no and free-text questions read every line as a value.)
+     */
+    const valueSlot = state.slot && state.slot.entity !== 'yes_no' && state.slot.entity !== 'any_text' ? state.slot : undefined;
     /** A short reply mapped by this question: the designer's reading of "yes", "thanks", "that's all" here. */
     const replyTransitions: Transition[] = Object.entries(readRepliesOf(state)).map(([reply, target]) => ({
-      guard: { type: 'replyIs', params: { replies: [reply] } }, ...go(target as string), actions: ['resetMisunderstood', 'resetRetries'],
+      guard: { type: 'replyIs', params: { replies: [reply], valueOf: valueSlot } }, ...go(target as string), actions: ['resetMisunderstood', 'resetRetries'],
     }));
     /**
      * The main flow's defaults for short replies this question does not map ("antaa olla", "never mind": the topic is
@@ -405,7 +410,7 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
     const globalReplies: Transition[] = Object.entries(global.on_reply ?? {})
       .filter(([reply, target]) => target !== undefined && !(reply in readRepliesOf(state)) && globalRef(target) !== ref(flow.id, stateId))
       .map(([reply, target]) => ({
-        guard: { type: 'replyIs', params: { replies: [reply] } }, target: globalRef(target as string),
+        guard: { type: 'replyIs', params: { replies: [reply], valueOf: valueSlot } }, target: globalRef(target as string),
         actions: ['resetMisunderstood', 'resetRetries', 'clearStack', 'dropTopic'],
       }));
     /** Interruptions: an FAQ answered in place, then this question again; a new topic started at once. */
@@ -725,10 +730,11 @@ const baseGuards = {
     const parts = user.replyParts ?? (user.reply ? [user.reply] : []);
     return user.reply === 'done' || user.reply === 'withdraw' || (parts.includes('deny') && (parts.includes('thanks') || parts.length === 1 && wordCount(user.text) <= 2)) || (user.intent === 'goodbye' && (!user.reply || user.reply === 'thanks'));
   },
-  replyIs: ({ context, event }: Args, params: { replies: string[] }) => {
+  replyIs: ({ context, event }: Args, params: { replies: string[]; valueOf?: SlotSpec }) => {
     const user = userEvent(event);
     const reply = user?.reply;
-    return user !== undefined && reply !== undefined && params.replies.includes(reply) && !isNewRequest(user, context);
+    if (user === undefined || reply === undefined || !params.replies.includes(reply) || isNewRequest(user, context)) return false;
+    return params.valueOf === undefined || slotValueFrom(params.valueOf, user) === undefined;
   },
   confidentIntentIs: ({ event }: Args, params: { patterns: string[]; min: number; question?: 'asked' | 'asked_or_sure' }) => {
     const user = userEvent(event);

@@ -42,6 +42,9 @@ export function emptyConversationWords(): ConversationWords {
  * actually never mind, when are you open?"): what came before the last correction phrase is blanked (offsets
  * stay valid), so only what the customer wants now is read. Unchanged when nothing of substance follows it.
  */
+/** Where a new clause starts: a comma, a full stop, a semicolon, a colon, an exclamation mark or a dash between words. */
+const CLAUSE_BREAK = /[,.;:!]+\s|\s[-–]\s/u;
+
 export function afterCorrection(text: string, corrections: string[]): string {
   if (corrections.length === 0) return text;
   const folded = text.toLowerCase();
@@ -173,7 +176,10 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
    * it; the rest is its unexplained words, so a confident new request in them still wins (isNewRequest).
    */
   function openingReply(tokens: string[]): { category: 'withdraw' | 'dont_know'; rest: string } | undefined {
-    for (let index = 0; index < Math.min(2, tokens.length); index++) {
+    // Interjections and filler may come first ("ai sori, väärä aihe", "oh well never mind").
+    let first = 0;
+    while (first < tokens.length - 1 && fillerWords.has(tokens[first])) first++;
+    for (let index = first; index < Math.min(first + 2, tokens.length); index++) {
       let length = 0;
       const match = (byFirst.get(tokens[index]) ?? []).find((phrase) => (phrase.category === 'withdraw' || phrase.category === 'dont_know') && (length = matchedLength(phrase, tokens, index)) > 0);
       if (match) return { category: match.category as 'withdraw' | 'dont_know', rest: tokens.slice(index + length).filter((token) => !fillerWords.has(token)).join(' ') };
@@ -210,11 +216,14 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
   return {
     isQuestion(text) {
       if (text.includes('?')) return true;
-      const tokens = replyTokens(text);
-      // Question words open a question; later in the line they are usually a statement ("it is in my email").
-      return firstOnly.has(tokens[0] ?? '')
-        || tokens.slice(0, 3).some((token) => questionWords.has(token) || (clitic && token.length > 3 && /(ko|kö|kos|kös)$/u.test(token)))
-        || questionPhrases.some((phrase) => ` ${tokens.slice(0, 5).join(' ')} `.includes(` ${phrase} `));
+      // Question words open a question; later in the line they are usually a statement ("it is in my email"). Each
+      // sentence or clause may open one: "sori väärä asia, haluun irtisanoa liittymän" asks after its apology.
+      return text.split(CLAUSE_BREAK).some((clause) => {
+        const tokens = replyTokens(clause);
+        return firstOnly.has(tokens[0] ?? '')
+          || tokens.slice(0, 3).some((token) => questionWords.has(token) || (clitic && token.length > 3 && /(ko|kö|kos|kös)$/u.test(token)))
+          || questionPhrases.some((phrase) => ` ${tokens.slice(0, 5).join(' ')} `.includes(` ${phrase} `));
+      });
     },
     mentionsAnother(text) {
       return replyTokens(text).some((token) => anotherWords.has(token));

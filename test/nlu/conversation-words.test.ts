@@ -55,6 +55,9 @@ describe('short replies', () => {
     expect(reader('fi').read('unohda koko juttu, katson itse')).toBe('withdraw');
     expect(reader('en').read("never mind, i'll sort it out myself")).toBe('withdraw');
     expect(reader('sv').read('strunt i det')).toBe('withdraw');
+    // Interjections may come before it; the rest of the line is kept for the dialog to weigh.
+    expect(reader('fi').opening('ai sori, väärä aihe, haluisin tietää teidän aukioloajat huomenna')).toEqual({ category: 'withdraw', rest: 'haluisin tietää teidän aukioloajat huomenna' });
+    expect(reader('en').read('oh well nvm')).toBe('withdraw');
     // A withdrawal followed by a whole new request is no short reply.
     expect(reader('fi').read('unohda se, mulla on oikeesti kysymys mun laskusta')).toBeUndefined();
   });
@@ -80,6 +83,10 @@ describe('questions, other things and follow-ups', () => {
     ['en', 'it is somewhere in my email', false],
     ['sv', 'var är mitt paket', true],
     ['sv', 'det var fel på fakturan', false],
+    // A question may open any clause, after an apology or a remark.
+    ['fi', 'sori väärä asia, haluun irtisanoa liittymän', true],
+    ['en', 'ok my mistake. what are your opening hours', true],
+    ['fi', 'se on jossain sähköpostissa, en löydä sitä', false],
   ] as const)('%s "%s" is a question: %s', (locale, text, expected) => {
     expect(reader(locale).isQuestion(text)).toBe(expected);
   });
