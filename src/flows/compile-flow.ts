@@ -207,7 +207,8 @@ export function surveyValueFrom(survey: keyof typeof SURVEY_RANGES, event: Extra
   if (event.text.trim() !== '' && Number.isInteger(raw)) return raw >= min && raw <= max ? raw : undefined;
   if (numbers.length > 0 || event.fromButton) return undefined;
   // Only a short evaluative phrase is a rating; a long message is something else the customer wants to say.
-  if (wordCount(event.text) > 8 || Math.abs(event.sentiment) < 0.2) return undefined;
+  // Evaluative words that cancel out ("ihan jees mut vähä hidas", "good but slow") are a middling rating.
+  if (wordCount(event.text) > 8 || (Math.abs(event.sentiment) < 0.2 && event.evaluative !== true)) return undefined;
   const position = (event.sentiment + 1) / 2; // 0..1
   return Math.min(max, Math.max(min, Math.round(min + position * (max - min))));
 }

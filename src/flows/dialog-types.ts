@@ -58,6 +58,8 @@ export type DialogEvent =
       entities: EntityMatch[];
       text: string;
       sentiment: number;
+      /** The line holds evaluative words, even when they cancel out: a middling rating, not no answer. */
+      evaluative?: boolean;
       /** True when a button was pressed (exact intent or value). */
       fromButton?: boolean;
       /** A short reply (yes, no, thanks, that's all, I don't know), read against the question asked. */

@@ -6,7 +6,7 @@ import { intentClassifierFromBuffer, trainIntentClassifier, type IntentClassifie
 import { createLanguageIdentifier } from './language-id';
 import type { LocaleNluData, NluData } from './load-nlu-data';
 import { cacheFile, pruneCache, readCache, trainingHash, writeCache } from './model-cache';
-import { createSentimentScorer } from './sentiment';
+import { createSentimentAnalyser } from './sentiment';
 import { afterCorrection, createShortReplyReader, splitRequests, type ShortReplyReader } from './conversation-words';
 
 export interface CreateNluOptions {
@@ -48,7 +48,7 @@ interface LocaleRuntime {
   /** Word stems (first 4 letters) of the training data: a line with none of them is nothing the bot was taught. */
   knownStems: Set<string>;
   extract: (text: string, context: ExtractContext) => EntityMatch[];
-  sentiment: (text: string) => number;
+  sentiment: (text: string) => { score: number; evaluativeWords: number };
   replies: ShortReplyReader;
   joiners: string[];
   corrections: string[];
@@ -111,7 +111,7 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       classifier,
       threshold: options.oosThreshold?.[locale] ?? classifier.threshold,
       extract: createEntityExtractor({ locale, lists: localeData.entities, orderNumberPattern: options.orderNumberPattern, timeZone: options.timeZone }),
-      sentiment: createSentimentScorer(localeData.sentiment),
+      sentiment: createSentimentAnalyser(localeData.sentiment),
       knownStems: new Set(trainingExamples(localeData).flatMap((example) => wordStems(example.text))),
       replies: createShortReplyReader(localeData.conversation),
       joiners: localeData.conversation.joiners,
@@ -137,7 +137,8 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       const locale = language && enoughWords && runtimes.has(language) ? language : conversationLocale;
       const runtime = runtimes.get(locale) as LocaleRuntime;
       const entities = runtime.extract(text, { now: context?.now ?? clock(), expectedEntity: context?.expectedEntity });
-      const sentiment = runtime.sentiment(text);
+      const evaluation = runtime.sentiment(text);
+      const sentiment = evaluation.score;
       if (text.trim() === '' || !/[\p{L}\p{N}]/u.test(text)) {
         return { intent: OUT_OF_SCOPE, confidence: 0, ranking: [], entities, language: undefined, sentiment };
       }
@@ -164,6 +165,7 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
         result.reply = reply;
         if (replies.length > 1) result.replyParts = replies;
       }
+      if (evaluation.evaluativeWords > 0) result.evaluative = true;
       if (runtime.replies.isQuestion(text)) result.question = true;
       if (runtime.replies.mentionsAnother(text)) result.another = true;
       if (runtime.replies.refersBack(text)) result.refersBack = true;

@@ -80,6 +80,15 @@ const EMOJI_PATTERN = new RegExp(Object.keys(EMOJI).sort((a, b) => b.length - a.
 
 /** Builds a scorer: text → sentiment in [-1, 1], with negation, intensifiers and contrast ("mutta"). */
 export function createSentimentScorer(lexicon: SentimentLexicon): (text: string) => number {
+  const analyse = createSentimentAnalyser(lexicon);
+  return (text) => analyse(text).score;
+}
+
+/**
+ * The score and how many evaluative words and emoji it rests on: "ihan jees mut vähä hidas" scores near 0 but is an
+ * evaluation (a middling one), unlike a line with no evaluative word at all.
+ */
+export function createSentimentAnalyser(lexicon: SentimentLexicon): (text: string) => { score: number; evaluativeWords: number } {
   const positive = compile(lexicon.positive);
   const negative = compile(lexicon.negative);
   const intensifiers = compile(lexicon.intensifiers);
@@ -96,6 +105,7 @@ export function createSentimentScorer(lexicon: SentimentLexicon): (text: string)
   };
   return (text) => {
     const tokens = words(text);
+    let evaluativeWords = 0;
     let total = 0;
     let clause = 0;
     for (let at = 0; at < tokens.length; at++) {
@@ -108,6 +118,7 @@ export function createSentimentScorer(lexicon: SentimentLexicon): (text: string)
       if (negations.has(word) || lookup(intensifiers, word) !== undefined) continue;
       const [plus, minus] = polarity(word);
       if (plus === undefined && minus === undefined) continue;
+      evaluativeWords += 1;
       let value = plus ?? -(minus ?? 0);
       for (let back = at - 1; back >= Math.max(0, at - SCOPE); back--) {
         const previous = tokens[back];
@@ -121,10 +132,13 @@ export function createSentimentScorer(lexicon: SentimentLexicon): (text: string)
       clause += value;
     }
     total += clause;
-    for (const match of text.matchAll(EMOJI_PATTERN)) total += EMOJI[match[0]] ?? 0;
+    for (const match of text.matchAll(EMOJI_PATTERN)) {
+      total += EMOJI[match[0]] ?? 0;
+      evaluativeWords += 1;
+    }
     const exclamations = Math.min((text.match(/!/g) ?? []).length, 3);
     total *= 1 + exclamations * 0.15;
-    if (total === 0) return 0;
-    return Math.max(-1, Math.min(1, total / Math.sqrt(total * total + ALPHA)));
+    if (total === 0) return { score: 0, evaluativeWords };
+    return { score: Math.max(-1, Math.min(1, total / Math.sqrt(total * total + ALPHA))), evaluativeWords };
   };
 }

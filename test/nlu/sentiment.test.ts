@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Locale } from '../../src/core/turn';
 import { loadSentimentLexicon } from '../../src/nlu/load-nlu-data';
-import { createSentimentScorer } from '../../src/nlu/sentiment';
+import { createSentimentAnalyser, createSentimentScorer } from '../../src/nlu/sentiment';
 
 const scorers = Object.fromEntries((['fi', 'en', 'sv'] as Locale[]).map((locale) => [
   locale, createSentimentScorer(loadSentimentLexicon(join(__dirname, '../../locales', locale, 'sentiment.yaml'))),
@@ -60,5 +60,14 @@ describe('sentiment', () => {
     expect(scorers.fi('')).toBe(0);
     expect(scorers.en('!!!')).toBe(0);
     expect(scorers.sv('12345')).toBe(0);
+  });
+
+  test('counts the evaluative words, so a mixed evaluation is told from a line with none', () => {
+    const analyse = createSentimentAnalyser(loadSentimentLexicon(join(__dirname, '../../locales/fi/sentiment.yaml')));
+    const mixed = analyse('no ihan jees mut vähä hidas');
+    expect(Math.abs(mixed.score)).toBeLessThan(0.2);
+    expect(mixed.evaluativeWords).toBe(2);
+    expect(analyse('missä tilaukseni on')).toEqual({ score: 0, evaluativeWords: 0 });
+    expect(analyse('👍').evaluativeWords).toBe(1);
   });
 });
