@@ -212,8 +212,12 @@ const NOT_A_REQUEST = new Set([OUT_OF_SCOPE, 'greeting', 'goodbye', 'small_talk'
 const MIN_PART_CONFIDENCE = 0.6;
 /** How sure of a part the model must be when the whole message already reads as another of the parts. */
 const SURE_PART_CONFIDENCE = 0.8;
-/** Requests that go first whatever the order they were said in: danger to people. */
-const URGENT = new Set(['emergency']);
+/**
+ * Requests that go first whatever the order they were said in, most urgent first: danger to people, then a person
+ * asked for by name ("netti ei toimi ja haluun puhua ihmiselle"): the customer who asks for a person gets one, and
+ * the other matter goes with them.
+ */
+const URGENT = ['emergency', 'human_agent'];
 /** An urgent part goes first only when the model is sure of it. */
 const URGENT_CONFIDENCE = 0.8;
 
@@ -315,8 +319,9 @@ function withFurtherRequests(result: NluResult, text: string, runtime: LocaleRun
       || (request.confidence >= SURE_PART_CONFIDENCE && !(request.story && askedAsQuestion)))
     : requests).map(({ intent, confidence }) => ({ intent, confidence }));
   if (asked.length < 2) return result;
-  const urgent = asked.findIndex((request) => URGENT.has(request.intent) && request.confidence >= URGENT_CONFIDENCE);
-  const [first] = urgent > 0 ? asked.splice(urgent, 1) : asked.splice(0, 1);
+  const urgency = (request: IntentScore): number => request.confidence >= URGENT_CONFIDENCE && URGENT.includes(request.intent) ? URGENT.length - URGENT.indexOf(request.intent) : 0;
+  const urgent = asked.reduce((best, request, index) => urgency(request) > urgency(asked[best]) ? index : best, 0);
+  const [first] = asked.splice(urgent, 1);
   return { ...result, intent: first.intent, confidence: first.confidence, ambiguous: false, alsoAsked: asked };
 }
 
