@@ -7,6 +7,7 @@ import { createLanguageIdentifier } from './language-id';
 import type { LocaleNluData, NluData } from './load-nlu-data';
 import { cacheFile, pruneCache, readCache, trainingHash, writeCache } from './model-cache';
 import { createSentimentAnalyser } from './sentiment';
+import { createTypoCorrector } from './typo-correction';
 import { afterCorrection, createShortReplyReader, splitRequests, type ShortReplyReader } from './conversation-words';
 
 export interface CreateNluOptions {
@@ -49,6 +50,7 @@ interface LocaleRuntime {
   knownStems: Set<string>;
   extract: (text: string, context: ExtractContext) => EntityMatch[];
   sentiment: (text: string) => { score: number; evaluativeWords: number };
+  correctTypos: (text: string) => string;
   replies: ShortReplyReader;
   joiners: string[];
   corrections: string[];
@@ -113,6 +115,7 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       extract: createEntityExtractor({ locale, lists: localeData.entities, orderNumberPattern: options.orderNumberPattern, timeZone: options.timeZone }),
       sentiment: createSentimentAnalyser(localeData.sentiment),
       knownStems: new Set(trainingExamples(localeData).flatMap((example) => wordStems(example.text))),
+      correctTypos: createTypoCorrector(trainingExamples(localeData).map((example) => example.text)),
       replies: createShortReplyReader(localeData.conversation),
       joiners: localeData.conversation.joiners,
       corrections: localeData.conversation.corrections,
@@ -197,7 +200,8 @@ function withoutValues(text: string, entities: EntityMatch[]): string {
   return masked;
 }
 
-function classifyText(runtime: LocaleRuntime, text: string, expectedIntents: string[] | undefined, rest: Pick<NluResult, 'entities' | 'language' | 'sentiment'>): NluResult {
+function classifyText(runtime: LocaleRuntime, rawText: string, expectedIntents: string[] | undefined, rest: Pick<NluResult, 'entities' | 'language' | 'sentiment'>): NluResult {
+  const text = runtime.correctTypos(rawText);
   const { ranking, predictedOutOfScope } = runtime.classifier.classify(text, 5);
   const words = wordStems(text);
   if (words.length > 0 && !words.some((stem) => runtime.knownStems.has(stem)) && rest.entities.length === 0) {
