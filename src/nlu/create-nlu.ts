@@ -172,7 +172,7 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       if (runtime.replies.isQuestion(text)) result.question = true;
       if (runtime.replies.mentionsAnother(text)) result.another = true;
       if (runtime.replies.refersBack(text)) result.refersBack = true;
-      return reply ? result : withFurtherRequests(pastHelpOpener(greetingWithRemark(pastGreeting(result, request, runtime, context?.expectedIntents), request, runtime), request, runtime), request, runtime, context?.expectedIntents);
+      return reply ? result : withFurtherRequests(pastHelpOpener(greetingWithRemark(pastGreeting(result, request, runtime, context?.expectedIntents), request, runtime), request, runtime), request, runtime, context?.expectedIntents, entities);
     },
   };
 }
@@ -296,18 +296,25 @@ function pastGreeting(result: NluResult, text: string, runtime: LocaleRuntime, e
  * each part is classified on its own; when two or more parts ask for different things, the first (or an urgent
  * one) becomes the intent and the rest `alsoAsked`, so the dialog can take them up one after another.
  */
-function withFurtherRequests(result: NluResult, text: string, runtime: LocaleRuntime, expectedIntents: string[] | undefined): NluResult {
+function withFurtherRequests(result: NluResult, text: string, runtime: LocaleRuntime, expectedIntents: string[] | undefined, entities: EntityMatch[]): NluResult {
   const parts = splitRequests(text, runtime.joiners);
   if (parts.length < 2) return result;
   const requests: (IntentScore & { question: boolean; story: boolean })[] = [];
-  for (const part of parts) {
+  // Where each part stands in the line, up to where the next begins (its values were blanked out of it).
+  const starts = parts.map((part) => text.indexOf(part));
+  for (const [index, part] of parts.entries()) {
     const understood = classifyText(runtime, part, expectedIntents, { entities: [], sentiment: 0 });
     // A part the model is unsure of is usually the story around the request ("ostin reitittimen viime talvena ja
     // nyt se ei toimi"), not a request of its own.
     if (understood.confidence < Math.max(runtime.threshold, MIN_PART_CONFIDENCE)) continue;
     if (NOT_A_REQUEST.has(understood.intent) || requests.some((request) => request.intent === understood.intent)) continue;
-    const followedBy = text.slice(text.indexOf(part) + part.length).trimStart();
+    const at = starts[index];
+    const until = starts.slice(index + 1).find((start) => start > at) ?? text.length;
+    const followedBy = text.slice(at + part.length).trimStart();
     const question = followedBy.startsWith('?') || runtime.replies.isQuestion(part);
+    // "…, my number is 040 555 1234": a part that gives a value and asks nothing is the answer to come, not a
+    // question about contact details.
+    if (!question && understood.intent.startsWith('faq.') && entities.some((entity) => VALUE_ENTITIES.has(entity.type) && entity.start >= at && entity.start < until)) continue;
     requests.push({ intent: understood.intent, confidence: understood.confidence, question, story: !question && runtime.replies.opensStory(part) });
   }
   if (requests.length < 2) return result;
