@@ -773,11 +773,11 @@ export function createEngine(deps: EngineDeps): Engine {
         events.push({ type: 'survey_answer', data: { survey: event.survey, value: event.value } });
       }
     }
-    // Never nothing to a customer's message: a flow path that says nothing (a survey answered into an `end`, a
+    // Never nothing to a customer's message: a flow path that says nothing (an `end` reached without a word, a
     // transition without a message) still gets an answer, and the designer a warning naming the state.
     if (dialogEvent?.type === 'USER' && !replies.some((reply) => reply.kind === 'message' || reply.kind === 'handoff')) {
       const waiting = snapshot.hasTag('ended') ? undefined : waitingMeta(snapshot);
-      const key = silenceFallbackKey(record, emitted.some((event) => event.type === 'survey'), snapshot.hasTag('ended'), waiting?.askKey);
+      const key = silenceFallbackKey(record, snapshot.hasTag('ended'), waiting?.askKey);
       logger.warn('engine.turn.silent', { conversationId: record.id, state: stateName(snapshot.value), intent: nluResult?.intent, fallback: key });
       replies.push(sayAndRecord(record, { type: 'say', key, slots: context.slots }, now, turn.channel));
     }
@@ -835,11 +835,11 @@ export function createEngine(deps: EngineDeps): Engine {
     return result;
   };
 
-  /** What to say when the dialog said nothing: thanks for a rating, an acknowledgement at the end, else the question again. */
-  const silenceFallbackKey = (record: ConversationState, surveyAnswered: boolean, ended: boolean, askKey: string | undefined): string => {
+  /** What to say when the dialog said nothing: an acknowledgement at the end, else the question again. */
+  const silenceFallbackKey = (record: ConversationState, ended: boolean, askKey: string | undefined): string => {
     const catalog = catalogOf(record);
     const has = (key: string) => catalog.get(record.locale, key) !== undefined || catalog.get(options.defaultLocale, key) !== undefined;
-    const candidates = surveyAnswered ? ['survey.thanks', 'system.acknowledged'] : ended ? ['system.acknowledged'] : [askKey, 'system.reprompt'];
+    const candidates = ended ? ['system.acknowledged'] : [askKey, 'system.reprompt'];
     return candidates.find((key): key is string => key !== undefined && has(key)) ?? 'system.not_understood';
   };
 

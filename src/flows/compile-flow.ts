@@ -374,6 +374,7 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
       const onward = nextTarget ?? ref(flow.id, stateId) + '_end';
       // "Ei muuta" / "no thanks" / goodbye at the rating: the customer skips it; thank them and move on, never silence.
       // A negative evaluation ("ei kovin hyvä") is a rating, not a refusal, so only a polite no counts as one.
+      // A rating is thanked for, as a skip is acknowledged: the customer hears that it was taken.
       const skip: Transition[] = [{ guard: 'surveySkipped', target: onward, actions: [{ type: 'say', params: { key: 'survey.skipped' } }] }];
       return {
         entry: ['resetRetries', 'clearPending', ...sayActions(askKeys, buttons)],
@@ -382,7 +383,7 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
         on: {
           USER: [
             ...skip,
-            { guard: { type: 'surveyAnswered', params: { survey } }, target: onward, actions: [{ type: 'recordSurvey', params: { survey } }] },
+            { guard: { type: 'surveyAnswered', params: { survey } }, target: onward, actions: [{ type: 'recordSurvey', params: { survey } }, { type: 'say', params: { key: 'survey.thanks' } }] },
             ...globalTransitions(flow.id, stateId, new Set(['goodbye'])),
             ...answerTransitions(question, buttons),
             // Asked once more in other words (never the same sentence twice in a row), then the bot moves on politely.

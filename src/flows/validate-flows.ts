@@ -223,7 +223,7 @@ function featureMessages(flows: LoadedFlow[]): { loaded: LoadedFlow; key: string
   const survey = firstWith((state) => state.survey !== undefined);
   if (survey) {
     const path: FlowPath = ['states', survey.stateId, 'survey'];
-    found.push({ loaded: survey.loaded, key: 'survey.reprompt', path, what: 'said when a survey answer is no rating' }, { loaded: survey.loaded, key: 'survey.skipped', path, what: 'said when the customer skips a survey' });
+    found.push({ loaded: survey.loaded, key: 'survey.reprompt', path, what: 'said when a survey answer is no rating' }, { loaded: survey.loaded, key: 'survey.skipped', path, what: 'said when the customer skips a survey' }, { loaded: survey.loaded, key: 'survey.thanks', path, what: 'said when the customer gives a rating' });
   }
   const question = firstWith((state) => state.ask !== undefined && state.digressions !== false);
   if (question && firstWith((state) => state.faq === true)) {

@@ -152,7 +152,7 @@ describe('engine', () => {
     expect((rate.replies[0] as ReplyMessage).quickReplies?.map((q) => q.payload)).toEqual(['1', '2', '3', '4', '5']);
     const done = await engine.handleTurn({ conversationId: 'c11', channel: 'test', input: { kind: 'payload', payload: '5' } });
     expect(done.ended).toBe(true);
-    expect(keys(done)).toEqual(['main.bye']);
+    expect(keys(done)).toEqual(['survey.thanks', 'main.bye']);
     const events = await stores.events.query({ types: ['survey_answer', 'resolved'] });
     expect(events.map((e) => [e.type, e.data.value ?? null])).toEqual([['survey_answer', 5], ['resolved', null]]);
     const fresh = await say(engine, 'c11', 'tilaus');

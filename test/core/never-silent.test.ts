@@ -7,7 +7,7 @@ import { createHandoffService } from '../../src/handoff/create-handoff-service';
 import { createMemoryStores } from '../../src/stores/memory/create-memory-stores';
 import { loadMiniBot } from '../support/mini-bot';
 
-/** A flow with a path that says nothing: a rating answered straight into an `end` (survey + end, no message). */
+/** A flow with a path that says nothing (an order question straight into an `end`), and a rating that ends it. */
 const SILENT_FLOW = `id: main
 start: menu
 states:
@@ -15,6 +15,9 @@ states:
     ask: main.menu
     on_intent:
       goodbye: rate
+      order_status: done
+  done:
+    end: resolved
   rate:
     survey: csat
     ask: main.rate
@@ -39,7 +42,7 @@ function build() {
 const messages = (replies: { kind: string }[]) => replies.filter((reply): reply is ReplyMessage => reply.kind === 'message');
 
 describe('the engine never answers a customer message with nothing', () => {
-  it('thanks for a rating that ends the conversation, though the flow says nothing there', async () => {
+  it('thanks for a rating that ends the conversation: the survey says it, so nothing is silent', async () => {
     const { engine, warnings } = build();
     await engine.handleTurn({ conversationId: 's1', channel: 'test', input: { kind: 'start' } });
     expect(messages((await engine.handleTurn({ conversationId: 's1', channel: 'test', input: { kind: 'text', text: 'bye' } })).replies).map((m) => m.key)).toEqual(['main.rate']);
@@ -48,6 +51,15 @@ describe('the engine never answers a customer message with nothing', () => {
     expect(messages(rated.replies).map((m) => m.key)).toEqual(['survey.thanks']);
     // The message comes before the end of the conversation, as the channels render it.
     expect(rated.replies.map((reply) => reply.kind)).toEqual(['message', 'end']);
-    expect(warnings).toEqual([expect.objectContaining({ event: 'engine.turn.silent', fields: expect.objectContaining({ state: expect.stringContaining('rate'), fallback: 'survey.thanks' }) })]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('acknowledges a message whose path ends the conversation without a word, and warns the designer', async () => {
+    const { engine, warnings } = build();
+    await engine.handleTurn({ conversationId: 's2', channel: 'test', input: { kind: 'start' } });
+    const ended = await engine.handleTurn({ conversationId: 's2', channel: 'test', input: { kind: 'text', text: 'missä tilaus' } });
+    expect(ended.ended).toBe(true);
+    expect(messages(ended.replies).map((m) => m.key)).toEqual(['system.acknowledged']);
+    expect(warnings).toEqual([expect.objectContaining({ event: 'engine.turn.silent', fields: expect.objectContaining({ state: expect.stringContaining('done'), fallback: 'system.acknowledged' }) })]);
   });
 });

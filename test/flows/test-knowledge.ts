@@ -5,7 +5,7 @@ const MESSAGES = [
   'main.greeting', 'main.menu', 'main.anything_else', 'main.handoff_live', 'main.handoff_callback', 'main.emergency',
   'main.csat', 'main.goodbye', 'intents.order_status', 'intents.human_agent', 'intents.faq.opening_hours',
   'order_status.ask_number', 'order_status.reprompt_number', 'order_status.status', 'order_status.not_found', 'order_status.handoff',
-  'survey.reprompt', 'survey.skipped', 'system.back_to_question',
+  'survey.reprompt', 'survey.skipped', 'survey.thanks', 'system.back_to_question',
 ];
 const INTENTS = ['order_status', 'human_agent', 'emergency', 'restart', 'help', 'change_language', 'goodbye'];
 const ENTITIES = ['number', 'date', 'time', 'email', 'phone', 'order_number', 'money', 'hetu', 'iban', 'yes_no', 'language', 'any_text', 'product'];
