@@ -277,6 +277,7 @@ const invoices: Case[] = [
   ['fi', 'laskunumero 88120034', 'invoice_number', '88120034'],
   ['en', 'my invoice number is 5512009', 'invoice_number', '5512009'],
   ['en', 'bill 4410023 is wrong', 'invoice_number', '4410023'],
+  ['en', 'my bil 3301277 has a charge i never made', 'invoice_number', '3301277'],  // a letter short of bill
   ['sv', 'fakturan 5512009 är fel', 'invoice_number', '5512009'],
   ['sv', 'fakturanummer 7730215', 'invoice_number', '7730215'],
   ['fi', 'laskussa väärä summa, nro 3391207', 'invoice_number', '3391207'],

@@ -45,9 +45,9 @@ const YES_NO: Record<Locale, { yes: string[]; no: string[] }> = {
 
 /** Words after which a number is the invoice's: "lasku 5512009", "laskun numero on 5512009", "invoice no. 5512009". */
 const INVOICE_CUES: Record<Locale, RegExp> = {
-  // Any form and the common typos: "laskussa", "laskusa", "laskunumero", "laskunro".
+  // Any form and the common typos: "laskussa", "laskusa", "laskunumero", "laskunro"; "bil" for bill.
   fi: /^(lasku|lsku|laksu)/,
-  en: /^(invoice|invoise|invioce|bill$|bills$)/,
+  en: /^(invoice|invoise|invioce|bill$|bills$|bil$|bils$)/,
   sv: /^(faktur|räkning)/,
 };
 /** Words that may stand between the cue and the number: "laskun numero on", "invoice number is". */
