@@ -13,7 +13,7 @@ import { maskBotLine, maskDeep, maskPersonalData, maskSlots, maskTranscript, sen
 import { createAccessToken, secretsEqual } from './secrets';
 import type { AnalyticsEvent, AnalyticsEventType } from './events';
 import type { Logger } from './logger';
-import { OUT_OF_SCOPE, type EntityMatch, type Nlu, type NluResult } from './nlu';
+import { NOT_A_REQUEST, OUT_OF_SCOPE, type EntityMatch, type Nlu, type NluResult } from './nlu';
 import type { Clock, Stores } from './ports';
 import type { QuickReply, Reply, ReplyMessage, TurnResult } from './reply';
 import type { ChannelSpeech, ConversationEngine, HandoffService } from './services';
@@ -346,7 +346,12 @@ export function createEngine(deps: EngineDeps): Engine {
     if (switchTo && isLocale(switchTo) && switchTo !== locale && options.locales.includes(switchTo)) {
       locale = switchTo;
       const again = nlu.understand(text, { locale, expectedIntents: meta?.expectedIntents, expectedEntity: meta?.expectedEntity, now });
-      result = asked ? { ...again, intent: 'change_language', confidence: Math.max(again.confidence, result.confidence), entities: result.entities } : again;
+      // "förlåt, jag talar hellre svenska. när har ni öppet på lördagar": the switch is made and said, and the question
+      // that came with it is the request, answered in the new language. A line that gives the value the question waits
+      // for ("voidaanko jatkaa suomeksi, laskun numero on 5512009") answers that question instead.
+      const answers = meta?.expectedEntity !== undefined && again.entities.some((entity) => entity.type === meta.expectedEntity);
+      const request = !answers && again.intent !== 'change_language' && !NOT_A_REQUEST.has(again.intent) && again.confidence >= REQUEST_WITH_SWITCH;
+      result = asked && !request ? { ...again, intent: 'change_language', confidence: Math.max(again.confidence, result.confidence), entities: result.entities } : again;
     }
     return { result, locale };
   };
@@ -1092,3 +1097,6 @@ function round(value: number): number {
 
 
 export type { TranscriptEntry };
+
+/** How sure of a request the NLU must be for it, not the language switch it came with, to be the message's intent. */
+const REQUEST_WITH_SWITCH = 0.6;

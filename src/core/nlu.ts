@@ -53,6 +53,9 @@ export interface NluResult {
 
 export const OUT_OF_SCOPE = 'oos';
 
+/** Intents that ask for nothing to be done: conversation moves, not requests ("kiitos", "in English please"). */
+export const NOT_A_REQUEST: ReadonlySet<string> = new Set([OUT_OF_SCOPE, 'greeting', 'goodbye', 'small_talk', 'off_topic', 'help', 'restart', 'change_language']);
+
 export interface NluContext {
   locale: Locale;
   /** Intents the current state expects; a classifier may use them to break ties. */

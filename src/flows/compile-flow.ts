@@ -1,5 +1,5 @@
 import { assign, createMachine, emit, fromPromise, type AnyStateMachine } from 'xstate';
-import { OUT_OF_SCOPE, type EntityMatch } from '../core/nlu';
+import { NOT_A_REQUEST, OUT_OF_SCOPE, type EntityMatch } from '../core/nlu';
 import { contactFromSlots } from '../core/normalize-contact';
 import type { SlotValue, Slots } from '../core/ticket';
 import type { Condition, Digressions, FlowFile, FlowState, GlobalBehaviour, MigratePolicy, QuickReplySpec, SlotSpec } from './flow-schema';
@@ -671,7 +671,7 @@ const baseActions = {
     // An answer that says more than the topic line did ("lasku 2026-1187: veloitettiin kahdesti") may answer the next
     // question too; a bare value ("se on 4402918") leaves the topic line as it was.
     // A line that asks for something that is no request ("can we switch to English, the number is …") tells nothing more.
-    const richer = user && !user.fromButton && value !== undefined && !(NO_REQUEST.has(user.intent) && user.intent !== OUT_OF_SCOPE) && contentWordCount(user.text) > contentWordCount(context.topicLine ?? '');
+    const richer = user && !user.fromButton && value !== undefined && !(NOT_A_REQUEST.has(user.intent) && user.intent !== OUT_OF_SCOPE) && contentWordCount(user.text) > contentWordCount(context.topicLine ?? '');
     const topicLine = richer ? user.text : context.topicLine;
     return { slots: { ...context.slots, [params.slot.name]: value ?? null }, retries: 0, topicLine };
   }),
@@ -766,7 +766,6 @@ const SURE = 0.9;
  * questions, where any description could sound like a topic), or one that is unmistakable (`asked_or_sure`).
  */
 /** Intents that ask for nothing of their own: a short reply said with them is still a reply. */
-const NO_REQUEST = new Set([OUT_OF_SCOPE, 'greeting', 'goodbye', 'small_talk', 'off_topic', 'help', 'restart', 'change_language']);
 /** Values a customer gives (a number to call, an address, a reference), not words that ask about something. */
 const GIVEN_VALUES = new Set(['phone', 'email', 'order_number', 'invoice_number', 'address', 'postcode']);
 
@@ -798,7 +797,7 @@ function isNewRequest(user: UserEvent, context: DialogContext): boolean {
   if (user.reply !== undefined && (words <= 2 || (user.reply === 'dont_know' && words <= 6))) return false;
   if (statesAValue(user)) return false;
   const sure = Math.min(user.confidence, user.requestConfidence ?? user.confidence);
-  return !user.fromButton && sure >= NEW_REQUEST && !NO_REQUEST.has(user.intent) && user.intent !== context.topicIntent;
+  return !user.fromButton && sure >= NEW_REQUEST && !NOT_A_REQUEST.has(user.intent) && user.intent !== context.topicIntent;
 }
 
 function interrupts(user: UserEvent, rule: 'asked' | 'asked_or_sure' | undefined): boolean {

@@ -1,5 +1,5 @@
 import type { EntityMatch, IntentScore, Nlu, NluContext, NluResult } from '../core/nlu';
-import { OUT_OF_SCOPE } from '../core/nlu';
+import { NOT_A_REQUEST, OUT_OF_SCOPE } from '../core/nlu';
 import { isLocale, type Locale } from '../core/turn';
 import { BUILT_IN_ENTITIES, createEntityExtractor, type ExtractContext } from './entities/extract-entities';
 import { intentClassifierFromBuffer, trainIntentClassifier, type IntentClassifier, type LabelledText } from './intent-classifier';
@@ -211,7 +211,6 @@ function classifyText(runtime: LocaleRuntime, rawText: string, expectedIntents: 
 }
 
 /** Intents that are no request of their own when they come with another one ("hei, …", "…, kiitos"). */
-const NOT_A_REQUEST = new Set([OUT_OF_SCOPE, 'greeting', 'goodbye', 'small_talk', 'off_topic', 'help', 'restart', 'change_language']);
 /** How sure the model must be of each part of a message before the parts count as separate requests. */
 const MIN_PART_CONFIDENCE = 0.6;
 /** How sure of a part the model must be when the whole message already reads as another of the parts. */
