@@ -14,6 +14,7 @@ describe('short replies', () => {
     ['fi', 'joo kiitos', 'affirm'],
     ['fi', 'kiitti tosi paljon 🙏', 'thanks'],
     ['fi', 'en löydä sitä tilausnumeroa mistään', 'dont_know'],
+    ['fi', 'mistä mä sen numeron nään', 'dont_know'],  // the thing's name in any form is filler (numeron)
     ['fi', 'no ei', 'deny'],
     ['en', "thanks, that's all", 'done'],
     ['en', 'i cant find the number anywhere', 'dont_know'],
