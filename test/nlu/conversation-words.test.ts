@@ -56,6 +56,7 @@ describe('short replies', () => {
     expect(reader('fi').read('unohda koko juttu, katson itse')).toBe('withdraw');
     expect(reader('en').read("never mind, i'll sort it out myself")).toBe('withdraw');
     expect(reader('sv').read('strunt i det')).toBe('withdraw');
+    expect(reader('fi').opening('ei sittenkään, katoin uudestaan ja kyl se on ihan oikein')?.category).toBe('withdraw');
     // Interjections may come before it; the rest of the line is kept for the dialog to weigh.
     expect(reader('fi').opening('ai sori, väärä aihe, haluisin tietää teidän aukioloajat huomenna')).toEqual({ category: 'withdraw', rest: 'haluisin tietää teidän aukioloajat huomenna' });
     expect(reader('en').read('oh well nvm')).toBe('withdraw');
