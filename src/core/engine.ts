@@ -857,7 +857,9 @@ export function createEngine(deps: EngineDeps): Engine {
   const clarify = async (turn: Turn, record: ConversationState, now: number, text: string, nluResult: NluResult, intents: [string, string], meta: WaitingStateMeta): Promise<TurnResult> => {
     addLine(record, { at: now, from: 'customer', text: maskPersonalData(text), channel: turn.channel, locale: record.locale, intent: nluResult.intent, confidence: round(nluResult.confidence), sentiment: round(nluResult.sentiment) });
     const [first, second] = intents.map((intent) => intentLabel(record, intent));
-    const message = say(record, 'system.did_you_mean', variablesFor(record, record.slots, now, { first, second }), [
+    // Button labels are capitalised; inside the question they are words of a sentence ("Tarkoititko laskun eräpäivää…").
+    const inSentence = (label: string) => (/^\p{Lu}\p{Ll}/u.test(label) ? label[0].toLocaleLowerCase(record.locale) + label.slice(1) : label);
+    const message = say(record, 'system.did_you_mean', variablesFor(record, record.slots, now, { first: inSentence(first), second: inSentence(second) }), [
       { label: first, payload: intents[0] },
       { label: second, payload: intents[1] },
     ], turn.channel);

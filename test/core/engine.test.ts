@@ -289,4 +289,22 @@ describe('live dialog actors', () => {
     };
     expect(await run(256)).toEqual(await run(0));
   });
+
+  it('asks which of two close intents was meant, with the labels as words of the sentence and as buttons', async () => {
+    let now = OPEN_TIME;
+    const clock = { now: () => now, advance: (ms: number) => { now += ms; } };
+    const stores = createMemoryStores({ clock });
+    const handoff = createHandoffService({ tickets: stores.tickets, customers: stores.customers, outbox: stores.outbox, clock, hours: {}, routing: {}, sinks: {} });
+    // Two answers the menu offers, too close to call.
+    const nlu = { ...loaded.nlu, understand: (text: string, context: Parameters<typeof loaded.nlu.understand>[1]) => (text === 'aukeeko tilaus'
+      ? { intent: 'order_status', confidence: 0.48, ranking: [{ intent: 'order_status', confidence: 0.48 }, { intent: 'faq.opening_hours', confidence: 0.45 }], entities: [], sentiment: 0, ambiguous: true }
+      : loaded.nlu.understand(text, context)) };
+    const engine = createEngine({ bot: loaded.bot, catalog: loaded.catalog, nlu, stores, handoff, clock, logger: silentLogger, options: { locales: ['fi', 'en'] }, integrations: {} });
+    await engine.handleTurn({ conversationId: 'c40', channel: 'test', input: { kind: 'start' } });
+    const asked = await say(engine, 'c40', 'aukeeko tilaus');
+    const message = asked.replies[0] as ReplyMessage;
+    expect(message.key).toBe('system.did_you_mean');
+    expect(message.text).toBe('Tarkoititko tilaus (fi) vai aukioloajat (fi)? (fi)');
+    expect(message.quickReplies).toEqual([{ label: 'Tilaus (fi)', payload: 'order_status' }, { label: 'Aukioloajat (fi)', payload: 'faq.opening_hours' }]);
+  });
 });
