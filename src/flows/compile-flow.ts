@@ -271,6 +271,15 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
       : [];
 
   const compileState = (flow: FlowFile, stateId: string, state: FlowState): StateConfig => {
+    const config = compileStateWork(flow, stateId, state);
+    if (!state.remember) return config;
+    // Filled first, so the state's own work (a branch, a ticket, a message) sees them.
+    const remember = { type: 'rememberSlots', params: { slots: Object.entries(state.remember).map(([name, entity]) => ({ name, entity })) } };
+    const entry = config.entry === undefined ? [] : Array.isArray(config.entry) ? config.entry : [config.entry];
+    return { ...config, entry: [remember, ...entry] };
+  };
+
+  const compileStateWork = (flow: FlowFile, stateId: string, state: FlowState): StateConfig => {
     const local = (target: string): string => ref(flow.id, target);
     /** Target plus `reenter` when it is this very state, so its messages are said again. */
     const go = (target: string): { target: string; reenter?: boolean } => (target === stateId ? { target: local(target), reenter: true } : { target: local(target) });
@@ -650,6 +659,15 @@ const baseActions = {
   }),
   /** A question is being asked: entities of an earlier utterance no longer pre-fill anything. */
   clearPending: assign({ pendingEntities: [] as EntityMatch[] }),
+  /** `remember`: slots filled from what was said (the topic line first, then the conversation), never asked. */
+  rememberSlots: assign(({ context }: Args, params: { slots: { name: string; entity: string }[] }) => {
+    const slots = { ...context.slots };
+    for (const { name, entity } of params.slots) {
+      const value = prefilledSlotValue({ name, entity, retries: 0, skip_if_filled: false, prefill: 'conversation' }, context);
+      if (value !== undefined) slots[name] = value;
+    }
+    return { slots };
+  }),
   fillSlotFromPending: assign(({ context }: Args, params: { slot: SlotSpec }) => {
     const value = prefilledSlotValue(params.slot, context);
     return { slots: { ...context.slots, [params.slot.name]: value ?? null }, pendingEntities: [] as EntityMatch[] };

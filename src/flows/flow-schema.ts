@@ -161,6 +161,12 @@ const stateSchema = z.strictObject({
   /** With `ask`: where anything else leads; without it the bot says it did not understand and asks again. */
   otherwise: target.optional().describe('With `ask`: where anything else leads; without it the bot says it did not understand and asks again.'),
 
+  /**
+   * Slots to fill from what the customer has already said, without asking (slot name → entity type): "soittakaa
+   * huomenna aamupäivällä" gives a callback its time. A slot stays empty when nothing fits; the latest value wins.
+   */
+  remember: z.record(identifier, identifier).optional().describe('Slots to fill from what the customer has already said, without asking: slot name → entity type (e.g. preferred_time: time_window). Filled on entering the state, before its other work; a slot stays empty when nothing said fits.'),
+
   /** With `ask`: fill a slot from the answer. */
   slot: slotSchema.optional().describe('With `ask`: fill a slot from the answer.'),
   /** With `slot`: where to go when the retries are used up. */

@@ -188,6 +188,7 @@ export const checkEntityTypes: Rule = ({ flows, knowledge }) => flows.flatMap((l
   const known = [...knowledge.entityTypes, ...DERIVED_ENTITIES];
   const uses: { entity: string; path: FlowPath; what: string }[] = [
     ...(state.slot ? [{ entity: state.slot.entity, path: ['states', stateId, 'slot', 'entity'] as FlowPath, what: 'asks for entity type' }] : []),
+    ...Object.entries(state.remember ?? {}).map(([slot, entity]) => ({ entity, path: ['states', stateId, 'remember', slot] as FlowPath, what: `remembers slot "${slot}" as entity type` })),
     ...conditionsOf(state).flatMap(({ condition, path: at }) => conditionEntities(condition).map((found) => ({ entity: found.entity, path: ['states', stateId, ...at, ...found.path] as FlowPath, what: 'has a `given` condition on entity type' }))),
   ];
   return uses.filter(({ entity }) => !known.includes(entity)).map(({ entity, path: at, what }) => diagnosticAt(loaded, at, 'value', 'unknown-entity',

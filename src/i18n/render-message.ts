@@ -11,17 +11,54 @@ const dateFormats = new Map<Locale, Intl.DateTimeFormat>();
 /** A Finnish number in E.164 as people write it: +358501239876 → 050 123 9876. */
 const FINNISH_E164 = /^\+358(\d{2})(\d{3})(\d{3,5})$/;
 
-/** Formats a variable for a reader of `locale` (ISO dates become local dates, phone numbers readable). */
+/**
+ * A time window (the `time_window` entity: "2026-12-03 forenoon", "after 15:00") in words: a phrase that reads after
+ * a date or on its own ("3.12.2026 aamupäivällä", "after 15:00", "på eftermiddagen").
+ */
+const PART_OF_DAY_WORDS: Record<Locale, Record<string, string>> = {
+  fi: { morning: 'aamulla', forenoon: 'aamupäivällä', afternoon: 'iltapäivällä', evening: 'illalla' },
+  en: { morning: 'in the morning', forenoon: 'before noon', afternoon: 'in the afternoon', evening: 'in the evening' },
+  sv: { morning: 'på morgonen', forenoon: 'på förmiddagen', afternoon: 'på eftermiddagen', evening: 'på kvällen' },
+};
+const CLOCK_WORDS: Record<Locale, Record<'at' | 'after' | 'before', (time: string) => string>> = {
+  fi: { at: (time) => `klo ${time}`, after: (time) => `klo ${time} jälkeen`, before: (time) => `ennen klo ${time}` },
+  en: { at: (time) => `at ${time}`, after: (time) => `after ${time}`, before: (time) => `before ${time}` },
+  sv: { at: (time) => `kl. ${time}`, after: (time) => `efter kl. ${time}`, before: (time) => `före kl. ${time}` },
+};
+const TIME_WINDOW = /^(?:(\d{4}-\d{2}-\d{2}) )?(?:(morning|forenoon|afternoon|evening)|(at|after|before) (\d{2}):(\d{2}))$/;
+// A bare day is a window too, but reads as a date everywhere else: it is formatted as one (ISO_DATE above).
+
+function formatDate(value: string, locale: Locale): string {
+  let format = dateFormats.get(locale);
+  if (!format) {
+    format = new Intl.DateTimeFormat(LOCALE_TAGS[locale], { day: 'numeric', month: 'numeric', year: 'numeric', timeZone: 'UTC' });
+    dateFormats.set(locale, format);
+  }
+  return format.format(new Date(`${value}T12:00:00Z`));
+}
+
+const dayFormats = new Map<Locale, Intl.DateTimeFormat>();
+/** A day of the coming days with its weekday, without the year: "ke 2.12.", "Wed 2 Dec", "ons 2 dec.". */
+function formatDay(value: string, locale: Locale): string {
+  let format = dayFormats.get(locale);
+  if (!format) {
+    format = new Intl.DateTimeFormat(LOCALE_TAGS[locale], { weekday: 'short', day: 'numeric', month: locale === 'fi' ? 'numeric' : 'short', timeZone: 'UTC' });
+    dayFormats.set(locale, format);
+  }
+  return format.format(new Date(`${value}T12:00:00Z`));
+}
+
+/** Formats a variable for a reader of `locale` (ISO dates become local dates, phone numbers readable, time windows words). */
 export function formatValue(value: MessageVariables[string], locale: Locale): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'string' && FINNISH_E164.test(value)) return value.replace(FINNISH_E164, '0$1 $2 $3');
-  if (typeof value === 'string' && ISO_DATE.test(value)) {
-    let format = dateFormats.get(locale);
-    if (!format) {
-      format = new Intl.DateTimeFormat(LOCALE_TAGS[locale], { day: 'numeric', month: 'numeric', year: 'numeric', timeZone: 'UTC' });
-      dateFormats.set(locale, format);
-    }
-    return format.format(new Date(`${value}T12:00:00Z`));
+  if (typeof value === 'string' && ISO_DATE.test(value)) return formatDate(value, locale);
+  const window = typeof value === 'string' ? TIME_WINDOW.exec(value) : null;
+  if (window) {
+    const [, date, part, relation, hours, minutes] = window;
+    const clockSeparator = locale === 'en' ? ':' : '.';
+    const when = part ? PART_OF_DAY_WORDS[locale][part] : CLOCK_WORDS[locale][relation as 'at' | 'after' | 'before'](`${hours}${clockSeparator}${minutes}`);
+    return date ? `${formatDay(date, locale)} ${when}`.trim() : when;
   }
   return String(value);
 }

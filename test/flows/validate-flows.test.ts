@@ -81,6 +81,13 @@ describe('validateFlows: one rule at a time', () => {
     expect(found.find((d) => d.rule === 'unknown-entity')?.message).toContain('"phne"');
   });
 
+  it('unknown-entity: a `remember` slot names an entity type the NLU does not know', () => {
+    const found = both(MAIN, ORDER_STATUS.replace('start: ask_number', 'start: pick').replace('states:\n', 'states:\n  pick:\n    remember: { when: time_windw }\n    next: ask_number\n'));
+    expect(found.map((d) => d.rule)).toEqual(['unknown-entity']);
+    expect(found[0].message).toContain('remembers slot "when" as entity type "time_windw"');
+    expect(both(MAIN, ORDER_STATUS.replace('start: ask_number', 'start: pick').replace('states:\n', 'states:\n  pick:\n    remember: { when: date }\n    next: ask_number\n'))).toEqual([]);
+  });
+
   it('global-outside-main: only the main flow has global behaviour', () => {
     const found = both(MAIN, ORDER_STATUS.replace('states:\n', 'global:\n  intents: { help: repeat }\nstates:\n'));
     expect(summary(found)).toEqual(['global-outside-main@3:1']);

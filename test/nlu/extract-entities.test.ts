@@ -309,7 +309,29 @@ const defects: Case[] = [
   ['sv', 'tjugoförsta januari', 'date', '2026-01-21'],
 ];
 
+// When a customer wants to be called: the day, the part of the day and the clock time read together.
+const timeWindows: Case[] = [
+  ['fi', 'soittakaa huomenna aamupäivällä', 'time_window', '2026-12-03 forenoon'],
+  ['fi', 'soita mulle klo 14 jälkeen', 'time_window', 'after 14:00'],
+  ['fi', 'perjantaina ennen klo 12 kiitos', 'time_window', '2026-12-04 before 12:00'],
+  ['fi', 'voitteko soittaa lounaan jälkeen', 'time_window', 'afternoon'],
+  ['fi', 'mieluiten illalla', 'time_window', 'evening'],
+  ['fi', 'soittakaa vaikka kolmen jälkeen', 'time_window', null],
+  ['fi', 'huomenta, soittakaa mulle', 'time_window', null],
+  ['fi', 'tilaus piti tulla eilen', 'time_window', null],
+  ['en', 'could you call me tomorrow morning', 'time_window', '2026-12-03 morning'],
+  ['en', 'ring me after 3 please', 'time_window', 'after 15:00'],
+  ['en', 'call me at 4:30pm', 'time_window', 'at 16:30'],
+  ['en', 'call me tonight', 'time_window', '2026-12-02 evening'],
+  ['en', 'good morning, where is my order', 'time_window', null],
+  ['sv', 'ring mej i morgon förmiddag', 'time_window', '2026-12-03 forenoon'],
+  ['sv', 'god morgon, ring mig på eftermiddagen', 'time_window', 'afternoon'],
+  ['sv', 'ring efter 3', 'time_window', 'after 15:00'],
+  ['sv', 'god morgon', 'time_window', null],
+];
+
 describe('entity extraction', () => {
+  test.each(timeWindows)('%s time window: %s', (...row) => check(row));
   test.each(places)('%s address/postcode: %s', (...row) => check(row));
   test.each(invoices)('%s invoice number: %s', (...row) => check(row));
   test.each(defects)('%s defect: %s', (...row) => check(row));

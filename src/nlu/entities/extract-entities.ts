@@ -4,13 +4,14 @@ import type { Locale } from '../../core/turn';
 import type { ListEntityValue } from '../load-nlu-data';
 import { tokenize, type Token } from '../normalize-text';
 import { findAddresses } from './addresses';
-import { findDates, findTimes } from './dates';
+import { dayOf, findDates, findTimes } from './dates';
 import { createListMatcher } from './list-entities';
 import { findNumberWords } from './number-words';
+import { findTimeWindow } from './time-windows';
 
 /** Entity types every locale extracts without configuration. */
 export const BUILT_IN_ENTITIES = [
-  'number', 'date', 'time', 'email', 'phone', 'order_number', 'invoice_number', 'money', 'hetu', 'iban', 'card_number',
+  'number', 'date', 'time', 'time_window', 'email', 'phone', 'order_number', 'invoice_number', 'money', 'hetu', 'iban', 'card_number',
   'address', 'postcode', 'yes_no', 'language', 'any_text',
 ] as const;
 
@@ -130,14 +131,26 @@ export function createEntityExtractor(options: EntityExtractorOptions): (text: s
         add({ type: 'phone', value: phone.value, text: slice(start, start + phone.length).trim(), start, end: start + phone.length, sensitive: true });
       }
     }
+    let firstTime: EntityMatch | undefined;
     if (hasDigits) for (const time of findTimes(input)) {
-      if (!isClaimed(time.start, time.end)) add({ type: 'time', value: time.value, text: slice(time.start, time.end), start: time.start, end: time.end });
+      if (isClaimed(time.start, time.end)) continue;
+      const entity = { type: 'time', value: time.value, text: slice(time.start, time.end), start: time.start, end: time.end };
+      firstTime ??= entity;
+      add(entity);
     }
     const now = context.now ?? Date.now();
+    let firstDate: EntityMatch | undefined;
     for (const date of findDates(tokens, input, locale, now, timeZone)) {
       const range = tokenRange(tokens, date.startToken, date.endToken);
-      if (!isClaimed(range.start, range.end)) add({ type: 'date', value: date.value, text: slice(range.start, range.end), ...range });
+      if (isClaimed(range.start, range.end)) continue;
+      const entity = { type: 'date', value: date.value, text: slice(range.start, range.end), ...range };
+      firstDate ??= entity;
+      add(entity);
     }
+    // When the customer wants it ("huomenna aamupäivällä", "after 3"): the day and time above read together.
+    const today = dayOf(now, timeZone);
+    const window = findTimeWindow(tokens, locale, { date: firstDate, time: firstTime }, `${today.year}-${String(today.month).padStart(2, '0')}-${String(today.day).padStart(2, '0')}`);
+    if (window) add({ type: 'time_window', value: window.value, text: slice(window.start, window.end), start: window.start, end: window.end }, false);
 
     const wordNumbers = findNumberWords(tokens, locale);
     const norms = tokens.map((token) => token.norm);
