@@ -79,11 +79,13 @@ export function intentMatches(pattern: string, intent: string | undefined): bool
   return pattern === intent;
 }
 
-export function evaluateCondition(condition: Condition, context: DialogContext): boolean {
+/** `line` is the customer's line that led here (a condition on it, such as `reply`, is false without one). */
+export function evaluateCondition(condition: Condition, context: DialogContext, line?: Extract<DialogEvent, { type: 'USER' }>): boolean {
   const { env, slots } = context;
-  if ('all' in condition) return condition.all.every((c) => evaluateCondition(c, context));
-  if ('any' in condition) return condition.any.some((c) => evaluateCondition(c, context));
-  if ('not' in condition) return !evaluateCondition(condition.not, context);
+  if ('all' in condition) return condition.all.every((c) => evaluateCondition(c, context, line));
+  if ('any' in condition) return condition.any.some((c) => evaluateCondition(c, context, line));
+  if ('not' in condition) return !evaluateCondition(condition.not, context, line);
+  if ('reply' in condition) return line?.reply !== undefined && ([] as string[]).concat(condition.reply).includes(line.reply);
   if ('open_now' in condition) return env.open === condition.open_now;
   if ('channel' in condition) return ([] as string[]).concat(condition.channel).includes(env.channel);
   if ('locale' in condition) return ([] as string[]).concat(condition.locale).includes(env.locale);
@@ -726,7 +728,7 @@ const baseGuards = {
   intentIs: ({ event }: Args, params: { patterns: string[] }) => params.patterns.some((pattern) => intentMatches(pattern, userEvent(event)?.intent)),
   sentimentBelow: ({ event }: Args, params: { below: number }) => (userEvent(event)?.sentiment ?? 0) < params.below,
   misunderstoodReaches: ({ context, event }: Args, params: { count: number }) => userEvent(event)?.intent === OUT_OF_SCOPE && context.misunderstood + 1 >= params.count,
-  condition: ({ context }: Args, params: { condition: Condition }) => evaluateCondition(params.condition, context),
+  condition: ({ context, event }: Args, params: { condition: Condition }) => evaluateCondition(params.condition, context, userEvent(event)),
   stackTopIs: ({ context }: Args, params: { caller: string }) => context.stack[context.stack.length - 1] === params.caller,
   slotFilled: ({ context }: Args, params: { name: string }) => context.slots[params.name] !== undefined && context.slots[params.name] !== null,
   slotAnswered: ({ context, event }: Args, params: { slot: SlotSpec }) => {

@@ -100,6 +100,7 @@ function conditionText(condition: Condition): string {
   if ('given' in condition) return `${condition.given} given`;
   if ('confidence_below' in condition) return `confidence < ${condition.confidence_below}`;
   if ('queue_waiting_above' in condition) return `queue > ${condition.queue_waiting_above}`;
+  if ('reply' in condition) return `reply ${list(condition.reply)}`;
   const parts: string[] = [];
   if (condition.present !== undefined) parts.push(condition.present ? 'is set' : 'is empty');
   if (condition.equals !== undefined) parts.push(`= ${String(condition.equals)}`);

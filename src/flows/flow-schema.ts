@@ -26,6 +26,7 @@ export type Condition =
   | { contact_known: boolean }
   | { given: string }
   | { confidence_below: number }
+  | { reply: string | string[] }
   | { queue_waiting_above: number }
   | { slot: string; equals?: string | number | boolean; not_equals?: string | number | boolean; gt?: number; gte?: number; lt?: number; lte?: number; in?: (string | number)[]; present?: boolean }
   | { all: Condition[] }
@@ -44,6 +45,8 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
     // "Haluun puhua ihmiselle, soittakaa numeroon 044…": the line that opened the topic already holds a value of this entity.
     z.strictObject({ given: identifier.describe('An entity type (phone, email, order_number, …): true when the line that opened the topic holds such a value, one a slot of that entity would take without asking.') }),
     z.strictObject({ queue_waiting_above: z.number().int().min(0) }),
+    // "No that's it" at the contact question: the customer is done, so the flow does not ask for more after it.
+    z.strictObject({ reply: z.union([z.enum(SHORT_REPLIES), z.array(z.enum(SHORT_REPLIES)).min(1)]).describe('The line that led here was this short reply (affirm, deny, thanks, done, dont_know, withdraw), read against the question it answered: e.g. after "no that\'s it" at a contact question, do not ask for more details.') }),
     // How sure the NLU was of the intent that led here: a weak reading of something urgent is confirmed, not acted on.
     z.strictObject({ confidence_below: z.number().min(0).max(1).describe('The NLU was less sure than this (0–1) of the intent of the line that led here; e.g. confirm a weakly read emergency before making an urgent ticket.') }),
     z.strictObject({

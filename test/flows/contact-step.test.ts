@@ -38,6 +38,15 @@ describe('conditions', () => {
     expect(evaluateCondition({ contact_known: true }, context({ confirming: { name: 'contact', value: '+358501239876' } }))).toBe(false);
   });
 
+  it('reply: the short reply of the line that led here; false without a line', () => {
+    const done = { ...user([], "no that's it"), reply: 'done' };
+    expect(evaluateCondition({ reply: 'done' }, context(), done)).toBe(true);
+    expect(evaluateCondition({ reply: ['thanks', 'done'] }, context(), done)).toBe(true);
+    expect(evaluateCondition({ reply: 'deny' }, context(), done)).toBe(false);
+    expect(evaluateCondition({ reply: 'done' }, context(), user([], 'ei kiitos'))).toBe(false);
+    expect(evaluateCondition({ not: { reply: 'done' } }, context())).toBe(true);
+  });
+
   it('queue_waiting_above: tickets waiting ahead of the conversation\'s ticket when it was made', () => {
     expect(evaluateCondition({ queue_waiting_above: 3 }, context())).toBe(false);
     expect(evaluateCondition({ queue_waiting_above: 3 }, context({ queueWaiting: 3 }))).toBe(false);
