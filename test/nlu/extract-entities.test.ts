@@ -319,6 +319,7 @@ const timeWindows: Case[] = [
   ['fi', 'soittakaa vaikka kolmen jälkeen', 'time_window', null],
   ['fi', 'huomenta, soittakaa mulle', 'time_window', null],
   ['fi', 'tilaus piti tulla eilen', 'time_window', null],
+  ['fi', 'yhteys lakkasi toimimasta eilen illalla', 'time_window', null],
   ['en', 'could you call me tomorrow morning', 'time_window', '2026-12-03 morning'],
   ['en', 'ring me after 3 please', 'time_window', 'after 15:00'],
   ['en', 'call me at 4:30pm', 'time_window', 'at 16:30'],

@@ -59,14 +59,16 @@ export interface TimeWindowSpan {
 
 /**
  * When the customer wants something to happen ("soittakaa huomenna aamupäivällä", "ring me after 3", "ring mej i
- * morgon förmiddag"): one window per line, combining the first day, part of the day and clock time it names. A day
- * in the past is no window (the line is about something that happened). A bare hour after "after"/"before"
+ * morgon förmiddag"): one window per line, combining the first day, part of the day and clock time it names. A line
+ * naming a day in the past has no window (it is about something that happened). A bare hour after "after"/"before"
  * ("after 3") is read as a time of the working day: 1–7 means the afternoon.
  */
 export function findTimeWindow(tokens: Token[], locale: Locale, found: TimeWindowParts, today: string): TimeWindowSpan | undefined {
   const norms = tokens.map((token) => token.norm);
   const relation = AFTER_BEFORE[locale];
-  const date = found.date && found.date.value >= today ? found.date : undefined;
+  // "Yhteys lakkasi eilen illalla": a line about the past names no time to come, not even its part of the day.
+  if (found.date && found.date.value < today) return undefined;
+  const date = found.date;
   let thisDay = false;
   let part: { value: PartOfDay; start: number; end: number } | undefined;
   for (let at = 0; at < tokens.length && !part; at++) {
