@@ -370,7 +370,9 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
             live: spec.live !== false,
           }),
           onDone: { target: after, actions: ['storeTicket', 'emitHandoff', ...sayActions(said, replies)] },
-          onError: { target: after, actions: [{ type: 'say', params: { key: 'system.error' } }] },
+          // No ticket, so nothing the state would say next is true ("an agent will join you"): the customer hears
+          // that something went wrong and is back at the main menu, where asking again makes a new attempt.
+          onError: { target: ref(MAIN_FLOW, main.start), actions: [{ type: 'say', params: { key: 'system.error' } }, 'clearStack'] },
         },
       };
     }

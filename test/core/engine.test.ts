@@ -93,6 +93,24 @@ describe('engine', () => {
     expect(ticket?.transcript.length).toBeGreaterThan(0);
   });
 
+  it('a ticket that cannot be made is not spoken of as made: the error, then the main menu', async () => {
+    let now = OPEN_TIME;
+    const clock = { now: () => now, advance: (ms: number) => { now += ms; } };
+    const stores = createMemoryStores({ clock });
+    const failing = { ...stores.tickets, create: async () => { throw new Error('helpdesk down'); } };
+    const handoff = createHandoffService({ tickets: failing, customers: stores.customers, outbox: stores.outbox, clock, hours: {}, routing: {}, sinks: {} });
+    const engine = createEngine({ bot: loaded.bot, catalog: loaded.catalog, nlu: loaded.nlu, stores, handoff, clock, logger: silentLogger, options: { locales: ['fi', 'en'] }, integrations: {} });
+    await say(engine, 'c-fail', 'tilaus');
+    const result = await say(engine, 'c-fail', 'haluan ihmisen');
+    expect(keys(result)).toContain('system.error');
+    expect(keys(result)).not.toContain('main.ticket');
+    expect(result.replies.some((r) => r.kind === 'handoff')).toBe(false);
+    expect(result.ticketId).toBeUndefined();
+    expect(result.state).toBe('main.menu');
+    // The conversation goes on.
+    expect(keys(await say(engine, 'c-fail', 'missä tilaukseni'))).toEqual(['order.ask_number']);
+  });
+
   it('changes language mid-conversation and repeats the question', async () => {
     const { engine } = build();
     await engine.handleTurn({ conversationId: 'c7', channel: 'test', input: { kind: 'start' } });
