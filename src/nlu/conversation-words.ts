@@ -31,10 +31,34 @@ export interface ConversationWords {
   storyWords: string[];
   /** Affirm phrases that only acknowledge ("okei", "ok", "bra"): said with thanks, the line is thanks ("okej tack"). */
   acknowledgements: string[];
+  /**
+   * Word → the words that mean the same to this bot ("netti": laajakaista, valokuitu): the model reads a variant, in
+   * any inflection (a word that starts with it), as the word itself, in training and in what customers write.
+   */
+  synonyms: Record<string, string[]>;
 }
 
 export function emptyConversationWords(): ConversationWords {
-  return { replies: { withdraw: [], dont_know: [], done: [], deny: [], affirm: [], thanks: [] }, filler: [], ratings: {}, joiners: [], questionWords: [], another: [], refersBack: [], corrections: [], storyWords: [], acknowledgements: [] };
+  return { replies: { withdraw: [], dont_know: [], done: [], deny: [], affirm: [], thanks: [] }, filler: [], ratings: {}, joiners: [], questionWords: [], another: [], refersBack: [], corrections: [], storyWords: [], acknowledgements: [], synonyms: {} };
+}
+
+/**
+ * Rewrites synonyms to their word ("laajakaista lakkas toimimasta" → "netti lakkas toimimasta"): a word that starts
+ * with a variant (four letters or more) becomes the word, so "laajakaistan", "laajakaistayhteys" do too. The longest
+ * variant wins; text without any variant comes back as it was.
+ */
+export function createSynonymRewriter(synonyms: Record<string, string[]>): (text: string) => string {
+  const variants = Object.entries(synonyms)
+    .flatMap(([word, list]) => list.map((variant) => ({ variant: variant.toLowerCase(), word })))
+    .filter(({ variant }) => variant.length >= 4)
+    .sort((a, b) => b.variant.length - a.variant.length);
+  if (variants.length === 0) return (text) => text;
+  const firstLetters = new Set(variants.map(({ variant }) => variant[0]));
+  return (text) => text.replace(/\p{L}{4,}/gu, (found) => {
+    const lower = found.toLowerCase();
+    if (!firstLetters.has(lower[0])) return found;
+    return variants.find(({ variant }) => lower.startsWith(variant))?.word ?? found;
+  });
 }
 
 /**

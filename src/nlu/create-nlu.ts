@@ -8,7 +8,7 @@ import type { LocaleNluData, NluData } from './load-nlu-data';
 import { cacheFile, pruneCache, readCache, trainingHash, writeCache } from './model-cache';
 import { createSentimentAnalyser } from './sentiment';
 import { createTypoCorrector } from './typo-correction';
-import { afterCorrection, createShortReplyReader, splitRequests, type ShortReplyReader } from './conversation-words';
+import { afterCorrection, createShortReplyReader, createSynonymRewriter, splitRequests, type ShortReplyReader } from './conversation-words';
 
 export interface CreateNluOptions {
   /** Where trained models are kept, keyed by the training data's hash; without it every start trains. */
@@ -56,11 +56,28 @@ interface LocaleRuntime {
   corrections: string[];
 }
 
+/** The training lines of a locale, synonyms read as their word (as the classifier reads customers' lines). */
 export function trainingExamples(data: LocaleNluData): LabelledText[] {
+  const rewrite = createSynonymRewriter(data.conversation?.synonyms ?? {});
   const examples: LabelledText[] = [];
-  for (const [intent, phrases] of Object.entries(data.intents)) for (const text of phrases) examples.push({ text, intent });
-  for (const text of data.oos) examples.push({ text, intent: OUT_OF_SCOPE });
+  for (const [intent, phrases] of Object.entries(data.intents)) for (const text of phrases) examples.push({ text: rewrite(text), intent });
+  for (const text of data.oos) examples.push({ text: rewrite(text), intent: OUT_OF_SCOPE });
   return examples;
+}
+
+/** The training lines as written, and the synonym variants: the vocabulary of typo correction and of known words. */
+function writtenLines(data: LocaleNluData): string[] {
+  return [...Object.values(data.intents).flat(), ...data.oos, ...Object.values(data.conversation?.synonyms ?? {}).flat()];
+}
+
+/** The classifier reading synonyms as their word, as it was trained (see trainingExamples). */
+function readingSynonyms(classifier: IntentClassifier, rewrite: (text: string) => string): IntentClassifier {
+  return {
+    locale: classifier.locale, intents: classifier.intents, threshold: classifier.threshold, temperature: classifier.temperature,
+    classify: (text, top) => classifier.classify(rewrite(text), top),
+    calibratedOn: (examples) => readingSynonyms(classifier.calibratedOn(examples.map((example) => ({ ...example, text: rewrite(example.text) }))), rewrite),
+    toBuffer: () => classifier.toBuffer(),
+  };
 }
 
 /** A locale's intent classifier: read from the model cache when its training data is unchanged, else trained (and cached). */
@@ -80,8 +97,9 @@ export function loadOrTrainClassifier(data: LocaleNluData, cacheDir: string | un
   const fromCache = classifier !== undefined;
   classifier ??= trainIntentClassifier(data.locale, examples);
   if (!fromCache && file && writeCache(file, classifier.toBuffer())) pruneCache(file, data.locale);
+  const synonyms = data.conversation?.synonyms ?? {};
   return {
-    classifier,
+    classifier: Object.keys(synonyms).length > 0 ? readingSynonyms(classifier, createSynonymRewriter(synonyms)) : classifier,
     info: {
       locale: data.locale, fromCache, trainMs: Date.now() - started, threshold: classifier.threshold,
       intents: classifier.intents.length, examples: examples.length,
@@ -114,15 +132,16 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       threshold: options.oosThreshold?.[locale] ?? classifier.threshold,
       extract: createEntityExtractor({ locale, lists: localeData.entities, orderNumberPattern: options.orderNumberPattern, timeZone: options.timeZone }),
       sentiment: createSentimentAnalyser(localeData.sentiment),
-      knownStems: new Set(trainingExamples(localeData).flatMap((example) => wordStems(example.text))),
-      correctTypos: createTypoCorrector(trainingExamples(localeData).map((example) => example.text)),
+      // As written (synonyms not yet read as their word), with the synonyms themselves: the words a customer may use.
+      knownStems: new Set(writtenLines(localeData).flatMap(wordStems)),
+      correctTypos: createTypoCorrector(writtenLines(localeData)),
       replies: createShortReplyReader(localeData.conversation),
       joiners: localeData.conversation.joiners,
       corrections: localeData.conversation.corrections,
     });
   }
   const samples: Partial<Record<Locale, string[]>> = {};
-  for (const locale of locales) samples[locale] = trainingExamples(data.locales[locale] as LocaleNluData).map((example) => example.text);
+  for (const locale of locales) samples[locale] = writtenLines(data.locales[locale] as LocaleNluData);
   const languageId = createLanguageIdentifier(samples);
   const clock = options.now ?? Date.now;
 

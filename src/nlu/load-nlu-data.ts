@@ -205,6 +205,16 @@ function readConversationYaml(yaml: YamlFile): ConversationWords {
       words.storyWords = stringList(yaml, value, key);
     } else if (key === 'acknowledgements') {
       words.acknowledgements = stringList(yaml, value, key);
+    } else if (key === 'synonyms') {
+      if (!isMap(value)) throw new NluDataError(yaml.file, yaml.lineOf(pair.key as Node), 'synonyms must map a word to the words that mean the same (e.g. netti: [laajakaista, valokuitu])');
+      for (const entry of value.items) {
+        const word = isScalar(entry.key) ? String(entry.key.value).trim() : '';
+        if (!/^\p{L}[\p{L}-]*$/u.test(word)) throw new NluDataError(yaml.file, yaml.lineOf(entry.key as Node), `synonyms: "${word}" must be one word`);
+        const list = stringList(yaml, entry.value, `synonyms.${word}`);
+        const short = list.find((variant) => !/^\p{L}{4,}$/u.test(variant));
+        if (short !== undefined) throw new NluDataError(yaml.file, yaml.lineOf(entry.key as Node), `synonyms.${word}: "${short}" must be one word of four or more letters (it matches words that start with it)`);
+        words.synonyms[word] = list;
+      }
     } else if (key === 'ratings') {
       if (!isMap(value)) throw new NluDataError(yaml.file, yaml.lineOf(pair.key as Node), 'ratings must map a number to the words that name it (e.g. "4": [nelonen])');
       for (const entry of value.items) {
@@ -213,7 +223,7 @@ function readConversationYaml(yaml: YamlFile): ConversationWords {
         words.ratings[number] = stringList(yaml, entry.value, `ratings.${number}`);
       }
     } else {
-      throw new NluDataError(yaml.file, yaml.lineOf(pair.key as Node), `unknown key "${key}": use replies, filler, ratings, joiners, question_words, another, refers_back, corrections, story_words or acknowledgements`);
+      throw new NluDataError(yaml.file, yaml.lineOf(pair.key as Node), `unknown key "${key}": use replies, filler, ratings, joiners, question_words, another, refers_back, corrections, story_words, acknowledgements or synonyms`);
     }
   }
   return words;

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { afterCorrection, createShortReplyReader, splitRequests } from '../../src/nlu/conversation-words';
+import { afterCorrection, createShortReplyReader, createSynonymRewriter, splitRequests } from '../../src/nlu/conversation-words';
 import { loadNluData } from '../../src/nlu/load-nlu-data';
 
 // The demo bot's own word lists, as a designer would extend them.
@@ -152,5 +152,20 @@ describe('afterCorrection', () => {
     expect(afterCorrection('ei kun', corrections('fi'))).toBe('ei kun');
     expect(afterCorrection('never mind', corrections('en'))).toBe('never mind');
     expect(afterCorrection('netti ei toimi kotona', corrections('fi'))).toBe('netti ei toimi kotona');
+  });
+});
+
+describe('synonyms', () => {
+  const rewrite = createSynonymRewriter({ netti: ['laajakaist', 'valokui', 'nettiyhte'], internet: ['broadband'] });
+  it('reads a variant in any inflection as its word, and leaves other words alone', () => {
+    expect(rewrite('laajakaista lakkas toimimasta')).toBe('netti lakkas toimimasta');
+    expect(rewrite('Laajakaistan vika, valokuidun kaapeli')).toBe('netti vika, netti kaapeli');
+    expect(rewrite('my Broadband is down')).toBe('my internet is down');
+    expect(rewrite('reititin ei toimi')).toBe('reititin ei toimi');
+  });
+  it('the demo bot reads a stopped broadband as an outage in every language', () => {
+    // Through the loaded word lists: conversation.yaml of each locale names the demo's synonyms.
+    expect(createSynonymRewriter(data.locales.fi!.conversation.synonyms)('laajakaista lakkas toimimasta')).toBe('netti lakkas toimimasta');
+    expect(createSynonymRewriter(data.locales.sv!.conversation.synonyms)('bredbandet slutade fungera')).toBe('internet slutade fungera');
   });
 });

@@ -25,6 +25,9 @@ describe('loadNluData', () => {
     ['fi/faq.yaml', '- id: no_questions\n  answer: x\n', 1, /needs questions/],
     ['fi/sentiment.yaml', 'positive:\n  hyvä: 0.5\n  paha: lots\n', 3, /weight between 0 and 3/],
     ['fi/nlu.yaml', 'intents:\n  a:\n    - x\nentities:\n  product:\n    - value: 5\n', 6, /each item needs value/],
+    ['fi/conversation.yaml', 'synonyms:\n  netti: [laajakaista]\n  two words: [kuitu]\n', 3, /"two words" must be one word/],
+    ['fi/conversation.yaml', 'synonyms:\n  netti: [laajakaista, nyt]\n', 2, /"nyt" must be one word of four or more letters/],
+    ['fi/conversation.yaml', 'synonyms: [netti]\n', 1, /synonyms must map a word/],
   ])('%s with a problem names file and line (%#)', (file, content, line, message) => {
     const dir = writeLocales({ [file]: content });
     let caught: unknown;
