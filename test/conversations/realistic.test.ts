@@ -19,7 +19,6 @@ const KNOWN_FAILURES: Record<string, string> = {
   'heldout/fi-h97-laskunumero-etsin-mihin-asti-auki.yaml': "after the invoice number (given once the opening-hours digression is answered) the complaint is filed at once with 'haluun reklamoida mun viimesestä laskusta' as its details: what is wrong on the bill is never asked",
   'heldout/fi-h98-kissoja-toimistolla-toistin.yaml': "small talk at the order number question ('odota ku kaivan sen... onks teillä muuten kissoja siellä toimistolla 😄') gets the number reprompt instead of a short friendly answer",
   'heldout/fi-h101-irtisanominen-ja-reitittimen-palautus.yaml': "'miten mä palautan teidän reitittimen' (second request next to cancelling) is answered with router setup, not how to return it",
-  'heldout/en-h50-never-mind-bill-parcel-12345.yaml': "'actually never mind the bill for now, my parcel 12345 still hasn't come' at the invoice-number question files a billing ticket (12345 taken as the invoice number) instead of switching to the order status",
   'heldout/sv-h49-telia-pris-wifi-kryper.yaml': "'mitt wifi kryper fram varje kväll efter sex, kan jag göra nåt själv?' is answered with the warranty FAQ instead of slow-connection tips",
   'heldout/sv-h50-inget-ordernummer-hittade-bra-service.yaml': "'ja väntar på ett paket men ja har int nå ordernummer' gets the plain order-number question, not where to find the number",
 };

@@ -379,6 +379,9 @@ describe('entity extraction', () => {
     check(['fi', 'se on 7730215', 'invoice_number', '7730215'], { expectedEntity: 'invoice_number' });
     // …but not one the customer says is an order's.
     check(['fi', 'ai niin, tilaus 20260004, missä se on', 'invoice_number', null], { expectedEntity: 'invoice_number' });
+    // …nor a parcel's.
+    check(['en', 'never mind the bill, my parcel 12345 still hasnt come', 'invoice_number', null], { expectedEntity: 'invoice_number' });
+    check(['sv', 'strunt i fakturan, paketet 12345 har inte kommit', 'invoice_number', null], { expectedEntity: 'invoice_number' });
   });
 
   test('card numbers are sensitive', () => {

@@ -55,8 +55,8 @@ const INVOICE_CUES: Record<Locale, RegExp> = {
 const INVOICE_FILLERS = new Set(['numero', 'nro', 'no', 'nr', 'number', 'nummer', 'on', 'oli', 'is', 'was', 'är', 'var', 'num', 'numerolla', 'numeroltaan', 'nummer', 'my', 'the', 'mun', 'minun']);
 /** Words for "number" right before the digits: "nro 3391207", "number 5512009". */
 const NUMBER_LABELS = new Set(['nro', 'numero', 'numerolla', 'no', 'nr', 'number', 'nummer', 'num']);
-/** Words that say the digits are an order's, not an invoice's. */
-const ORDER_CUE = /^(tilau|tilaus|order|beställ|ordern)/;
+/** Words that say the digits are an order's (or its parcel's), not an invoice's. */
+const ORDER_CUE = /^(tilau|order|beställ|paket|pakett|lähety|parcel|package|shipment|försändelse)/;
 /** IBAN-shaped text (a known country code, check digits, groups): claimed even when the checksum is wrong. */
 const IBAN_SHAPE = /(?<![\w])([A-Z]{2})\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?(?![\w])/gi;
 
