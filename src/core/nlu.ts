@@ -45,6 +45,12 @@ export interface NluResult {
   question?: boolean;
   /** The line is about another thing than before ("entä toinen tilaukseni?"): earlier details do not apply. */
   another?: boolean;
+  /**
+   * Words of four or more letters that tell something beyond asking (`request_words` in conversation.yaml left out):
+   * "haluun reklamoida mun viimesestä laskusta" has 2, "siinä on kaks kertaa sama maksu" 4. A free-text slot takes the
+   * topic line as its answer only when it tells enough.
+   */
+  detailWords?: number;
   /** The line points back at what was just talked about ("milloin se tulee?"); the dialog may read it as that topic. */
   refersBack?: boolean;
   /** Further requests made in the same message ("…, ja onko teillä lauantaina auki?"), in the order said. */

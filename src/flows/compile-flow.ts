@@ -180,7 +180,8 @@ function prefilledSlotValue(spec: SlotSpec, context: DialogContext): SlotValue |
   if (mode === 'none' || spec.entity === 'yes_no') return undefined;
   if (spec.entity === 'any_text') {
     const line = context.topicLine ?? '';
-    return spec.prefill_min_words !== undefined && contentWordCount(line) >= spec.prefill_min_words ? slotValueFrom(spec, userLike([], line)) : undefined;
+    const details = context.topicDetailWords ?? contentWordCount(line);
+    return spec.prefill_min_words !== undefined && details >= spec.prefill_min_words ? slotValueFrom(spec, userLike([], line)) : undefined;
   }
   const pending = context.pendingEntities ?? [];
   const fromTopic = pending.length > 0 ? slotValueFrom(spec, userLike(pending, '')) : undefined;
@@ -654,7 +655,7 @@ const baseActions = {
     const user = userEvent(event);
     // Kept for pre-filling later questions, so saved with the conversation: never card numbers, identity codes or IBANs.
     const pending = (user?.entities ?? []).filter((entity) => !NEVER_KEPT_ENTITIES.has(entity.type));
-    return { lastIntent: user?.intent, lastConfidence: user?.fromButton ? 1 : user?.confidence, pendingEntities: pending, topicLine: user && !user.fromButton ? user.text : undefined, anotherItem: user?.another === true };
+    return { lastIntent: user?.intent, lastConfidence: user?.fromButton ? 1 : user?.confidence, pendingEntities: pending, topicLine: user && !user.fromButton ? user.text : undefined, topicDetailWords: user && !user.fromButton ? user.detailWords : undefined, anotherItem: user?.another === true };
   }),
   /** The intent and entities of a line that keeps the current topic: the line that opened the topic stays its topic line. */
   rememberIntentKeepTopic: assign(({ event }: Args) => {
@@ -682,7 +683,7 @@ const baseActions = {
   })),
   clearStack: assign({ stack: [] as string[] }),
   /** The customer let the topic go: what it was about no longer fills later questions. */
-  dropTopic: assign({ topicIntent: undefined, topicLine: undefined, pendingEntities: [] as EntityMatch[] }),
+  dropTopic: assign({ topicIntent: undefined, topicLine: undefined, topicDetailWords: undefined, pendingEntities: [] as EntityMatch[] }),
   pushStack: assign(({ context }: Args, params: { caller: string }) => ({ stack: [...context.stack, params.caller] })),
   popStack: assign(({ context }: Args) => ({ stack: context.stack.slice(0, -1) })),
   resetRetries: assign({ retries: 0 }),
@@ -695,7 +696,8 @@ const baseActions = {
     // A line that asks for something that is no request ("can we switch to English, the number is …") tells nothing more.
     const richer = user && !user.fromButton && value !== undefined && !(NOT_A_REQUEST.has(user.intent) && user.intent !== OUT_OF_SCOPE) && contentWordCount(user.text) > contentWordCount(context.topicLine ?? '');
     const topicLine = richer ? user.text : context.topicLine;
-    return { slots: { ...context.slots, [params.slot.name]: value ?? null }, retries: 0, topicLine };
+    const topicDetailWords = richer ? user.detailWords : context.topicDetailWords;
+    return { slots: { ...context.slots, [params.slot.name]: value ?? null }, retries: 0, topicLine, topicDetailWords };
   }),
   storeResult: assign(({ context, event }: Args & { event: { output?: IntegrationOutput } }, params: { mapping: Record<string, string> }) => {
     const output = (event as { output?: IntegrationOutput }).output;
@@ -723,7 +725,7 @@ const baseActions = {
     type: 'survey', survey: params.survey, value: surveyValueFrom(params.survey, event as UserEvent) ?? 0,
   })),
   finish: assign((_args: Args, params: { outcome: DialogContext['outcome'] }) => ({ outcome: params.outcome })),
-  restart: assign(({ context }: Args) => ({ slots: {}, stack: [], retries: 0, misunderstood: 0, outcome: undefined, ticketId: undefined, topicIntent: undefined, lastIntent: undefined, topicLine: undefined, env: context.env })),
+  restart: assign(({ context }: Args) => ({ slots: {}, stack: [], retries: 0, misunderstood: 0, outcome: undefined, ticketId: undefined, topicIntent: undefined, lastIntent: undefined, topicLine: undefined, topicDetailWords: undefined, env: context.env })),
 };
 
 const baseGuards = {

@@ -45,6 +45,8 @@ export interface DialogContext {
   pendingEntities?: EntityMatch[];
   /** The customer's line that chose the current topic (free-text slots may take it as their answer). */
   topicLine?: string;
+  /** How many words of the topic line tell something beyond asking (NluResult.detailWords; counted here when unknown). */
+  topicDetailWords?: number;
   /** The topic is about another thing than before: only the topic line, not earlier lines, pre-fills its slots. */
   anotherItem?: boolean;
 }
@@ -72,6 +74,8 @@ export type DialogEvent =
       question?: boolean;
       /** The line is about another thing than before ("entä toinen tilaukseni?"). */
       another?: boolean;
+      /** Words that tell something beyond asking (see NluResult.detailWords). */
+      detailWords?: number;
     }
   | { type: 'NO_INPUT' }
   | { type: 'AGENT_RELEASED' };

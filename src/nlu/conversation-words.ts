@@ -36,10 +36,18 @@ export interface ConversationWords {
    * any inflection (a word that starts with it), as the word itself, in training and in what customers write.
    */
   synonyms: Record<string, string[]>;
+  /** Words that only ask ("haluun", "reklamoida", "want", "complain", "vill"), by their start: no detail of a matter. */
+  requestWords: string[];
 }
 
 export function emptyConversationWords(): ConversationWords {
-  return { replies: { withdraw: [], dont_know: [], done: [], deny: [], affirm: [], thanks: [] }, filler: [], ratings: {}, joiners: [], questionWords: [], another: [], refersBack: [], corrections: [], storyWords: [], acknowledgements: [], synonyms: {} };
+  return { replies: { withdraw: [], dont_know: [], done: [], deny: [], affirm: [], thanks: [] }, filler: [], ratings: {}, joiners: [], questionWords: [], another: [], refersBack: [], corrections: [], storyWords: [], acknowledgements: [], synonyms: {}, requestWords: [] };
+}
+
+/** Counts the words (four or more letters) that tell something beyond asking: those not starting with a request word. */
+export function createDetailCounter(requestWords: string[]): (text: string) => number {
+  const starts = requestWords.map((word) => word.toLowerCase()).filter((word) => word.length >= 3);
+  return (text) => (text.toLowerCase().match(/\p{L}{4,}/gu) ?? []).filter((word) => !starts.some((start) => word.startsWith(start))).length;
 }
 
 /**

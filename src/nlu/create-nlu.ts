@@ -8,7 +8,7 @@ import type { LocaleNluData, NluData } from './load-nlu-data';
 import { cacheFile, pruneCache, readCache, trainingHash, writeCache } from './model-cache';
 import { createSentimentAnalyser } from './sentiment';
 import { createTypoCorrector } from './typo-correction';
-import { afterCorrection, createShortReplyReader, createSynonymRewriter, splitRequests, type ShortReplyReader } from './conversation-words';
+import { afterCorrection, createDetailCounter, createShortReplyReader, createSynonymRewriter, splitRequests, type ShortReplyReader } from './conversation-words';
 
 export interface CreateNluOptions {
   /** Where trained models are kept, keyed by the training data's hash; without it every start trains. */
@@ -54,6 +54,7 @@ interface LocaleRuntime {
   replies: ShortReplyReader;
   joiners: string[];
   corrections: string[];
+  detailWords: (text: string) => number;
 }
 
 /** The training lines of a locale, synonyms read as their word (as the classifier reads customers' lines). */
@@ -138,6 +139,7 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       replies: createShortReplyReader(localeData.conversation),
       joiners: localeData.conversation.joiners,
       corrections: localeData.conversation.corrections,
+      detailWords: createDetailCounter(localeData.conversation.requestWords),
     });
   }
   const samples: Partial<Record<Locale, string[]>> = {};
@@ -191,6 +193,7 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       if (runtime.replies.isQuestion(text)) result.question = true;
       if (runtime.replies.mentionsAnother(text)) result.another = true;
       if (runtime.replies.refersBack(text)) result.refersBack = true;
+      result.detailWords = runtime.detailWords(text);
       return reply ? result : withFurtherRequests(pastHelpOpener(greetingWithRemark(pastGreeting(result, request, runtime, context?.expectedIntents), request, runtime), request, runtime), request, runtime, context?.expectedIntents, entities);
     },
   };

@@ -203,6 +203,8 @@ function readConversationYaml(yaml: YamlFile): ConversationWords {
       words.corrections = stringList(yaml, value, key);
     } else if (key === 'story_words') {
       words.storyWords = stringList(yaml, value, key);
+    } else if (key === 'request_words') {
+      words.requestWords = stringList(yaml, value, key);
     } else if (key === 'acknowledgements') {
       words.acknowledgements = stringList(yaml, value, key);
     } else if (key === 'synonyms') {
@@ -223,7 +225,7 @@ function readConversationYaml(yaml: YamlFile): ConversationWords {
         words.ratings[number] = stringList(yaml, entry.value, `ratings.${number}`);
       }
     } else {
-      throw new NluDataError(yaml.file, yaml.lineOf(pair.key as Node), `unknown key "${key}": use replies, filler, ratings, joiners, question_words, another, refers_back, corrections, story_words, acknowledgements or synonyms`);
+      throw new NluDataError(yaml.file, yaml.lineOf(pair.key as Node), `unknown key "${key}": use replies, filler, ratings, joiners, question_words, another, refers_back, corrections, story_words, request_words, acknowledgements or synonyms`);
     }
   }
   return words;

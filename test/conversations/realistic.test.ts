@@ -16,7 +16,6 @@ const { scripts, problems } = loadConversationScripts([folder], { recursive: tru
 const KNOWN_FAILURES: Record<string, string> = {
   'heldout/fi-h43-ruotsiksi-aukiolo.yaml': "'mitä maksutapoja teillä on' reads as help: 'mitä' questions are nearly all help examples in the training data (payment lines in the partitive plural fix it but move 'voitko auttaa mua kirjottaan työhakemuksen' from off-topic to help: the model is that unstable there)",
   'heldout/sv-h43-laget-melodifestivalen-leverans-jakobstad.yaml': "'vem tror du vinner melodifestivalen i år' is answered as small talk ('Jag pratar gärna…') instead of saying it is outside what the bot can help with",
-  'heldout/fi-h97-laskunumero-etsin-mihin-asti-auki.yaml': "after the invoice number (given once the opening-hours digression is answered) the complaint is filed at once with 'haluun reklamoida mun viimesestä laskusta' as its details: what is wrong on the bill is never asked",
   'heldout/fi-h98-kissoja-toimistolla-toistin.yaml': "small talk at the order number question ('odota ku kaivan sen... onks teillä muuten kissoja siellä toimistolla 😄') gets the number reprompt instead of a short friendly answer",
   'heldout/fi-h101-irtisanominen-ja-reitittimen-palautus.yaml': "'miten mä palautan teidän reitittimen' (second request next to cancelling) is answered with router setup, not how to return it",
   'heldout/sv-h49-telia-pris-wifi-kryper.yaml': "'mitt wifi kryper fram varje kväll efter sex, kan jag göra nåt själv?' is answered with the warranty FAQ instead of slow-connection tips",

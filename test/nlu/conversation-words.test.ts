@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { afterCorrection, createShortReplyReader, createSynonymRewriter, splitRequests } from '../../src/nlu/conversation-words';
+import { afterCorrection, createDetailCounter, createShortReplyReader, createSynonymRewriter, splitRequests } from '../../src/nlu/conversation-words';
 import { loadNluData } from '../../src/nlu/load-nlu-data';
 
 // The demo bot's own word lists, as a designer would extend them.
@@ -167,5 +167,18 @@ describe('synonyms', () => {
     // Through the loaded word lists: conversation.yaml of each locale names the demo's synonyms.
     expect(createSynonymRewriter(data.locales.fi!.conversation.synonyms)('laajakaista lakkas toimimasta')).toBe('netti lakkas toimimasta');
     expect(createSynonymRewriter(data.locales.sv!.conversation.synonyms)('bredbandet slutade fungera')).toBe('internet slutade fungera');
+  });
+});
+
+describe('detail words', () => {
+  it('count what a line tells beyond asking', () => {
+    const fi = createDetailCounter(data.locales.fi!.conversation.requestWords);
+    expect(fi('haluun reklamoida mun viimesestä laskusta')).toBe(2);
+    expect(fi('mun lasku 5512009 on väärin, siinä on kaks kertaa sama maksu')).toBe(7);
+    const en = createDetailCounter(data.locales.en!.conversation.requestWords);
+    expect(en("i'd like to complain about my last invoice")).toBe(3);
+    expect(en('i was charged twice for the same month')).toBe(4);
+    const sv = createDetailCounter(data.locales.sv!.conversation.requestWords);
+    expect(sv('jag vill reklamera min senaste faktura')).toBe(2);
   });
 });
