@@ -51,6 +51,12 @@ export interface NluResult {
    * topic line as its answer only when it tells enough.
    */
   detailWords?: number;
+  /**
+   * A clause of a longer line says the customer does not have or know a number ("hej ja väntar på ett paket men ja
+   * har int nå ordernummer", "where's my parcel, i don't have the order number though"): the topic's question for a
+   * number takes its don't-know route at once.
+   */
+  lacksNumber?: boolean;
   /** The line points back at what was just talked about ("milloin se tulee?"); the dialog may read it as that topic. */
   refersBack?: boolean;
   /** Further requests made in the same message ("…, ja onko teillä lauantaina auki?"), in the order said. */

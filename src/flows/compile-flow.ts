@@ -190,6 +190,9 @@ function prefilledSlotValue(spec: SlotSpec, context: DialogContext): SlotValue |
   return heard.length > 0 ? slotValueFrom(spec, userLike(heard, '')) : undefined;
 }
 
+/** Entity types that are numbers a customer may not have at hand: "I don't have the order number" is about them. */
+const NUMBER_ENTITIES = new Set(['order_number', 'invoice_number', 'phone']);
+
 /** Entities that only the question asking for them may take, in the same turn (the personal-data policy). */
 const NEVER_KEPT_ENTITIES = new Set(['card_number', 'hetu', 'iban']);
 
@@ -516,6 +519,10 @@ export function compileFlows({ flows }: CompileInput): CompiledBot {
             always: [
               { guard: { type: 'slotPrefilled', params: { slot } }, target: slot.confirm ? 'confirming' : nextTarget, actions: [{ type: slot.confirm ? 'holdForConfirming' : 'fillSlotFromPending', params: { slot } }] },
               ...(slot.skip_if_filled ? [{ guard: { type: 'slotFilled', params: { name: slot.name } }, target: nextTarget }] : []),
+              // "Hej, ja väntar på ett paket men ja har int nå ordernummer": a question for a number takes its
+              // don't-know route at once. (Not where nothing said before counts, `prefill: none`: the question after
+              // the hint itself.)
+              ...(readRepliesOf(state).dont_know && prefillOf(slot) !== 'none' && NUMBER_ENTITIES.has(slot.entity) ? [{ guard: 'lineLacksNumber', ...go(readRepliesOf(state).dont_know), actions: ['clearPending'] }] : []),
               { target: 'asking' },
             ],
           },
@@ -756,6 +763,7 @@ const baseGuards = {
     const parts = user.replyParts ?? (user.reply ? [user.reply] : []);
     return user.reply === 'done' || user.reply === 'withdraw' || (parts.includes('deny') && (parts.includes('thanks') || parts.length === 1 && wordCount(user.text) <= 2)) || (user.intent === 'goodbye' && (!user.reply || user.reply === 'thanks'));
   },
+  lineLacksNumber: ({ event }: Args) => userEvent(event)?.lacksNumber === true,
   replyIs: ({ context, event }: Args, params: { replies: string[]; valueOf?: SlotSpec }) => {
     const user = userEvent(event);
     const reply = user?.reply;

@@ -76,6 +76,8 @@ export type DialogEvent =
       another?: boolean;
       /** Words that tell something beyond asking (see NluResult.detailWords). */
       detailWords?: number;
+      /** A clause of the line says the customer does not have or know a number (see NluResult.lacksNumber). */
+      lacksNumber?: boolean;
     }
   | { type: 'NO_INPUT' }
   | { type: 'AGENT_RELEASED' };

@@ -194,6 +194,7 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       if (runtime.replies.mentionsAnother(text)) result.another = true;
       if (runtime.replies.refersBack(text)) result.refersBack = true;
       result.detailWords = runtime.detailWords(text);
+      if (lacksANumber(text, runtime)) result.lacksNumber = true;
       return reply ? result : withFurtherRequests(pastHelpOpener(greetingWithRemark(pastGreeting(result, request, runtime, context?.expectedIntents), request, runtime), request, runtime), request, runtime, context?.expectedIntents, entities);
     },
   };
@@ -208,6 +209,21 @@ function withoutLeadingJoiner(text: string, joiners: string[]): string {
   if (!match || !joiners.some((joiner) => joiner.toLowerCase() === match[2].toLowerCase())) return text;
   if ((text.slice(match[0].length).match(/\p{L}{2,}/gu) ?? []).length < 2) return text;
   return ' '.repeat(match[0].length) + text.slice(match[0].length);
+}
+
+/** Where a line's clauses part: punctuation, and "but" ("mut", "men", "though"), which often leads to what is missing. */
+const CLAUSE_BREAK = /[,.;!?]+|\s(?:mut|mutta|but|though|tho|men)\s/iu;
+
+/** A word for a number, also inside a compound ("tilausnumeroa", "ordernumret", "invoice no"). */
+const NUMBER_WORD = /numero|number|nummer|numret|\bnro\b|\bnr\b/iu;
+
+/**
+ * "…men ja har int nå ordernummer", "odotan pakettia mut mulla ei oo tilausnumeroa": a clause of a longer line (not
+ * a line on its own: that is a short reply) says "I don't have / can't find" a number.
+ */
+function lacksANumber(text: string, runtime: LocaleRuntime): boolean {
+  const clauses = text.split(CLAUSE_BREAK).map((clause) => clause.trim()).filter((clause) => /\p{L}{2,}/u.test(clause));
+  return clauses.length > 1 && clauses.some((clause) => NUMBER_WORD.test(clause) && runtime.replies.categories(clause).includes('dont_know'));
 }
 
 /** Entity types whose words are values, not the request: they are blanked out before the intent is read. */
