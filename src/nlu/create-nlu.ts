@@ -181,7 +181,10 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       // How sure the words beyond a short reply are of the same intent: "no idea what the number is" asks for no
       // contact details although "what the number is" alone would; "en tiedä, netti ei toimi" is still the outage.
       const unexplained = !reply ? '' : opening && reply === opening.category ? opening.rest : runtime.replies.unexplained(request);
-      if (unexplained) {
+      const afterLettingGo = opening?.category === 'withdraw' ? requestAfterWithdrawal(text, request, runtime, context?.expectedIntents) : undefined;
+      if (afterLettingGo) {
+        Object.assign(result, { intent: afterLettingGo.intent, confidence: afterLettingGo.confidence, ranking: afterLettingGo.ranking, ambiguous: afterLettingGo.ambiguous, requestConfidence: afterLettingGo.confidence });
+      } else if (unexplained) {
         const rest = runtime.classifier.classify(unexplained, 5).ranking;
         result.requestConfidence = rest.find((score) => score.intent === result.intent)?.confidence ?? 0;
       }
@@ -209,6 +212,29 @@ function withoutLeadingJoiner(text: string, joiners: string[]): string {
   if (!match || !joiners.some((joiner) => joiner.toLowerCase() === match[2].toLowerCase())) return text;
   if ((text.slice(match[0].length).match(/\p{L}{2,}/gu) ?? []).length < 2) return text;
   return ' '.repeat(match[0].length) + text.slice(match[0].length);
+}
+
+/**
+ * "strunta i det förresten, jag såg att det stämmer. men när förfaller nästa faktura?": after letting the matter go,
+ * the customer often explains and then asks the new thing in a clause of its own; the clause the model is surest of
+ * is the request (the explanation in between would water the whole line down), or else all that follows the letting go.
+ */
+function requestAfterWithdrawal(text: string, request: string, runtime: LocaleRuntime, expectedIntents: string[] | undefined): NluResult | undefined {
+  // The clause that lets go names the old matter ("forget the order for a sec, my invoice…"): it is left out.
+  // Where it ends is read in the line as written (a correction phrase may have blanked more of `request`, which
+  // keeps the line's offsets).
+  const first = CLAUSE_BREAK.exec(text);
+  if (!first) return undefined;
+  const rest = request.slice(first.index + first[0].length);
+  const clauses = [rest, ...rest.split(CLAUSE_BREAK)].filter((clause) => (clause.match(/\p{L}{2,}/gu) ?? []).length >= 2);
+  let best: NluResult | undefined;
+  for (const clause of clauses) {
+    const understood = classifyText(runtime, clause, expectedIntents, { entities: [], sentiment: 0 });
+    // Below the out-of-scope threshold classifyText already says oos.
+    if (NOT_A_REQUEST.has(understood.intent)) continue;
+    if (!best || understood.confidence > best.confidence) best = understood;
+  }
+  return best;
 }
 
 /** Where a line's clauses part: punctuation, and "but" ("mut", "men", "though"), which often leads to what is missing. */

@@ -119,6 +119,17 @@ describe('several requests in one message, on the demo data', () => {
     expect(result.alsoAsked ?? []).toEqual([]);
   });
 
+  test.each([
+    ['sv', 'glöm det, jag har egentligen en fråga om fakturan, den är för hög', 'billing_dispute'],
+    ['sv', 'strunta i det förresten, jag såg att det stämmer. men när förfaller nästa faktura?', 'faq.invoice_due_date'],
+    ['en', 'forget the order for a sec, my newest invoice shows a 15€ installation fee and nobody installed anything', 'billing_dispute'],
+  ] as const)('%s: after letting go, what follows is the request, read without the matter let go: %s', (locale, text, intent) => {
+    const result = demo.understand(text, { locale });
+    expect(result.reply).toBe('withdraw');
+    expect(result.intent).toBe(intent);
+    expect(result.requestConfidence).toBe(result.confidence);
+  });
+
   test('two real requests both count, a problem told as a statement included', () => {
     const result = demo.understand('mun lasku on väärin ja mihin aikaan teillä on auki?', { locale: 'fi' });
     expect([result.intent, ...(result.alsoAsked ?? []).map((request) => request.intent)]).toEqual(['billing_dispute', 'faq.opening_hours']);
