@@ -349,7 +349,9 @@ export function createEngine(deps: EngineDeps): Engine {
       // "förlåt, jag talar hellre svenska. när har ni öppet på lördagar": the switch is made and said, and the question
       // that came with it is the request, answered in the new language. A line that gives the value the question waits
       // for ("voidaanko jatkaa suomeksi, laskun numero on 5512009") answers that question instead.
-      const answers = meta?.expectedEntity !== undefined && again.entities.some((entity) => entity.type === meta.expectedEntity);
+      // A yes or no word inside such a line ("min sambo förstår inte finska") is no answer: the dialog weighs it
+      // against the request.
+      const answers = meta?.expectedEntity !== undefined && meta.expectedEntity !== 'yes_no' && again.entities.some((entity) => entity.type === meta.expectedEntity);
       const request = !answers && again.intent !== 'change_language' && !NOT_A_REQUEST.has(again.intent) && again.confidence >= REQUEST_WITH_SWITCH;
       result = asked && !request ? { ...again, intent: 'change_language', confidence: Math.max(again.confidence, result.confidence), entities: result.entities } : again;
     }

@@ -28,7 +28,7 @@ export interface NluResult {
   language?: Locale;
   /** -1 (angry) .. 1 (happy). */
   sentiment: number;
-  /** The line holds evaluative words or emoji, even when they cancel out ("ihan jees mut vähä hidas"). */
+  /** The line holds evaluative words or emoji beyond thanks, even when they cancel out ("ihan jees mut vähä hidas"). */
   evaluative?: boolean;
   /** True when the top two intents are too close to tell apart ("did you mean X or Y?"). */
   ambiguous?: boolean;

@@ -761,7 +761,8 @@ const baseGuards = {
     const user = userEvent(event);
     if (!user || user.entities.some((entity) => entity.type === 'number' || entity.type === 'rating') || /\d/.test(user.text)) return false;
     const parts = user.replyParts ?? (user.reply ? [user.reply] : []);
-    return user.reply === 'done' || user.reply === 'withdraw' || (parts.includes('deny') && (parts.includes('thanks') || parts.length === 1 && wordCount(user.text) <= 2)) || (user.intent === 'goodbye' && (!user.reply || user.reply === 'thanks'));
+    // "kiitti ja moi, olit tosi nopee" says goodbye with a verdict in it: that is the rating.
+    return user.reply === 'done' || user.reply === 'withdraw' || (parts.includes('deny') && (parts.includes('thanks') || parts.length === 1 && wordCount(user.text) <= 2)) || (user.intent === 'goodbye' && (!user.reply || user.reply === 'thanks') && user.evaluative !== true);
   },
   lineLacksNumber: ({ event }: Args) => userEvent(event)?.lacksNumber === true,
   replyIs: ({ context, event }: Args, params: { replies: string[]; valueOf?: SlotSpec }) => {

@@ -106,7 +106,7 @@ export const slotSchema = z.strictObject({
    */
   confirm: messageKey.optional().describe('A value taken from what the customer said before (not given in answer to this question) is confirmed first: this message is asked as a yes/no question with the value as {<slot name>}; yes keeps it, no asks the question itself.'),
   /** Free-text slots: the line that opened the topic fills the slot when it has this many words of 4+ letters. */
-  prefill_min_words: z.number().int().min(1).max(100).optional().describe('Free-text slots: the line that opened the topic fills the slot when it has at least this many words of four or more letters (short words such as "on", "är", "my" do not count).'),
+  prefill_min_words: z.number().int().min(1).max(100).optional().describe('Free-text slots: the line that opened the topic fills the slot when it has at least this many words of four or more letters that tell something (short words such as "on", "är", "my", words that only ask, negate, strengthen or fill do not count).'),
   /**
    * The value is personal data the dialog needs but nobody else may see (a card number for a payment integration, a
    * customer number used as a password): masked as `[sensitive]` in the transcript, tickets, webhooks, customer

@@ -44,10 +44,14 @@ export function emptyConversationWords(): ConversationWords {
   return { replies: { withdraw: [], dont_know: [], done: [], deny: [], affirm: [], thanks: [] }, filler: [], ratings: {}, joiners: [], questionWords: [], another: [], refersBack: [], corrections: [], storyWords: [], acknowledgements: [], synonyms: {}, requestWords: [] };
 }
 
-/** Counts the words (four or more letters) that tell something beyond asking: those not starting with a request word. */
-export function createDetailCounter(requestWords: string[]): (text: string) => number {
+/**
+ * Counts the words (four or more letters) that tell something beyond asking: those not starting with a request word,
+ * and not a word that only negates, strengthens or fills ("inte alls", "ihan", "really": `ignored`).
+ */
+export function createDetailCounter(requestWords: string[], ignored: string[] = []): (text: string) => number {
   const starts = requestWords.map((word) => word.toLowerCase()).filter((word) => word.length >= 3);
-  return (text) => (text.toLowerCase().match(/\p{L}{4,}/gu) ?? []).filter((word) => !starts.some((start) => word.startsWith(start))).length;
+  const skip = new Set(ignored.map((word) => String(word).toLowerCase()));
+  return (text) => (text.toLowerCase().match(/\p{L}{4,}/gu) ?? []).filter((word) => !skip.has(word) && !starts.some((start) => word.startsWith(start))).length;
 }
 
 /**
@@ -137,11 +141,16 @@ export interface ShortReplyReader {
   refersBack(text: string): boolean;
   /** The line opens with a story phrase ("tilasin teiltä kengät", "I bought a router last week"); a question can too. */
   opensStory(text: string): boolean;
+  /** The line without its words of thanks ("olit tosi nopee, kiitos!" → "olit tosi nopee"): thanks is no verdict. */
+  withoutThanks(text: string): string;
   /** A rating word in the line ("ihan hyvä, ehkä nelonen" → 4). */
   rating(text: string): { value: number; start: number; end: number; text: string } | undefined;
 }
 
 const MAX_TOKENS = 8;
+
+/** Spoken Finnish asks with -ks ("onks", "voiks", "saaks", "ooks"); these end so without asking. */
+const NOT_CLITIC = new Set(['kaks', 'yks', 'siks', 'miks', 'kuuks', 'seitsemäks']);
 
 export function createShortReplyReader(words: ConversationWords): ShortReplyReader {
   const phrases: Phrase[] = [];
@@ -166,6 +175,7 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
   const clitic = words.questionWords.includes('-ko');
   const storyPhrases = words.storyWords.map((word) => replyTokens(word).join(' ')).filter(Boolean);
 
+  const thanksWords = new Set(words.replies.thanks.flatMap((phrase) => replyTokens(phrase)));
   const acknowledgements = new Set(words.acknowledgements.map((phrase) => replyTokens(phrase).join(' ')));
   const fillerWords = new Set(words.filler.map((word) => replyTokens(word)).filter((tokens) => tokens.length === 1).map((tokens) => tokens[0]));
   /**
@@ -253,9 +263,12 @@ export function createShortReplyReader(words: ConversationWords): ShortReplyRead
       return text.split(CLAUSE_BREAK).some((clause) => {
         const tokens = replyTokens(clause);
         return firstOnly.has(tokens[0] ?? '')
-          || tokens.slice(0, 3).some((token) => questionWords.has(token) || (clitic && token.length > 3 && /(ko|kö|kos|kös)$/u.test(token)))
+          || tokens.slice(0, 3).some((token) => questionWords.has(token) || (clitic && token.length > 3 && (/(ko|kö|kos|kös)$/u.test(token) || (/[aeiouyäö]n?ks$/u.test(token) && !NOT_CLITIC.has(token)))))
           || questionPhrases.some((phrase) => ` ${tokens.slice(0, 5).join(' ')} `.includes(` ${phrase} `));
       });
+    },
+    withoutThanks(text) {
+      return replyTokens(text).filter((token) => !thanksWords.has(token)).join(' ');
     },
     mentionsAnother(text) {
       return replyTokens(text).some((token) => anotherWords.has(token));

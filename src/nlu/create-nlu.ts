@@ -53,6 +53,8 @@ interface LocaleRuntime {
   correctTypos: (text: string) => string;
   replies: ShortReplyReader;
   joiners: string[];
+  /** Splits a line at its one-word joiners ("ja", "and", "och"). */
+  joinerBreak: RegExp;
   corrections: string[];
   detailWords: (text: string) => number;
 }
@@ -138,8 +140,9 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       correctTypos: createTypoCorrector(writtenLines(localeData)),
       replies: createShortReplyReader(localeData.conversation),
       joiners: localeData.conversation.joiners,
+      joinerBreak: joinerPattern(localeData.conversation.joiners),
       corrections: localeData.conversation.corrections,
-      detailWords: createDetailCounter(localeData.conversation.requestWords),
+      detailWords: createDetailCounter(localeData.conversation.requestWords, [...localeData.sentiment.negations, ...Object.keys(localeData.sentiment.intensifiers), ...localeData.conversation.filler]),
     });
   }
   const samples: Partial<Record<Locale, string[]>> = {};
@@ -192,7 +195,8 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
         result.reply = reply;
         if (replies.length > 1) result.replyParts = replies;
       }
-      if (evaluation.evaluativeWords > 0) result.evaluative = true;
+      // A verdict, not only thanks: "olit tosi nopee, kiitos!" at a rating question rates, "kiitos moi" does not.
+      if (evaluation.evaluativeWords > 0 && runtime.sentiment(runtime.replies.withoutThanks(text)).evaluativeWords > 0) result.evaluative = true;
       if (runtime.replies.isQuestion(text)) result.question = true;
       if (runtime.replies.mentionsAnother(text)) result.another = true;
       if (runtime.replies.refersBack(text)) result.refersBack = true;
@@ -240,6 +244,11 @@ function requestAfterWithdrawal(text: string, request: string, runtime: LocaleRu
 /** Where a line's clauses part: punctuation, and "but" ("mut", "men", "though"), which often leads to what is missing. */
 const CLAUSE_BREAK = /[,.;!?]+|\s(?:mut|mutta|but|though|tho|men)\s/iu;
 
+function joinerPattern(joiners: string[]): RegExp {
+  const single = joiners.filter((word) => /^\p{L}+$/u.test(word)).map((word) => word.toLowerCase());
+  return single.length ? new RegExp(`\\s(?:${single.join('|')})\\s`, 'iu') : /$^/u;
+}
+
 /** A word for a number, also inside a compound ("tilausnumeroa", "ordernumret", "invoice no"). */
 const NUMBER_WORD = /numero|number|nummer|numret|\bnro\b|\bnr\b/iu;
 
@@ -248,7 +257,9 @@ const NUMBER_WORD = /numero|number|nummer|numret|\bnro\b|\bnr\b/iu;
  * a line on its own: that is a short reply) says "I don't have / can't find" a number.
  */
 function lacksANumber(text: string, runtime: LocaleRuntime): boolean {
-  const clauses = text.split(CLAUSE_BREAK).map((clause) => clause.trim()).filter((clause) => /\p{L}{2,}/u.test(clause));
+  if (!NUMBER_WORD.test(text)) return false;
+  // "paketti ei oo tullu ja tilausnumerokin on hukassa": a joining word parts clauses too.
+  const clauses = text.split(CLAUSE_BREAK).flatMap((clause) => clause.split(runtime.joinerBreak)).map((clause) => clause.trim()).filter((clause) => /\p{L}{2,}/u.test(clause));
   return clauses.length > 1 && clauses.some((clause) => NUMBER_WORD.test(clause) && runtime.replies.categories(clause).includes('dont_know'));
 }
 
@@ -334,7 +345,9 @@ function pastHelpOpener(result: NluResult, text: string, runtime: LocaleRuntime)
     if (opening?.intent !== 'help' || opening.confidence < MIN_PART_CONFIDENCE) continue;
     // Read on its own: the question's expected intents (help among them at the menu) must not settle what the task is.
     const task = classifyText(runtime, ' '.repeat(cut) + rest, undefined, { entities: result.entities, language: result.language, sentiment: result.sentiment });
-    if (task.intent === OUT_OF_SCOPE || task.intent === 'off_topic') return { ...result, intent: 'off_topic', confidence: Math.max(task.confidence, opening.confidence * 0.5), ranking: task.ranking, ambiguous: false };
+    // An unsure reading of a task named with words the bot was never taught ("työhakemuksen") is no task of ours.
+    const strange = task.confidence < MIN_PART_CONFIDENCE && (rest.toLowerCase().match(/\p{L}{5,}/gu) ?? []).some((word) => !runtime.knownStems.has(word.slice(0, 4)));
+    if (task.intent === OUT_OF_SCOPE || task.intent === 'off_topic' || strange) return { ...result, intent: 'off_topic', confidence: Math.max(task.confidence, opening.confidence * 0.5), ranking: task.ranking, ambiguous: false };
     if (task.intent === 'help' || task.confidence < SURE_PART_CONFIDENCE) return result;
     return { ...result, intent: task.intent, confidence: task.confidence, ranking: task.ranking, ambiguous: task.ambiguous };
   }
@@ -347,7 +360,13 @@ const CHAT_INTENTS = new Set([OUT_OF_SCOPE, 'off_topic']);
 /** "Hej hej, hur mår du?", "moi, mun netti ei toimi": a greeting in front does not hide what follows it. */
 function pastGreeting(result: NluResult, text: string, runtime: LocaleRuntime, expectedIntents: string[] | undefined): NluResult {
   if (result.intent !== 'greeting') return result;
-  const rest = text.replace(/^[^,.!?]*[,.!?]+\s*/u, '');
+  let rest = text.replace(/^[^,.!?]*[,.!?]+\s*/u, '');
+  // "moikka 😊 onks sulla ollu kiireinen päivä?": without punctuation, a first word that alone greets is the greeting.
+  if (rest === text || (rest.match(/\p{L}{2,}/gu) ?? []).length < 2) {
+    const first = /^\s*(\S+)\s+/u.exec(text);
+    const opening = first ? runtime.classifier.classify(first[1], 1).ranking[0] : undefined;
+    if (first && opening?.intent === 'greeting' && opening.confidence >= MIN_PART_CONFIDENCE) rest = text.slice(first[0].length);
+  }
   if (rest === text || (rest.match(/\p{L}{2,}/gu) ?? []).length < 2) return result;
   const understood = classifyText(runtime, rest, expectedIntents, { entities: [], sentiment: 0 });
   if (understood.intent === OUT_OF_SCOPE || understood.intent === 'greeting' || understood.confidence < MIN_PART_CONFIDENCE) return result;
@@ -379,6 +398,13 @@ function withFurtherRequests(result: NluResult, text: string, runtime: LocaleRun
     // question about contact details.
     if (!question && understood.intent.startsWith('faq.') && entities.some((entity) => VALUE_ENTITIES.has(entity.type) && entity.start >= at && entity.start < until)) continue;
     requests.push({ intent: understood.intent, confidence: understood.confidence, question, story: !question && runtime.replies.opensStory(part) });
+  }
+  // "förlåt, kan vi ta resten på svenska? … finns det fiber där?": the one request among parts that ask for nothing
+  // (a language, a greeting, an aside) is read on its own; the whole line waters it down.
+  if (requests.length === 1) {
+    const [only] = requests;
+    const adopt = only.confidence > result.confidence && (only.intent === result.intent || NOT_A_REQUEST.has(result.intent));
+    return adopt ? { ...result, intent: only.intent, confidence: only.confidence, ambiguous: false } : result;
   }
   if (requests.length < 2) return result;
   // The whole message read as one confident request the parts do not explain: one request told in several clauses.

@@ -89,6 +89,10 @@ describe('questions, other things and follow-ups', () => {
     ['fi', 'sori väärä asia, haluun irtisanoa liittymän', true],
     ['en', 'ok my mistake. what are your opening hours', true],
     ['fi', 'se on jossain sähköpostissa, en löydä sitä', false],
+    // Spoken Finnish asks with -ks; "kaks" (two) does not ask.
+    ['fi', 'odota hetki... onks teillä lauantaina auki', true],
+    ['fi', 'voiks mä maksaa kortilla', true],
+    ['fi', 'mulla on kaks liittymää', false],
   ] as const)('%s "%s" is a question: %s', (locale, text, expected) => {
     expect(reader(locale).isQuestion(text)).toBe(expected);
   });
@@ -180,5 +184,19 @@ describe('detail words', () => {
     expect(en('i was charged twice for the same month')).toBe(4);
     const sv = createDetailCounter(data.locales.sv!.conversation.requestWords);
     expect(sv('jag vill reklamera min senaste faktura')).toBe(2);
+  });
+
+  it('do not count words that only negate, strengthen or fill', () => {
+    const { sentiment, conversation } = data.locales.sv!;
+    const sv = createDetailCounter(conversation.requestWords, [...sentiment.negations, ...Object.keys(sentiment.intensifiers), ...conversation.filler]);
+    expect(sv('min senaste faktura stämmer inte alls')).toBe(3);
+    expect(sv('jag har fått två fakturor för samma månad')).toBe(4);
+  });
+});
+
+describe('thanks in a verdict', () => {
+  it('leaves the words that judge', () => {
+    expect(reader('fi').withoutThanks('olit tosi nopee, kiitos!')).toBe('olit tosi nopee');
+    expect(reader('en').withoutThanks('thanks a lot')).not.toMatch(/thanks/);
   });
 });

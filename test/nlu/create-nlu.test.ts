@@ -130,6 +130,26 @@ describe('several requests in one message, on the demo data', () => {
     expect(result.requestConfidence).toBe(result.confidence);
   });
 
+  test('the one request among a language request and an aside is read on its own, surely', () => {
+    const result = demo.understand('förlåt, går det att ta resten på svenska? min sambo förstår inte finska. finns det fiber där på nya adressen?', { locale: 'sv' });
+    expect(result.intent).toBe('faq.availability');
+    expect(result.confidence).toBeGreaterThanOrEqual(0.85);
+  });
+
+  test('a greeting word without punctuation does not hide the question after it', () => {
+    expect(demo.understand('moikka 😊 onks sulla ollu kiireinen päivä?', { locale: 'fi' }).intent).toBe('small_talk');
+  });
+
+  test('a missing number said in a clause joined with "ja"', () => {
+    expect(demo.understand('paketti antaa vieläki odottaa itteään ja tilausnumerokin on jossain hukassa', { locale: 'fi' }).lacksNumber).toBe(true);
+    expect(demo.understand('paketti ei oo tullu ja tilausnumero on 12345', { locale: 'fi' }).lacksNumber).toBeUndefined();
+  });
+
+  test('a verdict is evaluative, thanks alone is not', () => {
+    expect(demo.understand('olit tosi nopee, kiitos!', { locale: 'fi' }).evaluative).toBe(true);
+    expect(demo.understand('kiitos moi', { locale: 'fi' }).evaluative).toBeUndefined();
+  });
+
   test('two real requests both count, a problem told as a statement included', () => {
     const result = demo.understand('mun lasku on väärin ja mihin aikaan teillä on auki?', { locale: 'fi' });
     expect([result.intent, ...(result.alsoAsked ?? []).map((request) => request.intent)]).toEqual(['billing_dispute', 'faq.opening_hours']);
