@@ -202,7 +202,7 @@ export function createNlu(data: NluData, options: CreateNluOptions = {}): Create
       if (runtime.replies.refersBack(text)) result.refersBack = true;
       result.detailWords = runtime.detailWords(text);
       if (lacksANumber(text, runtime)) result.lacksNumber = true;
-      return reply ? result : withFurtherRequests(pastHelpOpener(greetingWithRemark(pastGreeting(result, request, runtime, context?.expectedIntents), request, runtime), request, runtime), request, runtime, context?.expectedIntents, entities);
+      return reply ? result : surestClause(withFurtherRequests(pastHelpOpener(greetingWithRemark(pastGreeting(result, request, runtime, context?.expectedIntents), request, runtime), request, runtime), request, runtime, context?.expectedIntents, entities), request, runtime, context?.expectedIntents);
     },
   };
 }
@@ -348,7 +348,7 @@ function pastHelpOpener(result: NluResult, text: string, runtime: LocaleRuntime)
     // An unsure reading of a task named with words the bot was never taught ("työhakemuksen") is no task of ours.
     const strange = task.confidence < MIN_PART_CONFIDENCE && (rest.toLowerCase().match(/\p{L}{5,}/gu) ?? []).some((word) => !runtime.knownStems.has(word.slice(0, 4)));
     if (task.intent === OUT_OF_SCOPE || task.intent === 'off_topic' || strange) return { ...result, intent: 'off_topic', confidence: Math.max(task.confidence, opening.confidence * 0.5), ranking: task.ranking, ambiguous: false };
-    if (task.intent === 'help' || task.confidence < SURE_PART_CONFIDENCE) return result;
+    if (task.intent === 'help' || task.confidence < MIN_PART_CONFIDENCE) return result;
     return { ...result, intent: task.intent, confidence: task.confidence, ranking: task.ranking, ambiguous: task.ambiguous };
   }
   return result;
@@ -371,6 +371,25 @@ function pastGreeting(result: NluResult, text: string, runtime: LocaleRuntime, e
   const understood = classifyText(runtime, rest, expectedIntents, { entities: [], sentiment: 0 });
   if (understood.intent === OUT_OF_SCOPE || understood.intent === 'greeting' || understood.confidence < MIN_PART_CONFIDENCE) return result;
   return { ...result, intent: understood.intent, confidence: understood.confidence, ambiguous: false };
+}
+
+/**
+ * "ei oo siellä oma revontulessakaan, voiko joku ihminen etsiä sen mun nimellä": when the whole line is unsure, a
+ * clause that is sure of what the line leans to (or of a request where the line reads as none) is the request.
+ */
+function surestClause(result: NluResult, text: string, runtime: LocaleRuntime, expectedIntents: string[] | undefined): NluResult {
+  if (result.confidence >= MIN_PART_CONFIDENCE || result.alsoAsked) return result;
+  const clauses = text.split(CLAUSE_BREAK).filter((clause) => (clause.match(/\p{L}{2,}/gu) ?? []).length >= 2);
+  if (clauses.length < 2) return result;
+  const leaning = result.intent === OUT_OF_SCOPE ? result.ranking[0]?.intent : result.intent;
+  let best: NluResult | undefined;
+  for (const clause of clauses) {
+    const understood = classifyText(runtime, clause, expectedIntents, { entities: [], sentiment: 0 });
+    if (NOT_A_REQUEST.has(understood.intent) || understood.confidence < SURE_PART_CONFIDENCE) continue;
+    if (understood.intent !== leaning && !NOT_A_REQUEST.has(result.intent)) continue;
+    if (!best || understood.confidence > best.confidence) best = understood;
+  }
+  return best ? { ...result, intent: best.intent, confidence: best.confidence, ambiguous: false } : result;
 }
 
 /**

@@ -14,7 +14,6 @@ const { scripts, problems } = loadConversationScripts([folder], { recursive: tru
 // Scripts the bot does not yet pass, each for a reason that needs more than training data (see issue 8's note).
 // A listed script that starts passing fails this test too, so the list only ever shrinks.
 const KNOWN_FAILURES: Record<string, string> = {
-  'heldout/fi-h43-ruotsiksi-aukiolo.yaml': "'mitä maksutapoja teillä on' reads as help: 'mitä' questions are nearly all help examples in the training data (payment lines in the partitive plural fix it but move 'voitko auttaa mua kirjottaan työhakemuksen' from off-topic to help: the model is that unstable there)",
   'heldout/en-h53-forget-order-installation-fee.yaml': "at the order number question 'forget the order for a sec, my newest invoice shows a 15€ installation fee and nobody installed anything' drops the topic ('All right, let's leave that.') instead of starting the bill complaint, so the invoice number is then looked up as an order",
   'heldout/fi-h108-lahja-anopille-tapaninpaiva.yaml': "'keksitkö mulle jotain joululahjaideaa anopille, se tykkää puutarhahommista' is taken as a callback request (asks for a phone number) instead of saying it is outside what the bot can help with",
 };

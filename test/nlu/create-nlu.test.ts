@@ -136,6 +136,12 @@ describe('several requests in one message, on the demo data', () => {
     expect(result.confidence).toBeGreaterThanOrEqual(0.85);
   });
 
+  test('an unsure line takes the request from the clause that is sure of it', () => {
+    const result = demo.understand('ei oo siellä oma revontulessakaan, voiko joku ihminen etsiä sen mun nimellä', { locale: 'fi' });
+    expect(result.intent).toBe('human_agent');
+    expect(result.confidence).toBeGreaterThanOrEqual(0.8);
+  });
+
   test('a greeting word without punctuation does not hide the question after it', () => {
     expect(demo.understand('moikka 😊 onks sulla ollu kiireinen päivä?', { locale: 'fi' }).intent).toBe('small_talk');
   });
