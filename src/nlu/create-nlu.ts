@@ -360,17 +360,42 @@ const CHAT_INTENTS = new Set([OUT_OF_SCOPE, 'off_topic']);
 /** "Hej hej, hur mår du?", "moi, mun netti ei toimi": a greeting in front does not hide what follows it. */
 function pastGreeting(result: NluResult, text: string, runtime: LocaleRuntime, expectedIntents: string[] | undefined): NluResult {
   if (result.intent !== 'greeting') return result;
-  let rest = text.replace(/^[^,.!?]*[,.!?]+\s*/u, '');
-  // "moikka 😊 onks sulla ollu kiireinen päivä?": without punctuation, a first word that alone greets is the greeting.
-  if (rest === text || (rest.match(/\p{L}{2,}/gu) ?? []).length < 2) {
-    const first = /^\s*(\S+)\s+/u.exec(text);
-    const opening = first ? runtime.classifier.classify(first[1], 1).ranking[0] : undefined;
-    if (first && opening?.intent === 'greeting' && opening.confidence >= MIN_PART_CONFIDENCE) rest = text.slice(first[0].length);
-  }
-  if (rest === text || (rest.match(/\p{L}{2,}/gu) ?? []).length < 2) return result;
+  const rest = afterGreeting(text, runtime, true);
+  if (rest === undefined) return closingGreeting(result, text, runtime);
   const understood = classifyText(runtime, rest, expectedIntents, { entities: [], sentiment: 0 });
-  if (understood.intent === OUT_OF_SCOPE || understood.intent === 'greeting' || understood.confidence < MIN_PART_CONFIDENCE) return result;
+  if (understood.intent === OUT_OF_SCOPE || understood.intent === 'greeting' || understood.confidence < MIN_PART_CONFIDENCE) return closingGreeting(result, text, runtime);
   return { ...result, intent: understood.intent, confidence: understood.confidence, ambiguous: false };
+}
+
+/** The greeting word alone ("moikka"), as the model reads it: sure enough to be the greeting. */
+function greets(words: string, runtime: LocaleRuntime): boolean {
+  const opening = runtime.classifier.classify(words, 1).ranking[0];
+  return opening?.intent === 'greeting' && opening.confidence >= MIN_PART_CONFIDENCE;
+}
+
+/**
+ * What follows a greeting that opens the line ("moro, koska se tulee…", "moikka 😊 onks sulla…"), when it has words
+ * enough to be a request; undefined otherwise. `known`: the whole line already reads as a greeting, so its first
+ * clause is taken as the greeting without asking the model.
+ */
+function afterGreeting(text: string, runtime: LocaleRuntime, known = false): string | undefined {
+  const enough = (rest: string) => (rest.match(/\p{L}{2,}/gu) ?? []).length >= 2;
+  const clause = /^([^,.!?]*)[,.!?]+\s*/u.exec(text);
+  if (clause && enough(text.slice(clause[0].length)) && (known || greets(clause[1], runtime))) return text.slice(clause[0].length);
+  // Without punctuation, a first word that alone greets is the greeting.
+  const first = /^\s*(\S+)\s+/u.exec(text);
+  if (first && enough(text.slice(first[0].length)) && greets(first[1], runtime)) return text.slice(first[0].length);
+  return undefined;
+}
+
+/**
+ * "aa okei no sit kaikki hyvin, moikka": in Finnish and Swedish the same word greets and takes leave ("moikka",
+ * "hej"); closing a line that opened otherwise, it is a goodbye.
+ */
+function closingGreeting(result: NluResult, text: string, runtime: LocaleRuntime): NluResult {
+  const words = text.match(/[\p{L}\p{N}]+/gu) ?? [];
+  if (words.length < 3 || greets(words[0] ?? '', runtime) || !greets(words.at(-1) ?? '', runtime)) return result;
+  return { ...result, intent: 'goodbye', ambiguous: false };
 }
 
 /**
@@ -404,7 +429,8 @@ function withFurtherRequests(result: NluResult, text: string, runtime: LocaleRun
   // Where each part stands in the line, up to where the next begins (its values were blanked out of it).
   const starts = parts.map((part) => text.indexOf(part));
   for (const [index, part] of parts.entries()) {
-    const understood = classifyText(runtime, part, expectedIntents, { entities: [], sentiment: 0 });
+    // "moro, koska se pelikonsoli tulee…": a greeting in front of a part does not water it down.
+    const understood = classifyText(runtime, afterGreeting(part, runtime) ?? part, expectedIntents, { entities: [], sentiment: 0 });
     // A part the model is unsure of is usually the story around the request ("ostin reitittimen viime talvena ja
     // nyt se ei toimi"), not a request of its own.
     if (understood.confidence < Math.max(runtime.threshold, MIN_PART_CONFIDENCE)) continue;

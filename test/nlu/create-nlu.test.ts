@@ -142,6 +142,13 @@ describe('several requests in one message, on the demo data', () => {
     expect(result.confidence).toBeGreaterThanOrEqual(0.8);
   });
 
+  test('a greeting that closes a line is a goodbye; one in front of a part does not hide it', () => {
+    expect(demo.understand('aa okei no sit kaikki hyvin, moikka', { locale: 'fi' }).intent).toBe('goodbye');
+    expect(demo.understand('moikka', { locale: 'fi' }).intent).toBe('greeting');
+    const both = demo.understand('moro, koska se pelikonsoli tulee tilausnro 90123 ja milloin mun lasku pitää maksaa', { locale: 'fi' });
+    expect([both.intent, ...(both.alsoAsked ?? []).map((request) => request.intent)].sort()).toEqual(['faq.invoice_due_date', 'order_status']);
+  });
+
   test('a greeting word without punctuation does not hide the question after it', () => {
     expect(demo.understand('moikka 😊 onks sulla ollu kiireinen päivä?', { locale: 'fi' }).intent).toBe('small_talk');
   });
