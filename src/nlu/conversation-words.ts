@@ -50,7 +50,7 @@ export function emptyConversationWords(): ConversationWords {
  */
 export function createDetailCounter(requestWords: string[], ignored: string[] = []): (text: string) => number {
   const starts = requestWords.map((word) => word.toLowerCase()).filter((word) => word.length >= 3);
-  const skip = new Set(ignored.map((word) => String(word).toLowerCase()));
+  const skip = new Set(ignored.map((word) => word.toLowerCase()));
   return (text) => (text.toLowerCase().match(/\p{L}{4,}/gu) ?? []).filter((word) => !skip.has(word) && !starts.some((start) => word.startsWith(start))).length;
 }
 

@@ -230,12 +230,22 @@ function requestAfterWithdrawal(text: string, request: string, runtime: LocaleRu
   const first = CLAUSE_BREAK.exec(text);
   if (!first) return undefined;
   const rest = request.slice(first.index + first[0].length);
-  const clauses = [rest, ...rest.split(CLAUSE_BREAK)].filter((clause) => (clause.match(/\p{L}{2,}/gu) ?? []).length >= 2);
+  // Below the out-of-scope threshold classifyText already says oos, so any request reading counts.
+  return surestRequest([rest, ...clausesOf(rest)], runtime, expectedIntents, () => true);
+}
+
+/** The clauses of a line that have words enough (two or more) to ask something. */
+function clausesOf(text: string): string[] {
+  return text.split(CLAUSE_BREAK).filter((clause) => (clause.match(/\p{L}{2,}/gu) ?? []).length >= 2);
+}
+
+/** Of the candidate texts, the reading the model is surest of that is a request and that `accept` takes. */
+function surestRequest(candidates: string[], runtime: LocaleRuntime, expectedIntents: string[] | undefined, accept: (understood: NluResult) => boolean): NluResult | undefined {
   let best: NluResult | undefined;
-  for (const clause of clauses) {
-    const understood = classifyText(runtime, clause, expectedIntents, { entities: [], sentiment: 0 });
-    // Below the out-of-scope threshold classifyText already says oos.
-    if (NOT_A_REQUEST.has(understood.intent)) continue;
+  for (const candidate of candidates) {
+    if ((candidate.match(/\p{L}{2,}/gu) ?? []).length < 2) continue;
+    const understood = classifyText(runtime, candidate, expectedIntents, { entities: [], sentiment: 0 });
+    if (NOT_A_REQUEST.has(understood.intent) || !accept(understood)) continue;
     if (!best || understood.confidence > best.confidence) best = understood;
   }
   return best;
@@ -404,16 +414,11 @@ function closingGreeting(result: NluResult, text: string, runtime: LocaleRuntime
  */
 function surestClause(result: NluResult, text: string, runtime: LocaleRuntime, expectedIntents: string[] | undefined): NluResult {
   if (result.confidence >= MIN_PART_CONFIDENCE || result.alsoAsked) return result;
-  const clauses = text.split(CLAUSE_BREAK).filter((clause) => (clause.match(/\p{L}{2,}/gu) ?? []).length >= 2);
+  const clauses = clausesOf(text);
   if (clauses.length < 2) return result;
   const leaning = result.intent === OUT_OF_SCOPE ? result.ranking[0]?.intent : result.intent;
-  let best: NluResult | undefined;
-  for (const clause of clauses) {
-    const understood = classifyText(runtime, clause, expectedIntents, { entities: [], sentiment: 0 });
-    if (NOT_A_REQUEST.has(understood.intent) || understood.confidence < SURE_PART_CONFIDENCE) continue;
-    if (understood.intent !== leaning && !NOT_A_REQUEST.has(result.intent)) continue;
-    if (!best || understood.confidence > best.confidence) best = understood;
-  }
+  const best = surestRequest(clauses, runtime, expectedIntents, (understood) => understood.confidence >= SURE_PART_CONFIDENCE
+    && (understood.intent === leaning || NOT_A_REQUEST.has(result.intent)));
   return best ? { ...result, intent: best.intent, confidence: best.confidence, ambiguous: false } : result;
 }
 
